@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from responder.accounts.models import Department
+from responder.crypto import EncryptedJSONField
+from responder.inbox.models import Platform
+
+
+class PlatformAccount(models.Model):
+    """One of our accounts on a platform, which we read mentions from and post as."""
+
+    platform = models.CharField(_("platform"), max_length=16, choices=Platform.choices)
+    name = models.CharField(_("name"), max_length=120)
+    handle = models.CharField(_("handle"), max_length=200)
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="platform_accounts"
+    )
+    # The server's base URL: a Mastodon instance, a Bluesky PDS, the X API.
+    base_url = models.URLField(_("server URL"), max_length=300, blank=True)
+    credentials = EncryptedJSONField(_("credentials"), blank=True, default=dict)
+    # Name of an environment variable holding the access token, instead of storing it.
+    credentials_env = models.CharField(_("token from environment variable"), max_length=100, blank=True)
+    hashtags = models.CharField(
+        _("tracked hashtags"), max_length=500, blank=True, help_text=_("Comma-separated, without #.")
+    )
+    poll_interval_seconds = models.PositiveIntegerField(_("poll every (seconds)"), default=60)
+    stream = models.BooleanField(_("listen to the stream"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    # Ingest position: opaque to everything but the connector.
+    cursor = models.CharField(max_length=200, blank=True)
+    hashtag_cursors = models.JSONField(default=dict, blank=True)
+    next_poll_at = models.DateTimeField(null=True, blank=True)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    rate_limit_remaining = models.IntegerField(null=True, blank=True)
+    rate_limit_reset_at = models.DateTimeField(null=True, blank=True)
+    # Connector-owned state that is not a credential (a saved Bluesky session...).
+    session_state = EncryptedJSONField(blank=True, default=dict)
+
+    class Meta:
+        ordering = ["platform", "handle"]
+        verbose_name = _("platform account")
+        verbose_name_plural = _("platform accounts")
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "base_url", "handle"], name="account_unique_handle")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_platform_display()} @{self.handle}"
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to post")
+    SENDING = "sending", _("Posting")
+    SENT = "sent", _("Posted")
+    FAILED = "failed", _("Failed")
+    NEEDS_ATTENTION = "needs_attention", _("Needs attention")
+
+
+class OutboxItem(models.Model):
+    """An approved reply waiting to be posted, written in the approval's transaction."""
+
+    case = models.ForeignKey("inbox.Case", on_delete=models.PROTECT, related_name="outbox_items")
+    draft = models.OneToOneField("inbox.Draft", on_delete=models.PROTECT, related_name="outbox_item")
+    account = models.ForeignKey(PlatformAccount, on_delete=models.PROTECT, related_name="outbox_items")
+    text = models.TextField()
+    in_reply_to_external_id = models.CharField(max_length=200)
+    visibility = models.CharField(max_length=16, default="public")
+    # Sent as the platform's idempotency key, or used to choose a record key, so a
+    # retry can never create a second post.
+    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    status = models.CharField(
+        max_length=20, choices=OutboxStatus.choices, default=OutboxStatus.PENDING, db_index=True
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
+    sending_started_at = models.DateTimeField(null=True, blank=True)
+    external_id = models.CharField(max_length=200, blank=True)
+    external_url = models.URLField(max_length=500, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("outbox reply")
+        verbose_name_plural = _("outbox")
+
+    def __str__(self) -> str:
+        return f"outbox #{self.pk} for case #{self.case_id} ({self.status})"
+
+
+class PostAttempt(models.Model):
+    """One try at posting an outbox reply, kept for the record."""
+
+    outbox_item = models.ForeignKey(OutboxItem, on_delete=models.CASCADE, related_name="post_attempts")
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=32, blank=True)
+    http_status = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+
+
+class IngestError(models.Model):
+    """A platform item we could not read; recorded and skipped, never blocking the page."""
+
+    account = models.ForeignKey(PlatformAccount, on_delete=models.CASCADE, related_name="ingest_errors")
+    external_id = models.CharField(max_length=200, blank=True)
+    error = models.TextField()
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]

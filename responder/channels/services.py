@@ -1,0 +1,71 @@
+"""Writes of the channels app: the outbox (posting lives in posting.py)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import F
+
+from responder.channels.models import OutboxItem
+from responder.inbox.models import Case, Draft, LibraryAnswer
+
+
+def reply_text_for(*, case: Case, draft: Draft) -> str:
+    """The text as posted: the citizen's handle first, so they are notified."""
+    text = draft.text.strip()
+    mention = f"@{case.author_handle.lstrip('@')}"
+    if case.platform != "x" and not text.lower().startswith(mention.lower()):
+        text = f"{mention} {text}"
+    return text
+
+
+def outbox_create(*, case: Case, draft: Draft) -> OutboxItem:
+    """Queue the approved draft for posting. Call inside the approving transaction;
+    the post itself is started after commit."""
+    item = OutboxItem.objects.create(
+        case=case,
+        draft=draft,
+        account=case.account,
+        text=reply_text_for(case=case, draft=draft),
+        in_reply_to_external_id=case.external_id,
+        visibility=case.visibility or "public",
+    )
+    if draft.library_answer_id is not None:
+        LibraryAnswer.objects.filter(pk=draft.library_answer_id).update(times_used=F("times_used") + 1)
+
+    def _enqueue() -> None:
+        from responder.channels.tasks import outbox_send
+
+        outbox_send.delay(item.pk)
+
+    transaction.on_commit(_enqueue)
+    return item
+
+
+def outbox_retry(*, case: Case) -> OutboxItem:
+    """Put the case's failed reply back in line, keeping its idempotency key so the
+    platform cannot end up with two posts."""
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from responder.channels.models import OutboxStatus
+    from responder.errors import ConflictError
+
+    item = (
+        OutboxItem.objects.select_for_update()
+        .filter(case=case, status__in=[OutboxStatus.FAILED, OutboxStatus.NEEDS_ATTENTION])
+        .order_by("-created_at")
+        .first()
+    )
+    if item is None:
+        raise ConflictError(_("There is no failed reply to retry."), code="nothing_to_retry")
+    item.status = OutboxStatus.PENDING
+    item.next_attempt_at = timezone.now()
+    item.save(update_fields=["status", "next_attempt_at"])
+
+    def _enqueue() -> None:
+        from responder.channels.tasks import outbox_send
+
+        outbox_send.delay(item.pk)
+
+    transaction.on_commit(_enqueue)
+    return item

@@ -1,0 +1,254 @@
+"""Every write to a case: claim, draft, submit, close, reopen, withdraw, retry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from responder.accounts.models import Role, User
+from responder.accounts.selectors import user_has_role
+from responder.audit.services import audit_record
+from responder.errors import ConflictError, PermissionDenied, ValidationError
+from responder.inbox.models import (
+    Case,
+    CaseState,
+    CloseReason,
+    Draft,
+    LibraryAnswer,
+    Risk,
+    Topic,
+    normalize_reply_text,
+)
+from responder.inbox.transitions import case_lock, case_transition
+
+OFFICER_ROLES = (Role.OFFICER,)
+
+
+def _require_officer(*, user: User, case: Case) -> None:
+    if not user_has_role(user=user, roles=OFFICER_ROLES, department_id=case.department_id):
+        raise PermissionDenied(_("Only communication officers of this department can do this."))
+
+
+def _require_owner(*, user: User, case: Case) -> None:
+    if case.owner_id != user.pk:
+        holder = case.owner or _("nobody")
+        raise ConflictError(
+            _("%(holder)s holds this case; claim it before working on it.") % {"holder": holder},
+            code="not_owner",
+        )
+
+
+def case_claim(*, case_id: int, actor: User, via: str, expected_version: int | None = None) -> Case:
+    with transaction.atomic():
+        case = case_lock(case_id=case_id, expected_version=expected_version)
+        _require_officer(user=actor, case=case)
+        if case.state == CaseState.DRAFTING and case.owner_id is not None:
+            raise ConflictError(
+                _("%(holder)s already holds this case (since %(since)s).")
+                % {"holder": case.owner, "since": case.claimed_at},
+                code="held",
+            )
+        return case_transition(case=case, name="claim", actor=actor, via=via, user=actor)
+
+
+def case_release(*, case_id: int, actor: User, via: str) -> Case:
+    with transaction.atomic():
+        case = case_lock(case_id=case_id)
+        _require_officer(user=actor, case=case)
+        if case.owner_id != actor.pk and not user_has_role(
+            user=actor, roles=(Role.ADMIN,), department_id=case.department_id
+        ):
+            _require_owner(user=actor, case=case)
+        return case_transition(case=case, name="release", actor=actor, via=via,
+                               details={"previous_owner": case.owner_id})
+
+
+def case_take_over(*, case_id: int, actor: User, via: str, reason: str) -> Case:
+    """A supervisor (department admin) takes a drafting case from another officer."""
+    if not reason.strip():
+        raise ValidationError(_("Say why you are taking this case over."))
+    with transaction.atomic():
+        case = case_lock(case_id=case_id)
+        if not user_has_role(user=actor, roles=(Role.ADMIN,), department_id=case.department_id):
+            raise PermissionDenied(_("Only a supervisor can take over a case."))
+        if case.state != CaseState.DRAFTING:
+            raise ConflictError(_("Only a case being drafted can be taken over."),
+                                code="invalid_transition")
+        previous = case.owner_id
+        case.owner = actor
+        case.version += 1
+        case.save(update_fields=["owner", "version", "updated_at"])
+        audit_record(action="case.take_over", via=via, actor=actor, case=case,
+                     from_state=case.state, to_state=case.state,
+                     details={"previous_owner": previous, "reason": reason.strip()})
+        return case
+
+
+def case_close(*, case_id: int, actor: User, via: str, reason: str, note: str = "",
+               expected_version: int | None = None) -> Case:
+    if reason not in CloseReason.values:
+        raise ValidationError(
+            _("Choose a close reason: %(choices)s.") % {"choices": ", ".join(CloseReason.values)}
+        )
+    with transaction.atomic():
+        case = case_lock(case_id=case_id, expected_version=expected_version)
+        _require_officer(user=actor, case=case)
+        if case.state == CaseState.DRAFTING and case.owner_id not in (None, actor.pk):
+            _require_owner(user=actor, case=case)
+        return case_transition(case=case, name="close", actor=actor, via=via, reason=reason,
+                               note=note.strip(), details={"reason": reason, "note": note.strip()})
+
+
+def case_reopen(*, case_id: int, actor: User, via: str) -> Case:
+    with transaction.atomic():
+        case = case_lock(case_id=case_id)
+        _require_officer(user=actor, case=case)
+        return case_transition(case=case, name="reopen", actor=actor, via=via)
+
+
+def case_tag(*, case_id: int, actor: User, via: str, topic_ids: list[int] | None = None,
+             risk: str | None = None) -> Case:
+    """Set a case's topics and risk (these decide its approval policy)."""
+    if risk is not None and risk not in Risk.values:
+        raise ValidationError(_("Unknown risk level: %(risk)s.") % {"risk": risk})
+    with transaction.atomic():
+        case = case_lock(case_id=case_id)
+        _require_officer(user=actor, case=case)
+        if case.state not in (CaseState.NEW, CaseState.DRAFTING):
+            raise ConflictError(_("Topics and risk can only change before the reply is submitted."),
+                                code="invalid_transition")
+        details: dict[str, Any] = {}
+        if topic_ids is not None:
+            topics = list(Topic.objects.filter(pk__in=topic_ids))
+            if len(topics) != len(set(topic_ids)):
+                raise ValidationError(_("Unknown topic."))
+            case.topics.set(topics)
+            details["topics"] = sorted(t.slug for t in topics)
+        if risk is not None:
+            details["risk"] = {"from": case.risk, "to": risk}
+            case.risk = risk
+        case.version += 1
+        case.save(update_fields=["risk", "version", "updated_at"])
+        audit_record(action="case.tag", via=via, actor=actor, case=case, from_state=case.state,
+                     to_state=case.state, details=details)
+        return case
+
+
+def draft_save(*, case_id: int, actor: User, via: str, text: str, language: str | None = None,
+               library_answer_id: int | None = None) -> Draft:
+    """Add a new version of the reply. Only the case's owner, only while drafting."""
+    text = text.strip()
+    if not text:
+        raise ValidationError(_("The reply is empty."))
+    with transaction.atomic():
+        case = case_lock(case_id=case_id)
+        _require_officer(user=actor, case=case)
+        if case.state != CaseState.DRAFTING:
+            raise ConflictError(_("Claim the case before drafting a reply."),
+                                code="invalid_transition")
+        _require_owner(user=actor, case=case)
+        language = language or (case.language if case.language in ("en", "fr") else "en")
+        if language not in ("en", "fr"):
+            raise ValidationError(_("A reply is in English (en) or French (fr)."))
+        answer = None
+        unchanged = False
+        if library_answer_id is not None:
+            answer = LibraryAnswer.objects.filter(pk=library_answer_id, is_active=True).first()
+            if answer is None:
+                raise ValidationError(_("That library answer does not exist or is retired."))
+            unchanged = answer.is_pre_approved and normalize_reply_text(text) == normalize_reply_text(
+                answer.text_for(language)
+            )
+        version = (case.drafts.aggregate(v=Max("version"))["v"] or 0) + 1
+        draft = Draft.objects.create(case=case, version=version, text=text, language=language,
+                                     author=actor, via=via, library_answer=answer,
+                                     library_unchanged=unchanged)
+        case.version += 1
+        case.save(update_fields=["version", "updated_at"])
+        audit_record(action="draft.save", via=via, actor=actor, case=case, from_state=case.state,
+                     to_state=case.state, subject=draft,
+                     details={"version": version, "library_answer": library_answer_id,
+                              "library_unchanged": unchanged})
+        return draft
+
+
+def draft_submit(*, case_id: int, actor: User, via: str, expected_version: int | None = None) -> Case:
+    """Send the latest draft on its way: straight to approved when its policy has no
+    layers (only for an unchanged pre-approved library answer), else into review."""
+    from responder.channels.services import outbox_create
+    from workflows.routing import policy_resolve
+    from workflows.services import steps_create
+
+    with transaction.atomic():
+        case = case_lock(case_id=case_id, expected_version=expected_version)
+        _require_officer(user=actor, case=case)
+        if case.state != CaseState.DRAFTING:
+            raise ConflictError(
+                _("A case that is %(state)s cannot be submitted.")
+                % {"state": case.get_state_display().lower()},
+                code="invalid_transition",
+            )
+        _require_owner(user=actor, case=case)
+        draft = case.drafts.order_by("-version").select_related("library_answer").first()
+        if draft is None:
+            raise ValidationError(_("Write a reply before submitting."))
+        # A library answer may have passed its review date since the draft was written.
+        if draft.library_unchanged and not (draft.library_answer and draft.library_answer.is_pre_approved):
+            draft = Draft.objects.create(
+                case=case, version=draft.version + 1, text=draft.text, language=draft.language,
+                author=actor, via=via, library_answer=draft.library_answer, library_unchanged=False,
+            )
+        route = policy_resolve(case=case, draft=draft)
+        if route.policy is None:
+            raise ConflictError(
+                _("No approval policy matches this case; ask an admin to add a routing rule."),
+                code="no_policy",
+            )
+        layer_count = route.policy.layers.count()
+        if layer_count == 0 and not draft.library_unchanged:
+            raise ConflictError(
+                _("Policy “%(policy)s” has no approval layers, which only an unchanged "
+                  "pre-approved library answer may use.") % {"policy": route.policy.name},
+                code="policy_unusable",
+            )
+        steps = steps_create(case=case, draft=draft, policy=route.policy) if layer_count else []
+        case_transition(
+            case=case, name="submit", actor=actor, via=via, layer_count=layer_count,
+            details={"draft_version": draft.version, "policy": route.policy.name,
+                     "policy_version": route.policy.version,
+                     "rule": route.rule.name if route.rule else None,
+                     "layers": [s.name for s in steps],
+                     "library_unchanged": draft.library_unchanged},
+        )
+        if layer_count == 0:
+            outbox_create(case=case, draft=draft)
+        return case
+
+
+def case_withdraw(*, case_id: int, actor: User, via: str) -> Case:
+    """Take a draft back out of review to change it."""
+    from workflows.services import steps_cancel
+
+    with transaction.atomic():
+        case = case_lock(case_id=case_id)
+        _require_officer(user=actor, case=case)
+        if case.state == CaseState.IN_REVIEW:
+            _require_owner(user=actor, case=case)
+        cancelled = steps_cancel(case=case) if case.state == CaseState.IN_REVIEW else 0
+        return case_transition(case=case, name="withdraw", actor=actor, via=via,
+                               details={"cancelled_steps": cancelled})
+
+
+def case_retry_post(*, case_id: int, actor: User, via: str) -> Case:
+    """Post a failed reply again (the same outbox row and idempotency key)."""
+    from responder.channels.services import outbox_retry
+
+    with transaction.atomic():
+        case = case_lock(case_id=case_id)
+        _require_officer(user=actor, case=case)
+        case = case_transition(case=case, name="retry", actor=actor, via=via)
+        outbox_retry(case=case)
+        return case

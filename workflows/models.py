@@ -1,0 +1,179 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from responder.accounts.models import Department, Role
+from responder.inbox.models import Platform, Risk, Topic
+
+
+class ApprovalPolicy(models.Model):
+    """How many approval layers a reply needs, and who sits in each."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    # Bumped on every edit; steps record the version they were copied from.
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("approval policy")
+        verbose_name_plural = _("approval policies")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApprovalLayer(models.Model):
+    policy = models.ForeignKey(ApprovalPolicy, on_delete=models.CASCADE, related_name="layers")
+    position = models.PositiveSmallIntegerField(_("order"))
+    name = models.CharField(_("name"), max_length=120)
+    # Reviewers are the named people, or else everyone with this role in the
+    # department (the case's department unless one is given).
+    reviewer_role = models.CharField(
+        _("reviewer role"),
+        max_length=16,
+        blank=True,
+        choices=[(Role.SME.value, Role.SME.label), (Role.APPROVER.value, Role.APPROVER.label)],
+    )
+    reviewer_department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("named reviewers")
+    )
+    approvals_required = models.PositiveSmallIntegerField(_("approvals needed"), default=1)
+    sla_minutes = models.PositiveIntegerField(_("SLA (minutes)"), default=240)
+    delegate = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("delegate"),
+    )
+
+    class Meta:
+        ordering = ["policy", "position"]
+        verbose_name = _("approval layer")
+        verbose_name_plural = _("approval layers")
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "position"], name="layer_unique_position"),
+            models.CheckConstraint(
+                condition=models.Q(approvals_required__gte=1), name="layer_needs_an_approval"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy} · {self.position}. {self.name}"
+
+
+class RoutingRule(models.Model):
+    """Matches a case and draft to a policy; the lowest priority number that matches wins.
+
+    An empty criterion matches anything.
+    """
+
+    policy = models.ForeignKey(ApprovalPolicy, on_delete=models.CASCADE, related_name="rules")
+    name = models.CharField(_("name"), max_length=120)
+    priority = models.PositiveIntegerField(_("priority"), default=100)
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    topic = models.ForeignKey(Topic, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    risk = models.CharField(_("risk"), max_length=16, choices=Risk.choices, blank=True)
+    platform = models.CharField(_("platform"), max_length=16, choices=Platform.choices, blank=True)
+    library_unchanged = models.BooleanField(
+        _("unchanged library answer"),
+        null=True,
+        blank=True,
+        help_text=_("Yes: only unchanged library answers; No: only other text; empty: any."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["priority", "id"]
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+
+    def __str__(self) -> str:
+        return f"{self.priority}: {self.name} → {self.policy}"
+
+
+class StepStatus(models.TextChoices):
+    WAITING = "waiting", _("Waiting for an earlier layer")
+    OPEN = "open", _("Waiting for a decision")
+    APPROVED = "approved", _("Approved")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class ApprovalStep(models.Model):
+    """One layer of approval for one submitted draft, copied from the policy at submit
+    time so later policy edits do not change a case already in review."""
+
+    case = models.ForeignKey("inbox.Case", on_delete=models.CASCADE, related_name="approval_steps")
+    draft = models.ForeignKey("inbox.Draft", on_delete=models.CASCADE, related_name="approval_steps")
+    # The n-th submission of this case; each submission gets a fresh set of steps.
+    round = models.PositiveIntegerField(default=1)
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=120)
+    policy = models.ForeignKey(ApprovalPolicy, null=True, on_delete=models.SET_NULL, related_name="+")
+    policy_name = models.CharField(max_length=120)
+    policy_version = models.PositiveIntegerField(default=1)
+    layer = models.ForeignKey(ApprovalLayer, null=True, on_delete=models.SET_NULL, related_name="steps")
+    reviewers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="approval_steps")
+    approvals_required = models.PositiveSmallIntegerField(default=1)
+    sla_minutes = models.PositiveIntegerField(default=240)
+    delegate = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=20, choices=StepStatus.choices, default=StepStatus.WAITING)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["case", "round", "position"]
+        verbose_name = _("approval step")
+        verbose_name_plural = _("approval steps")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "round", "position"], name="step_unique_position")
+        ]
+        indexes = [models.Index(fields=["status", "due_at"])]
+
+    def __str__(self) -> str:
+        return f"case #{self.case_id} round {self.round} · {self.position}. {self.name}"
+
+
+class Decision(models.TextChoices):
+    APPROVE = "approve", _("Approved")
+    EDIT_APPROVE = "edit_approve", _("Edited and approved")
+    REQUEST_CHANGES = "request_changes", _("Sent back with changes requested")
+
+
+class StepDecision(models.Model):
+    step = models.ForeignKey(ApprovalStep, on_delete=models.CASCADE, related_name="decisions")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(max_length=20, choices=Decision.choices)
+    comment = models.TextField(blank=True)
+    # The new draft version an SME wrote while approving, if any.
+    edited_draft = models.ForeignKey(
+        "inbox.Draft", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    via = models.CharField(max_length=8)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["step", "reviewer"], name="decision_once_per_reviewer")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} {self.decision} step #{self.step_id}"

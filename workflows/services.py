@@ -1,0 +1,241 @@
+"""Approval steps: opening them from a policy, and deciding them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from responder.accounts.models import User
+from responder.accounts.selectors import people_with_role
+from responder.audit.services import audit_record
+from responder.channels.services import outbox_create
+from responder.errors import ConflictError, PermissionDenied, ValidationError
+from responder.inbox.models import Case, CaseState, Draft
+from responder.inbox.transitions import case_lock, case_transition
+from workflows.models import (
+    ApprovalLayer,
+    ApprovalPolicy,
+    ApprovalStep,
+    Decision,
+    StepDecision,
+    StepStatus,
+)
+from workflows.sla import step_due_at
+
+APPROVING = (Decision.APPROVE, Decision.EDIT_APPROVE)
+
+
+def layer_reviewers(*, layer: ApprovalLayer, case: Case) -> list[User]:
+    """Named reviewers if any, else everyone with the layer's role in its department."""
+    named = list(layer.reviewers.filter(is_active=True))
+    if named:
+        return named
+    if not layer.reviewer_role:
+        return []
+    department = layer.reviewer_department or case.department
+    return list(people_with_role(department=department, role=layer.reviewer_role))
+
+
+def _notify_step_opened(step_ids: list[int]) -> None:
+    from workflows.tasks import step_opened_notify
+
+    for step_id in step_ids:
+        transaction.on_commit(lambda step_id=step_id: step_opened_notify.delay(step_id))
+
+
+def _open_step(step: ApprovalStep, *, now: Any) -> None:
+    step.status = StepStatus.OPEN
+    step.opened_at = now
+    step.due_at = step_due_at(
+        department=step.case.department, opened_at=now, sla_minutes=step.sla_minutes
+    )
+    step.save(update_fields=["status", "opened_at", "due_at"])
+
+
+def steps_create(*, case: Case, draft: Draft, policy: ApprovalPolicy) -> list[ApprovalStep]:
+    """Copy the policy's layers into steps for this submission and open the first.
+
+    The case must be locked by the caller. Refuses a layer nobody could approve.
+    """
+    layers = list(policy.layers.order_by("position").select_related("reviewer_department"))
+    last_round = case.approval_steps.aggregate(r=Max("round"))["r"] or 0
+    now = timezone.now()
+    steps: list[ApprovalStep] = []
+    for index, layer in enumerate(layers, start=1):
+        reviewers = [r for r in layer_reviewers(layer=layer, case=case) if r.pk != draft.author_id]
+        if len(reviewers) < layer.approvals_required:
+            raise ConflictError(
+                _("Layer “%(layer)s” of policy “%(policy)s” needs %(needed)s reviewer(s) "
+                  "other than the author, and has %(have)s. Ask an admin to fix the policy.")
+                % {"layer": layer.name, "policy": policy.name,
+                   "needed": layer.approvals_required, "have": len(reviewers)},
+                code="policy_unusable",
+            )
+        step = ApprovalStep.objects.create(
+            case=case,
+            draft=draft,
+            round=last_round + 1,
+            position=index,
+            name=layer.name,
+            policy=policy,
+            policy_name=policy.name,
+            policy_version=policy.version,
+            layer=layer,
+            approvals_required=layer.approvals_required,
+            sla_minutes=layer.sla_minutes,
+            delegate=layer.delegate,
+        )
+        step.reviewers.set(reviewers)
+        steps.append(step)
+    if steps:
+        _open_step(steps[0], now=now)
+        _notify_step_opened([steps[0].pk])
+    return steps
+
+
+def steps_cancel(*, case: Case) -> int:
+    """Cancel the open and waiting steps of a case (withdrawn or sent back)."""
+    return ApprovalStep.objects.filter(
+        case=case, status__in=[StepStatus.OPEN, StepStatus.WAITING]
+    ).update(status=StepStatus.CANCELLED, decided_at=timezone.now())
+
+
+def reviewer_may_decide(*, step: ApprovalStep, user: User) -> bool:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if step.reviewers.filter(pk=user.pk).exists():
+        return True
+    return step.escalated_at is not None and step.delegate_id == user.pk
+
+
+def approval_decide(
+    *,
+    step_id: int,
+    reviewer: User,
+    decision: str,
+    via: str,
+    comment: str = "",
+    edited_text: str = "",
+) -> ApprovalStep:
+    """Record one reviewer's decision on an open step, and move the case on.
+
+    Approving the last layer approves the case and writes the outbox row in the
+    same transaction. The case row is locked, so two reviewers deciding at once are
+    serialised: the second sees the step already decided and gets a conflict.
+    """
+    if decision not in Decision.values:
+        raise ValidationError(_("Unknown decision: %(d)s.") % {"d": decision})
+    comment = comment.strip()
+    if decision == Decision.REQUEST_CHANGES and not comment:
+        raise ValidationError(_("Say what should change: a comment is required."))
+    if decision == Decision.EDIT_APPROVE and not edited_text.strip():
+        raise ValidationError(_("The edited reply is empty."))
+
+    with transaction.atomic():
+        try:
+            case_id = ApprovalStep.objects.values_list("case_id", flat=True).get(pk=step_id)
+        except ApprovalStep.DoesNotExist:
+            raise ConflictError(_("This approval step does not exist."), code="not_found") from None
+        case = case_lock(case_id=case_id)
+        step = ApprovalStep.objects.select_related("draft", "case").get(pk=step_id)
+        if not reviewer_may_decide(step=step, user=reviewer):
+            raise PermissionDenied(_("You are not a reviewer of this approval step."))
+        if step.status != StepStatus.OPEN or case.state != CaseState.IN_REVIEW:
+            raise ConflictError(
+                _("This approval step was already decided (%(status)s).")
+                % {"status": step.get_status_display().lower()},
+                code="already_decided",
+            )
+        if StepDecision.objects.filter(step=step, reviewer=reviewer).exists():
+            raise ConflictError(
+                _("You already decided this step; it is waiting for another reviewer."),
+                code="already_decided",
+            )
+
+        draft = step.draft
+        edited_draft = None
+        if decision == Decision.EDIT_APPROVE:
+            if " ".join(edited_text.split()) == " ".join(draft.text.split()):
+                decision = Decision.APPROVE
+            else:
+                edited_draft = Draft.objects.create(
+                    case=case,
+                    version=(case.drafts.aggregate(v=Max("version"))["v"] or 0) + 1,
+                    text=edited_text.strip(),
+                    language=draft.language,
+                    author=reviewer,
+                    via=via,
+                    edited_from=draft,
+                )
+                # Later layers review what will actually be posted.
+                ApprovalStep.objects.filter(
+                    case=case, round=step.round, position__gte=step.position
+                ).update(draft=edited_draft)
+                draft = edited_draft
+        StepDecision.objects.create(
+            step=step, reviewer=reviewer, decision=decision, comment=comment,
+            edited_draft=edited_draft, via=via,
+        )
+        details: dict[str, Any] = {
+            "step": step.pk, "layer": step.position, "layer_name": step.name,
+            "decision": decision, "round": step.round,
+        }
+        if comment:
+            details["comment"] = comment
+        if edited_draft is not None:
+            details["edited_draft_version"] = edited_draft.version
+        now = timezone.now()
+
+        if decision == Decision.REQUEST_CHANGES:
+            step.status = StepStatus.CHANGES_REQUESTED
+            step.decided_at = now
+            step.save(update_fields=["status", "decided_at"])
+            steps_cancel(case=case)
+            case_transition(case=case, name="request_changes", actor=reviewer, via=via,
+                            details=details, action="approval.request_changes")
+            _notify_changes_requested(case_id=case.pk, step_id=step.pk)
+            return step
+
+        approvals = StepDecision.objects.filter(step=step, decision__in=APPROVING).count()
+        if approvals < step.approvals_required:
+            details["approvals"] = approvals
+            details["approvals_required"] = step.approvals_required
+            case.version += 1
+            case.save(update_fields=["version", "updated_at"])
+            audit_record(action="approval.approve", via=via, actor=reviewer, case=case,
+                         from_state=case.state, to_state=case.state, subject=step, details=details)
+            return step
+
+        step.status = StepStatus.APPROVED
+        step.decided_at = now
+        step.save(update_fields=["status", "decided_at"])
+        next_step = (
+            ApprovalStep.objects.filter(case=case, round=step.round, status=StepStatus.WAITING)
+            .select_related("case__department")
+            .order_by("position")
+            .first()
+        )
+        if next_step is not None:
+            _open_step(next_step, now=now)
+            _notify_step_opened([next_step.pk])
+            details["next_layer"] = next_step.position
+            case.version += 1
+            case.save(update_fields=["version", "updated_at"])
+            audit_record(action="approval.approve", via=via, actor=reviewer, case=case,
+                         from_state=case.state, to_state=case.state, subject=step, details=details)
+            return step
+
+        case_transition(case=case, name="approve", actor=reviewer, via=via, details=details,
+                        action="approval.approve")
+        outbox_create(case=case, draft=draft)
+        return step
+
+
+def _notify_changes_requested(*, case_id: int, step_id: int) -> None:
+    from workflows.tasks import changes_requested_notify
+
+    transaction.on_commit(lambda: changes_requested_notify.delay(step_id))
