@@ -8,4 +8,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "responder.settings")
 
 app = Celery("responder")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["responder.channels", "responder.inbox", "responder.analytics", "workflows"])
+app.autodiscover_tasks(
+    ["responder.channels", "responder.inbox", "responder.analytics", "workflows"]
+)

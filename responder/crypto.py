@@ -46,7 +46,8 @@ class EncryptedJSONField(models.TextField):
             return Secret(json.loads(_fernet().decrypt(value.encode()).decode()))
         except InvalidToken as exc:
             raise ImproperlyConfigured(
-                "Stored credentials cannot be decrypted: FIELD_ENCRYPTION_KEYS or SECRET_KEY changed."
+                "Stored credentials cannot be decrypted: "
+                "FIELD_ENCRYPTION_KEYS or SECRET_KEY changed."
             ) from exc
 
     def to_python(self, value: Any) -> Secret:

@@ -38,7 +38,9 @@ if PRODUCTION and (len(SECRET_KEY) < 50 or SECRET_KEY == _DEV_SECRET):
 # encrypts, all decrypt, so keys can be rotated. Derived from SECRET_KEY if unset.
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"])
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", [] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"]
+)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
@@ -107,7 +109,11 @@ DATABASE_URL = env_url(
     schemes={"sqlite", "postgres", "postgresql", "postgis"},
 )
 try:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0, minimum=0))}
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0, minimum=0)
+        )
+    }
 except ValueError as exc:  # pragma: no cover - dj_database_url's own validation
     raise ImproperlyConfigured(f"DATABASE_URL is malformed: {exc}") from exc
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -153,7 +159,9 @@ STORAGES = {
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     env_url("REDIS_URL", REDIS_URL, schemes={"redis", "rediss"})
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -183,7 +191,21 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Beat only wakes "dispatch what is due" tasks; the real schedules (per-account
 # poll intervals, outbox back-off, SLA deadlines) live in the database.
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Polls every account whose own interval has elapsed (channels).
+    "poll-due-accounts": {"task": "responder.channels.tasks.poll_dispatch", "schedule": 5.0},
+    # Posts outbox replies that are due (new, backed off, or found stuck) (channels).
+    "sweep-outbox": {"task": "responder.channels.tasks.outbox_sweep", "schedule": 10.0},
+    # Reads favourites, boosts and replies of our posted replies (channels).
+    "refresh-engagement": {
+        "task": "responder.channels.tasks.engagement_refresh",
+        "schedule": 900.0,
+    },
+    # Reminds and escalates approval steps near or past their SLA (workflows).
+    "sweep-sla": {"task": "workflows.tasks.sla_sweep", "schedule": 60.0},
+    # Removes personal data of closed cases past their department's retention (analytics).
+    "apply-retention": {"task": "responder.analytics.tasks.retention_apply", "schedule": 3600.0},
+}
 
 # --- email ------------------------------------------------------------------------
 # EMAIL_BACKEND: "console" (default, prints mail), "smtp", or a dotted backend path.

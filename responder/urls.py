@@ -6,6 +6,14 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include("responder.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # Approval links from emails, and the reviewers' pages.
+    path("review/", include("workflows.urls")),
+    # Admins' policy editor.
+    path("settings/policies/", include("workflows.policy_urls")),
+    path("analytics/", include("responder.analytics.urls")),
+    # The officers' inbox, case pages and answer library.
+    path("", include("responder.inbox.urls")),
 ]

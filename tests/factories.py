@@ -32,7 +32,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
 
     @factory.post_generation
-    def roles(self, create: bool, extracted: list[tuple[str, Department]] | None, **kw: object) -> None:
+    def roles(
+        self, create: bool, extracted: list[tuple[str, Department]] | None, **kw: object
+    ) -> None:
         for role, department in extracted or []:
             Membership.objects.create(user=self, department=department, role=role)
         if create:
@@ -98,13 +100,19 @@ class PolicyFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Policy {n}")
 
 
-def layer(policy: ApprovalPolicy, position: int, role: str = Role.SME, **kwargs: object) -> ApprovalLayer:
+def layer(
+    policy: ApprovalPolicy, position: int, role: str = Role.SME, **kwargs: object
+) -> ApprovalLayer:
     return ApprovalLayer.objects.create(
-        policy=policy, position=position, name=kwargs.pop("name", f"Layer {position}"),
-        reviewer_role=role, **kwargs,
+        policy=policy,
+        position=position,
+        name=kwargs.pop("name", f"Layer {position}"),
+        reviewer_role=role,
+        **kwargs,
     )
 
 
 def rule(policy: ApprovalPolicy, priority: int, **kwargs: object) -> RoutingRule:
-    return RoutingRule.objects.create(policy=policy, priority=priority,
-                                      name=kwargs.pop("name", f"rule {priority}"), **kwargs)
+    return RoutingRule.objects.create(
+        policy=policy, priority=priority, name=kwargs.pop("name", f"rule {priority}"), **kwargs
+    )

@@ -83,7 +83,9 @@ class RoutingRule(models.Model):
     department = models.ForeignKey(
         Department, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    topic = models.ForeignKey(Topic, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    topic = models.ForeignKey(
+        Topic, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     risk = models.CharField(_("risk"), max_length=16, choices=Risk.choices, blank=True)
     platform = models.CharField(_("platform"), max_length=16, choices=Platform.choices, blank=True)
     library_unchanged = models.BooleanField(
@@ -116,15 +118,21 @@ class ApprovalStep(models.Model):
     time so later policy edits do not change a case already in review."""
 
     case = models.ForeignKey("inbox.Case", on_delete=models.CASCADE, related_name="approval_steps")
-    draft = models.ForeignKey("inbox.Draft", on_delete=models.CASCADE, related_name="approval_steps")
+    draft = models.ForeignKey(
+        "inbox.Draft", on_delete=models.CASCADE, related_name="approval_steps"
+    )
     # The n-th submission of this case; each submission gets a fresh set of steps.
     round = models.PositiveIntegerField(default=1)
     position = models.PositiveSmallIntegerField()
     name = models.CharField(max_length=120)
-    policy = models.ForeignKey(ApprovalPolicy, null=True, on_delete=models.SET_NULL, related_name="+")
+    policy = models.ForeignKey(
+        ApprovalPolicy, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     policy_name = models.CharField(max_length=120)
     policy_version = models.PositiveIntegerField(default=1)
-    layer = models.ForeignKey(ApprovalLayer, null=True, on_delete=models.SET_NULL, related_name="steps")
+    layer = models.ForeignKey(
+        ApprovalLayer, null=True, on_delete=models.SET_NULL, related_name="steps"
+    )
     reviewers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="approval_steps")
     approvals_required = models.PositiveSmallIntegerField(default=1)
     sla_minutes = models.PositiveIntegerField(default=240)
@@ -143,7 +151,9 @@ class ApprovalStep(models.Model):
         verbose_name = _("approval step")
         verbose_name_plural = _("approval steps")
         constraints = [
-            models.UniqueConstraint(fields=["case", "round", "position"], name="step_unique_position")
+            models.UniqueConstraint(
+                fields=["case", "round", "position"], name="step_unique_position"
+            )
         ]
         indexes = [models.Index(fields=["status", "due_at"])]
 
@@ -159,7 +169,9 @@ class Decision(models.TextChoices):
 
 class StepDecision(models.Model):
     step = models.ForeignKey(ApprovalStep, on_delete=models.CASCADE, related_name="decisions")
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     decision = models.CharField(max_length=20, choices=Decision.choices)
     comment = models.TextField(blank=True)
     # The new draft version an SME wrote while approving, if any.

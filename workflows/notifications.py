@@ -15,9 +15,10 @@ def step_opened_send(*, step_id: int) -> int:
     for reviewer in step.reviewers.filter(is_active=True).exclude(email=""):
         with translation.override(reviewer.language):
             subject = _("Reply to approve: case #%(id)s") % {"id": step.case_id}
-            body = _("A reply is waiting for your approval (%(layer)s).\n\nQuestion:\n%(q)s\n\n"
-                     "Draft reply:\n%(d)s\n") % {"layer": step.name, "q": step.case.text,
-                                                 "d": step.draft.text}
+            body = _(
+                "A reply is waiting for your approval (%(layer)s).\n\nQuestion:\n%(q)s\n\n"
+                "Draft reply:\n%(d)s\n"
+            ) % {"layer": step.name, "q": step.case.text, "d": step.draft.text}
         sent += send_mail(subject, body, None, [reviewer.email])
     return sent
 

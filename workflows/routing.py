@@ -24,8 +24,9 @@ def effective_risk(case: Case) -> str:
     return case.risk
 
 
-def rule_matches(rule: RoutingRule, *, case: Case, library_unchanged: bool, risk: str,
-                 topic_ids: set[int]) -> bool:
+def rule_matches(
+    rule: RoutingRule, *, case: Case, library_unchanged: bool, risk: str, topic_ids: set[int]
+) -> bool:
     return (
         (rule.department_id is None or rule.department_id == case.department_id)
         and (rule.topic_id is None or rule.topic_id in topic_ids)
@@ -44,10 +45,13 @@ def policy_resolve(*, case: Case, draft: Draft | None) -> Route:
         "policy", "topic", "department"
     )
     for rule in rules:
-        if rule_matches(rule, case=case, library_unchanged=library_unchanged, risk=risk,
-                        topic_ids=topic_ids):
-            reasons = [_("Rule “%(rule)s” (priority %(priority)s) matched.")
-                       % {"rule": rule.name, "priority": rule.priority}]
+        if rule_matches(
+            rule, case=case, library_unchanged=library_unchanged, risk=risk, topic_ids=topic_ids
+        ):
+            reasons = [
+                _("Rule “%(rule)s” (priority %(priority)s) matched.")
+                % {"rule": rule.name, "priority": rule.priority}
+            ]
             if rule.library_unchanged:
                 reasons.append(_("The draft is an unchanged pre-approved library answer."))
             if rule.risk:

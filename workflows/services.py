@@ -43,8 +43,11 @@ def layer_reviewers(*, layer: ApprovalLayer, case: Case) -> list[User]:
 def _notify_step_opened(step_ids: list[int]) -> None:
     from workflows.tasks import step_opened_notify
 
-    for step_id in step_ids:
-        transaction.on_commit(lambda step_id=step_id: step_opened_notify.delay(step_id))
+    def _send() -> None:
+        for step_id in step_ids:
+            step_opened_notify.delay(step_id)
+
+    transaction.on_commit(_send)
 
 
 def _open_step(step: ApprovalStep, *, now: Any) -> None:
@@ -69,10 +72,16 @@ def steps_create(*, case: Case, draft: Draft, policy: ApprovalPolicy) -> list[Ap
         reviewers = [r for r in layer_reviewers(layer=layer, case=case) if r.pk != draft.author_id]
         if len(reviewers) < layer.approvals_required:
             raise ConflictError(
-                _("Layer “%(layer)s” of policy “%(policy)s” needs %(needed)s reviewer(s) "
-                  "other than the author, and has %(have)s. Ask an admin to fix the policy.")
-                % {"layer": layer.name, "policy": policy.name,
-                   "needed": layer.approvals_required, "have": len(reviewers)},
+                _(
+                    "Layer “%(layer)s” of policy “%(policy)s” needs %(needed)s reviewer(s) "
+                    "other than the author, and has %(have)s. Ask an admin to fix the policy."
+                )
+                % {
+                    "layer": layer.name,
+                    "policy": policy.name,
+                    "needed": layer.approvals_required,
+                    "have": len(reviewers),
+                },
                 code="policy_unusable",
             )
         step = ApprovalStep.objects.create(
@@ -177,12 +186,19 @@ def approval_decide(
                 ).update(draft=edited_draft)
                 draft = edited_draft
         StepDecision.objects.create(
-            step=step, reviewer=reviewer, decision=decision, comment=comment,
-            edited_draft=edited_draft, via=via,
+            step=step,
+            reviewer=reviewer,
+            decision=decision,
+            comment=comment,
+            edited_draft=edited_draft,
+            via=via,
         )
         details: dict[str, Any] = {
-            "step": step.pk, "layer": step.position, "layer_name": step.name,
-            "decision": decision, "round": step.round,
+            "step": step.pk,
+            "layer": step.position,
+            "layer_name": step.name,
+            "decision": decision,
+            "round": step.round,
         }
         if comment:
             details["comment"] = comment
@@ -195,8 +211,14 @@ def approval_decide(
             step.decided_at = now
             step.save(update_fields=["status", "decided_at"])
             steps_cancel(case=case)
-            case_transition(case=case, name="request_changes", actor=reviewer, via=via,
-                            details=details, action="approval.request_changes")
+            case_transition(
+                case=case,
+                name="request_changes",
+                actor=reviewer,
+                via=via,
+                details=details,
+                action="approval.request_changes",
+            )
             _notify_changes_requested(case_id=case.pk, step_id=step.pk)
             return step
 
@@ -206,8 +228,16 @@ def approval_decide(
             details["approvals_required"] = step.approvals_required
             case.version += 1
             case.save(update_fields=["version", "updated_at"])
-            audit_record(action="approval.approve", via=via, actor=reviewer, case=case,
-                         from_state=case.state, to_state=case.state, subject=step, details=details)
+            audit_record(
+                action="approval.approve",
+                via=via,
+                actor=reviewer,
+                case=case,
+                from_state=case.state,
+                to_state=case.state,
+                subject=step,
+                details=details,
+            )
             return step
 
         step.status = StepStatus.APPROVED
@@ -225,12 +255,26 @@ def approval_decide(
             details["next_layer"] = next_step.position
             case.version += 1
             case.save(update_fields=["version", "updated_at"])
-            audit_record(action="approval.approve", via=via, actor=reviewer, case=case,
-                         from_state=case.state, to_state=case.state, subject=step, details=details)
+            audit_record(
+                action="approval.approve",
+                via=via,
+                actor=reviewer,
+                case=case,
+                from_state=case.state,
+                to_state=case.state,
+                subject=step,
+                details=details,
+            )
             return step
 
-        case_transition(case=case, name="approve", actor=reviewer, via=via, details=details,
-                        action="approval.approve")
+        case_transition(
+            case=case,
+            name="approve",
+            actor=reviewer,
+            via=via,
+            details=details,
+            action="approval.approve",
+        )
         outbox_create(case=case, draft=draft)
         return step
 

@@ -55,10 +55,15 @@ class AuditEvent(models.Model):
         ordering = ["created_at", "id"]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
-        indexes = [models.Index(fields=["case", "created_at"]), models.Index(fields=["action", "created_at"])]
+        indexes = [
+            models.Index(fields=["case", "created_at"]),
+            models.Index(fields=["action", "created_at"]),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.action} {self.from_state}→{self.to_state}"
+        return (
+            f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.action} {self.from_state}→{self.to_state}"
+        )
 
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None:

@@ -27,7 +27,7 @@ def audit_record(
         case=case,
         from_state=from_state,
         to_state=to_state,
-        subject_type=subject._meta.model_name if subject is not None else "",
+        subject_type=(subject._meta.model_name or "") if subject is not None else "",
         subject_id=subject.pk if subject is not None else None,
         details=details or {},
     )

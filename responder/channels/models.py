@@ -24,9 +24,14 @@ class PlatformAccount(models.Model):
     base_url = models.URLField(_("server URL"), max_length=300, blank=True)
     credentials = EncryptedJSONField(_("credentials"), blank=True, default=dict)
     # Name of an environment variable holding the access token, instead of storing it.
-    credentials_env = models.CharField(_("token from environment variable"), max_length=100, blank=True)
+    credentials_env = models.CharField(
+        _("token from environment variable"), max_length=100, blank=True
+    )
     hashtags = models.CharField(
-        _("tracked hashtags"), max_length=500, blank=True, help_text=_("Comma-separated, without #.")
+        _("tracked hashtags"),
+        max_length=500,
+        blank=True,
+        help_text=_("Comma-separated, without #."),
     )
     poll_interval_seconds = models.PositiveIntegerField(_("poll every (seconds)"), default=60)
     stream = models.BooleanField(_("listen to the stream"), default=False)
@@ -47,7 +52,9 @@ class PlatformAccount(models.Model):
         verbose_name = _("platform account")
         verbose_name_plural = _("platform accounts")
         constraints = [
-            models.UniqueConstraint(fields=["platform", "base_url", "handle"], name="account_unique_handle")
+            models.UniqueConstraint(
+                fields=["platform", "base_url", "handle"], name="account_unique_handle"
+            )
         ]
 
     def __str__(self) -> str:
@@ -66,8 +73,12 @@ class OutboxItem(models.Model):
     """An approved reply waiting to be posted, written in the approval's transaction."""
 
     case = models.ForeignKey("inbox.Case", on_delete=models.PROTECT, related_name="outbox_items")
-    draft = models.OneToOneField("inbox.Draft", on_delete=models.PROTECT, related_name="outbox_item")
-    account = models.ForeignKey(PlatformAccount, on_delete=models.PROTECT, related_name="outbox_items")
+    draft = models.OneToOneField(
+        "inbox.Draft", on_delete=models.PROTECT, related_name="outbox_item"
+    )
+    account = models.ForeignKey(
+        PlatformAccount, on_delete=models.PROTECT, related_name="outbox_items"
+    )
     text = models.TextField()
     in_reply_to_external_id = models.CharField(max_length=200)
     visibility = models.CharField(max_length=16, default="public")
@@ -98,7 +109,9 @@ class OutboxItem(models.Model):
 class PostAttempt(models.Model):
     """One try at posting an outbox reply, kept for the record."""
 
-    outbox_item = models.ForeignKey(OutboxItem, on_delete=models.CASCADE, related_name="post_attempts")
+    outbox_item = models.ForeignKey(
+        OutboxItem, on_delete=models.CASCADE, related_name="post_attempts"
+    )
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=32, blank=True)
@@ -108,11 +121,16 @@ class PostAttempt(models.Model):
     class Meta:
         ordering = ["started_at", "id"]
 
+    def __str__(self) -> str:
+        return f"attempt at {self.started_at:%Y-%m-%d %H:%M:%S}: {self.outcome or 'running'}"
+
 
 class IngestError(models.Model):
     """A platform item we could not read; recorded and skipped, never blocking the page."""
 
-    account = models.ForeignKey(PlatformAccount, on_delete=models.CASCADE, related_name="ingest_errors")
+    account = models.ForeignKey(
+        PlatformAccount, on_delete=models.CASCADE, related_name="ingest_errors"
+    )
     external_id = models.CharField(max_length=200, blank=True)
     error = models.TextField()
     payload = models.JSONField(default=dict, blank=True)
@@ -120,3 +138,6 @@ class IngestError(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.account} item {self.external_id}: {self.error[:60]}"

@@ -30,7 +30,9 @@ def outbox_create(*, case: Case, draft: Draft) -> OutboxItem:
         visibility=case.visibility or "public",
     )
     if draft.library_answer_id is not None:
-        LibraryAnswer.objects.filter(pk=draft.library_answer_id).update(times_used=F("times_used") + 1)
+        LibraryAnswer.objects.filter(pk=draft.library_answer_id).update(
+            times_used=F("times_used") + 1
+        )
 
     def _enqueue() -> None:
         from responder.channels.tasks import outbox_send

@@ -96,7 +96,9 @@ class Case(FSMModelMixin, models.Model):
     received_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    topics = models.ManyToManyField(Topic, blank=True, related_name="cases", verbose_name=_("topics"))
+    topics = models.ManyToManyField(
+        Topic, blank=True, related_name="cases", verbose_name=_("topics")
+    )
     risk = models.CharField(_("risk"), max_length=16, choices=Risk.choices, default=Risk.NORMAL)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -128,7 +130,9 @@ class Case(FSMModelMixin, models.Model):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         constraints = [
-            models.UniqueConstraint(fields=["account", "external_id"], name="case_unique_per_account")
+            models.UniqueConstraint(
+                fields=["account", "external_id"], name="case_unique_per_account"
+            )
         ]
         indexes = [
             models.Index(fields=["department", "state", "-received_at", "-id"]),

@@ -62,8 +62,13 @@ def case_release(*, case_id: int, actor: User, via: str) -> Case:
             user=actor, roles=(Role.ADMIN,), department_id=case.department_id
         ):
             _require_owner(user=actor, case=case)
-        return case_transition(case=case, name="release", actor=actor, via=via,
-                               details={"previous_owner": case.owner_id})
+        return case_transition(
+            case=case,
+            name="release",
+            actor=actor,
+            via=via,
+            details={"previous_owner": case.owner_id},
+        )
 
 
 def case_take_over(*, case_id: int, actor: User, via: str, reason: str) -> Case:
@@ -75,20 +80,34 @@ def case_take_over(*, case_id: int, actor: User, via: str, reason: str) -> Case:
         if not user_has_role(user=actor, roles=(Role.ADMIN,), department_id=case.department_id):
             raise PermissionDenied(_("Only a supervisor can take over a case."))
         if case.state != CaseState.DRAFTING:
-            raise ConflictError(_("Only a case being drafted can be taken over."),
-                                code="invalid_transition")
+            raise ConflictError(
+                _("Only a case being drafted can be taken over."), code="invalid_transition"
+            )
         previous = case.owner_id
         case.owner = actor
         case.version += 1
         case.save(update_fields=["owner", "version", "updated_at"])
-        audit_record(action="case.take_over", via=via, actor=actor, case=case,
-                     from_state=case.state, to_state=case.state,
-                     details={"previous_owner": previous, "reason": reason.strip()})
+        audit_record(
+            action="case.take_over",
+            via=via,
+            actor=actor,
+            case=case,
+            from_state=case.state,
+            to_state=case.state,
+            details={"previous_owner": previous, "reason": reason.strip()},
+        )
         return case
 
 
-def case_close(*, case_id: int, actor: User, via: str, reason: str, note: str = "",
-               expected_version: int | None = None) -> Case:
+def case_close(
+    *,
+    case_id: int,
+    actor: User,
+    via: str,
+    reason: str,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Case:
     if reason not in CloseReason.values:
         raise ValidationError(
             _("Choose a close reason: %(choices)s.") % {"choices": ", ".join(CloseReason.values)}
@@ -98,8 +117,15 @@ def case_close(*, case_id: int, actor: User, via: str, reason: str, note: str = 
         _require_officer(user=actor, case=case)
         if case.state == CaseState.DRAFTING and case.owner_id not in (None, actor.pk):
             _require_owner(user=actor, case=case)
-        return case_transition(case=case, name="close", actor=actor, via=via, reason=reason,
-                               note=note.strip(), details={"reason": reason, "note": note.strip()})
+        return case_transition(
+            case=case,
+            name="close",
+            actor=actor,
+            via=via,
+            reason=reason,
+            note=note.strip(),
+            details={"reason": reason, "note": note.strip()},
+        )
 
 
 def case_reopen(*, case_id: int, actor: User, via: str) -> Case:
@@ -109,8 +135,14 @@ def case_reopen(*, case_id: int, actor: User, via: str) -> Case:
         return case_transition(case=case, name="reopen", actor=actor, via=via)
 
 
-def case_tag(*, case_id: int, actor: User, via: str, topic_ids: list[int] | None = None,
-             risk: str | None = None) -> Case:
+def case_tag(
+    *,
+    case_id: int,
+    actor: User,
+    via: str,
+    topic_ids: list[int] | None = None,
+    risk: str | None = None,
+) -> Case:
     """Set a case's topics and risk (these decide its approval policy)."""
     if risk is not None and risk not in Risk.values:
         raise ValidationError(_("Unknown risk level: %(risk)s.") % {"risk": risk})
@@ -118,8 +150,10 @@ def case_tag(*, case_id: int, actor: User, via: str, topic_ids: list[int] | None
         case = case_lock(case_id=case_id)
         _require_officer(user=actor, case=case)
         if case.state not in (CaseState.NEW, CaseState.DRAFTING):
-            raise ConflictError(_("Topics and risk can only change before the reply is submitted."),
-                                code="invalid_transition")
+            raise ConflictError(
+                _("Topics and risk can only change before the reply is submitted."),
+                code="invalid_transition",
+            )
         details: dict[str, Any] = {}
         if topic_ids is not None:
             topics = list(Topic.objects.filter(pk__in=topic_ids))
@@ -132,13 +166,27 @@ def case_tag(*, case_id: int, actor: User, via: str, topic_ids: list[int] | None
             case.risk = risk
         case.version += 1
         case.save(update_fields=["risk", "version", "updated_at"])
-        audit_record(action="case.tag", via=via, actor=actor, case=case, from_state=case.state,
-                     to_state=case.state, details=details)
+        audit_record(
+            action="case.tag",
+            via=via,
+            actor=actor,
+            case=case,
+            from_state=case.state,
+            to_state=case.state,
+            details=details,
+        )
         return case
 
 
-def draft_save(*, case_id: int, actor: User, via: str, text: str, language: str | None = None,
-               library_answer_id: int | None = None) -> Draft:
+def draft_save(
+    *,
+    case_id: int,
+    actor: User,
+    via: str,
+    text: str,
+    language: str | None = None,
+    library_answer_id: int | None = None,
+) -> Draft:
     """Add a new version of the reply. Only the case's owner, only while drafting."""
     text = text.strip()
     if not text:
@@ -147,8 +195,9 @@ def draft_save(*, case_id: int, actor: User, via: str, text: str, language: str 
         case = case_lock(case_id=case_id)
         _require_officer(user=actor, case=case)
         if case.state != CaseState.DRAFTING:
-            raise ConflictError(_("Claim the case before drafting a reply."),
-                                code="invalid_transition")
+            raise ConflictError(
+                _("Claim the case before drafting a reply."), code="invalid_transition"
+            )
         _require_owner(user=actor, case=case)
         language = language or (case.language if case.language in ("en", "fr") else "en")
         if language not in ("en", "fr"):
@@ -159,23 +208,42 @@ def draft_save(*, case_id: int, actor: User, via: str, text: str, language: str 
             answer = LibraryAnswer.objects.filter(pk=library_answer_id, is_active=True).first()
             if answer is None:
                 raise ValidationError(_("That library answer does not exist or is retired."))
-            unchanged = answer.is_pre_approved and normalize_reply_text(text) == normalize_reply_text(
-                answer.text_for(language)
-            )
+            unchanged = answer.is_pre_approved and normalize_reply_text(
+                text
+            ) == normalize_reply_text(answer.text_for(language))
         version = (case.drafts.aggregate(v=Max("version"))["v"] or 0) + 1
-        draft = Draft.objects.create(case=case, version=version, text=text, language=language,
-                                     author=actor, via=via, library_answer=answer,
-                                     library_unchanged=unchanged)
+        draft = Draft.objects.create(
+            case=case,
+            version=version,
+            text=text,
+            language=language,
+            author=actor,
+            via=via,
+            library_answer=answer,
+            library_unchanged=unchanged,
+        )
         case.version += 1
         case.save(update_fields=["version", "updated_at"])
-        audit_record(action="draft.save", via=via, actor=actor, case=case, from_state=case.state,
-                     to_state=case.state, subject=draft,
-                     details={"version": version, "library_answer": library_answer_id,
-                              "library_unchanged": unchanged})
+        audit_record(
+            action="draft.save",
+            via=via,
+            actor=actor,
+            case=case,
+            from_state=case.state,
+            to_state=case.state,
+            subject=draft,
+            details={
+                "version": version,
+                "library_answer": library_answer_id,
+                "library_unchanged": unchanged,
+            },
+        )
         return draft
 
 
-def draft_submit(*, case_id: int, actor: User, via: str, expected_version: int | None = None) -> Case:
+def draft_submit(
+    *, case_id: int, actor: User, via: str, expected_version: int | None = None
+) -> Case:
     """Send the latest draft on its way: straight to approved when its policy has no
     layers (only for an unchanged pre-approved library answer), else into review."""
     from responder.channels.services import outbox_create
@@ -196,10 +264,18 @@ def draft_submit(*, case_id: int, actor: User, via: str, expected_version: int |
         if draft is None:
             raise ValidationError(_("Write a reply before submitting."))
         # A library answer may have passed its review date since the draft was written.
-        if draft.library_unchanged and not (draft.library_answer and draft.library_answer.is_pre_approved):
+        if draft.library_unchanged and not (
+            draft.library_answer and draft.library_answer.is_pre_approved
+        ):
             draft = Draft.objects.create(
-                case=case, version=draft.version + 1, text=draft.text, language=draft.language,
-                author=actor, via=via, library_answer=draft.library_answer, library_unchanged=False,
+                case=case,
+                version=draft.version + 1,
+                text=draft.text,
+                language=draft.language,
+                author=actor,
+                via=via,
+                library_answer=draft.library_answer,
+                library_unchanged=False,
             )
         route = policy_resolve(case=case, draft=draft)
         if route.policy is None:
@@ -210,18 +286,28 @@ def draft_submit(*, case_id: int, actor: User, via: str, expected_version: int |
         layer_count = route.policy.layers.count()
         if layer_count == 0 and not draft.library_unchanged:
             raise ConflictError(
-                _("Policy “%(policy)s” has no approval layers, which only an unchanged "
-                  "pre-approved library answer may use.") % {"policy": route.policy.name},
+                _(
+                    "Policy “%(policy)s” has no approval layers, which only an unchanged "
+                    "pre-approved library answer may use."
+                )
+                % {"policy": route.policy.name},
                 code="policy_unusable",
             )
         steps = steps_create(case=case, draft=draft, policy=route.policy) if layer_count else []
         case_transition(
-            case=case, name="submit", actor=actor, via=via, layer_count=layer_count,
-            details={"draft_version": draft.version, "policy": route.policy.name,
-                     "policy_version": route.policy.version,
-                     "rule": route.rule.name if route.rule else None,
-                     "layers": [s.name for s in steps],
-                     "library_unchanged": draft.library_unchanged},
+            case=case,
+            name="submit",
+            actor=actor,
+            via=via,
+            layer_count=layer_count,
+            details={
+                "draft_version": draft.version,
+                "policy": route.policy.name,
+                "policy_version": route.policy.version,
+                "rule": route.rule.name if route.rule else None,
+                "layers": [s.name for s in steps],
+                "library_unchanged": draft.library_unchanged,
+            },
         )
         if layer_count == 0:
             outbox_create(case=case, draft=draft)
@@ -238,8 +324,9 @@ def case_withdraw(*, case_id: int, actor: User, via: str) -> Case:
         if case.state == CaseState.IN_REVIEW:
             _require_owner(user=actor, case=case)
         cancelled = steps_cancel(case=case) if case.state == CaseState.IN_REVIEW else 0
-        return case_transition(case=case, name="withdraw", actor=actor, via=via,
-                               details={"cancelled_steps": cancelled})
+        return case_transition(
+            case=case, name="withdraw", actor=actor, via=via, details={"cancelled_steps": cancelled}
+        )
 
 
 def case_retry_post(*, case_id: int, actor: User, via: str) -> Case:

@@ -16,8 +16,13 @@ pytestmark = pytest.mark.django_db
 def test_unchanged_library_answer_goes_straight_to_the_outbox(team):
     case = team.case()
     inbox.case_claim(case_id=case.pk, actor=team.officer, via="web")
-    inbox.draft_save(case_id=case.pk, actor=team.officer, via="web", text=team.answer.text_en,
-                     library_answer_id=team.answer.pk)
+    inbox.draft_save(
+        case_id=case.pk,
+        actor=team.officer,
+        via="web",
+        text=team.answer.text_en,
+        library_answer_id=team.answer.pk,
+    )
     case = inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web")
 
     assert case.state == CaseState.APPROVED
@@ -51,7 +56,13 @@ def test_sensitive_answer_needs_sme_then_director(team):
     assert case.state == CaseState.APPROVED
     assert OutboxItem.objects.filter(case=case).count() == 1
     actions = list(AuditEvent.objects.filter(case=case).values_list("action", flat=True))
-    assert actions == ["case.claim", "draft.save", "case.submit", "approval.approve", "approval.approve"]
+    assert actions == [
+        "case.claim",
+        "draft.save",
+        "case.submit",
+        "approval.approve",
+        "approval.approve",
+    ]
 
 
 def test_request_changes_sends_the_case_back(team):
@@ -60,8 +71,13 @@ def test_request_changes_sends_the_case_back(team):
     inbox.draft_save(case_id=case.pk, actor=team.officer, via="web", text="First try.")
     inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web")
     step = ApprovalStep.objects.get(case=case)
-    approval_decide(step_id=step.pk, reviewer=team.sme, decision="request_changes",
-                    comment="Mention the fee.", via="email")
+    approval_decide(
+        step_id=step.pk,
+        reviewer=team.sme,
+        decision="request_changes",
+        comment="Mention the fee.",
+        via="email",
+    )
     case.refresh_from_db()
     assert case.state == CaseState.DRAFTING
     with pytest.raises(ConflictError):
