@@ -128,6 +128,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+if RESPONDER_ENV == "test":
+    # Hashing with the real work factor costs ~0.3 s per test user; tests need none.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
@@ -209,16 +212,19 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "sweep-sla": {"task": "workflows.tasks.sla_sweep", "schedule": 60.0},
     # Removes personal data of closed cases past their department's retention (analytics).
     "apply-retention": {"task": "responder.analytics.tasks.retention_apply", "schedule": 3600.0},
+    # Recomputes the default analytics dashboard so it is served from the cache (analytics).
+    "warm-analytics": {"task": "responder.analytics.tasks.analytics_warm", "schedule": 240.0},
 }
 
 # --- email ------------------------------------------------------------------------
-# EMAIL_BACKEND: "console" (default, prints mail), "smtp", or a dotted backend path.
+# EMAIL_BACKEND: "console" (prints mail; the default except in production), "smtp"
+# (the production default), or a dotted backend path.
 _EMAIL_BACKENDS = {
     "console": "django.core.mail.backends.console.EmailBackend",
     "smtp": "django.core.mail.backends.smtp.EmailBackend",
     "locmem": "django.core.mail.backends.locmem.EmailBackend",
 }
-_email_backend = env_str("EMAIL_BACKEND", "console")
+_email_backend = env_str("EMAIL_BACKEND", "smtp" if PRODUCTION else "console")
 _email_backend = _EMAIL_BACKENDS.get(_email_backend, _email_backend)
 if "." not in _email_backend:
     raise ImproperlyConfigured("EMAIL_BACKEND must be console, smtp, locmem or a dotted path.")
@@ -238,7 +244,7 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Responder <responder@localho
 # --- REST API ---------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "responder.api_auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -257,6 +263,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "language" or "status" field with different choices.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseLanguageEnum": "responder.inbox.models.CaseLanguage",
+        "CloseReasonEnum": "responder.inbox.models.CloseReason",
+        "LanguageEnum": "responder.accounts.models.Language",
+        "StepStatusEnum": "workflows.models.StepStatus",
+        "OutboxStatusEnum": "responder.channels.models.OutboxStatus",
+    },
 }
 
 # --- security ---------------------------------------------------------------------
@@ -289,14 +303,35 @@ if PRODUCTION:
 # --- product settings ----------------------------------------------------------------
 # Signed approval links in emails expire after this many hours.
 REVIEW_LINK_MAX_AGE_HOURS = env_int("REVIEW_LINK_MAX_AGE_HOURS", 72, minimum=1)
+# Attempts on review links allowed per client IP and per link within the window.
+REVIEW_LINK_RATE_WINDOW_SECONDS = env_int("REVIEW_LINK_RATE_WINDOW_SECONDS", 600, minimum=1)
+REVIEW_LINK_RATE_PER_IP = env_int("REVIEW_LINK_RATE_PER_IP", 120, minimum=1)
+REVIEW_LINK_RATE_PER_TOKEN = env_int("REVIEW_LINK_RATE_PER_TOKEN", 30, minimum=1)
 # Base URL of the built-in platform simulator (make run, tests).
 SIMULATOR_URL = env_str("SIMULATOR_URL", "http://127.0.0.1:8025")
+# Replies may only link to these domains and their subdomains (outgoing-content check).
+ALLOWED_LINK_DOMAINS = [
+    d.lower().lstrip(".") for d in env_list("ALLOWED_LINK_DOMAINS", ["canada.ca", "gc.ca"])
+]
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Review links carry a token in their path: never let one reach a log.
+    "filters": {"redact_review_tokens": {"()": "workflows.log_filters.RedactReviewTokens"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_review_tokens"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.request": {"filters": ["redact_review_tokens"]},
+        "django.server": {"filters": ["redact_review_tokens"]},
+        "django.security.csrf": {"filters": ["redact_review_tokens"]},
+    },
 }

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from django.utils import translation
 
 from responder.accounts.models import Department, Role, User
 from responder.inbox.models import Case, Risk
@@ -16,6 +18,7 @@ from tests.factories import (
     person,
     rule,
 )
+from tests.sim import mastodon_account, simulator  # noqa: F401
 
 
 @dataclass
@@ -67,3 +70,12 @@ def team(db: None) -> Team:
         account=PlatformAccountFactory(department=department),
         answer=LibraryAnswerFactory(approved_by=admin),
     )
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default() -> Iterator[None]:
+    """Each test starts in English: a request handled in this thread (test client,
+    LocaleMiddleware) leaves its language active, which would leak into the next test."""
+    translation.activate("en")
+    yield
+    translation.deactivate()

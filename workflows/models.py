@@ -189,3 +189,115 @@ class StepDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reviewer} {self.decision} step #{self.step_id}"
+
+
+class PolicyRevision(models.Model):
+    """One saved change to the approval policies or routing rules: who, when, and a
+    JSON snapshot of the policy (layers and rules) as it stood after the change."""
+
+    policy = models.ForeignKey(
+        ApprovalPolicy, null=True, blank=True, on_delete=models.SET_NULL, related_name="revisions"
+    )
+    policy_name = models.CharField(max_length=120)
+    version = models.PositiveIntegerField()
+    action = models.CharField(max_length=64)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    snapshot = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("policy revision")
+        verbose_name_plural = _("policy revisions")
+
+    def __str__(self) -> str:
+        return f"{self.policy_name} v{self.version} ({self.action})"
+
+
+class CommentVia(models.TextChoices):
+    WEB = "web", _("web")
+    EMAIL = "email", _("email link")
+
+
+class Consultation(models.Model):
+    """An officer asks an expert of another department for input on a case.
+
+    The expert answers from an emailed link; the answer is a comment on the case,
+    never an approval."""
+
+    case = models.ForeignKey("inbox.Case", on_delete=models.CASCADE, related_name="consultations")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    expert = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="consultations"
+    )
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    question = models.TextField(_("question for the expert"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("consultation")
+        verbose_name_plural = _("consultations")
+
+    def __str__(self) -> str:
+        return f"case #{self.case_id} → {self.expert}"
+
+
+class CaseComment(models.Model):
+    """One message in the conversation between officers and reviewers on a case."""
+
+    case = models.ForeignKey("inbox.Case", on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("comment"))
+    via = models.CharField(max_length=8, choices=CommentVia.choices, default=CommentVia.WEB)
+    # Set when the comment answers a consultation.
+    consultation = models.ForeignKey(
+        Consultation, null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
+    )
+    step = models.ForeignKey(
+        ApprovalStep, null=True, blank=True, on_delete=models.SET_NULL, related_name="comments"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        indexes = [models.Index(fields=["case", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.author} on case #{self.case_id}"
+
+
+class EmailNotice(models.Model):
+    """One email we decided to send (an approval link, a reminder, an escalation...).
+
+    The unique key makes each notification task safe to run twice: a notice already
+    sent is not sent again. It also records who was given a link to what (never the
+    link itself)."""
+
+    key = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=24)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    case = models.ForeignKey(
+        "inbox.Case", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("email notice")
+        verbose_name_plural = _("email notices")
+
+    def __str__(self) -> str:
+        return self.key

@@ -1,3 +1,16 @@
-from django.urls import URLPattern, URLResolver
+"""Mounted at /review/: emailed links, "Waiting for me", and the case thread forms."""
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from django.urls import URLPattern, URLResolver, path
+
+from workflows import views
+
+app_name = "workflows"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("mine/", views.review_mine, name="mine"),
+    path("step/<int:step_id>/", views.review_step, name="step"),
+    path("case/<int:case_id>/comment/", views.case_comment, name="case-comment"),
+    path("case/<int:case_id>/consult/", views.case_consult, name="case-consult"),
+    # Last: a token is any other single path segment.
+    path("<str:token>/", views.review_link, name="link"),
+]

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +25,27 @@ class Department(models.Model):
     slug = models.SlugField(_("short name"), max_length=60, unique=True)
     # Days after which closed cases lose the citizen's personal data (0 = keep).
     retention_days = models.PositiveIntegerField(_("retention (days)"), default=0)
+    # Business hours: approval SLAs count only working time in the department's zone.
+    timezone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        help_text=_("For example America/Toronto. Empty: the site's time zone."),
+    )
+    sla_business_hours = models.BooleanField(
+        _("count SLAs in business hours"),
+        default=True,
+        help_text=_("Off: approval deadlines run around the clock."),
+    )
+    workday_start = models.TimeField(_("workday starts"), default=dt.time(9, 0))
+    workday_end = models.TimeField(_("workday ends"), default=dt.time(17, 0))
+    working_days = models.CharField(
+        _("working days"),
+        max_length=7,
+        default="12345",
+        validators=[RegexValidator(r"^[1-7]{1,7}$", _("Use the digits 1 (Monday) to 7 (Sunday)."))],
+        help_text=_("Weekdays as digits, 1 = Monday … 7 = Sunday. For example 12345."),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -30,6 +54,33 @@ class Department(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Holiday(models.Model):
+    """A day off: no business hours are counted on it (all departments if none given)."""
+
+    department = models.ForeignKey(
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="holidays",
+        verbose_name=_("department"),
+        help_text=_("Empty: a holiday for every department."),
+    )
+    date = models.DateField(_("date"))
+    name = models.CharField(_("name"), max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+        constraints = [
+            models.UniqueConstraint(fields=["department", "date"], name="holiday_unique_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}".strip()
 
 
 class User(AbstractUser):

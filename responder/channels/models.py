@@ -44,6 +44,11 @@ class PlatformAccount(models.Model):
     last_error = models.TextField(blank=True)
     rate_limit_remaining = models.IntegerField(null=True, blank=True)
     rate_limit_reset_at = models.DateTimeField(null=True, blank=True)
+    # A poll holds the account until then (the HTTP fetch runs outside any
+    # transaction, so a row lock cannot say it); a crashed poll's lease just expires.
+    poll_lease_until = models.DateTimeField(null=True, blank=True)
+    # Consecutive failed polls, for the back-off.
+    poll_failures = models.PositiveIntegerField(default=0)
     # Connector-owned state that is not a credential (a saved Bluesky session...).
     session_state = EncryptedJSONField(blank=True, default=dict)
 
@@ -141,3 +146,25 @@ class IngestError(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} item {self.external_id}: {self.error[:60]}"
+
+
+class ReplyEngagement(models.Model):
+    """The latest favourites, boosts and replies of one posted reply (for analytics)."""
+
+    outbox_item = models.OneToOneField(
+        OutboxItem, on_delete=models.CASCADE, primary_key=True, related_name="engagement"
+    )
+    favourites = models.PositiveIntegerField(_("favourites"), default=0)
+    boosts = models.PositiveIntegerField(_("boosts"), default=0)
+    replies = models.PositiveIntegerField(_("replies received"), default=0)
+    fetched_at = models.DateTimeField(_("read at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("reply engagement")
+        verbose_name_plural = _("reply engagement")
+
+    def __str__(self) -> str:
+        return (
+            f"outbox #{self.outbox_item_id}: {self.favourites} fav, {self.boosts} boosts, "
+            f"{self.replies} replies"
+        )

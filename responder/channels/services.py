@@ -50,6 +50,7 @@ def outbox_retry(*, case: Case) -> OutboxItem:
     from django.utils.translation import gettext as _
 
     from responder.channels.models import OutboxStatus
+    from responder.channels.posting import outbox_retry_requested
     from responder.errors import ConflictError
 
     item = (
@@ -62,7 +63,10 @@ def outbox_retry(*, case: Case) -> OutboxItem:
         raise ConflictError(_("There is no failed reply to retry."), code="nothing_to_retry")
     item.status = OutboxStatus.PENDING
     item.next_attempt_at = timezone.now()
-    item.save(update_fields=["status", "next_attempt_at"])
+    item.sending_started_at = None
+    item.save(update_fields=["status", "next_attempt_at", "sending_started_at"])
+    # The officer's decision settles any doubt about earlier attempts (see posting.py).
+    outbox_retry_requested(item=item)
 
     def _enqueue() -> None:
         from responder.channels.tasks import outbox_send

@@ -138,6 +138,11 @@ class Case(FSMModelMixin, models.Model):
             models.Index(fields=["department", "state", "-received_at", "-id"]),
             models.Index(fields=["-received_at", "-id"]),
             models.Index(fields=["owner", "state"]),
+            # Keyset pages of the inbox (see bench/inbox_bench.py): one department,
+            # one owner or one account, newest first, at any depth.
+            models.Index(fields=["department", "-received_at", "-id"], name="case_dept_recent"),
+            models.Index(fields=["owner", "-received_at", "-id"], name="case_owner_recent"),
+            models.Index(fields=["account", "-received_at", "-id"], name="case_account_recent"),
         ]
 
     def __str__(self) -> str:
@@ -320,3 +325,25 @@ class Draft(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} v{self.version}"
+
+
+class SavedView(models.Model):
+    """An officer's named inbox filter, kept as the filter form's query string."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views"
+    )
+    name = models.CharField(_("name"), max_length=80)
+    query = models.CharField(_("filters"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="saved_view_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

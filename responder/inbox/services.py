@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from responder.accounts.models import Role, User
@@ -19,6 +20,7 @@ from responder.inbox.models import (
     Draft,
     LibraryAnswer,
     Risk,
+    SavedView,
     Topic,
     normalize_reply_text,
 )
@@ -85,8 +87,9 @@ def case_take_over(*, case_id: int, actor: User, via: str, reason: str) -> Case:
             )
         previous = case.owner_id
         case.owner = actor
+        case.claimed_at = timezone.now()
         case.version += 1
-        case.save(update_fields=["owner", "version", "updated_at"])
+        case.save(update_fields=["owner", "claimed_at", "version", "updated_at"])
         audit_record(
             action="case.take_over",
             via=via,
@@ -339,3 +342,79 @@ def case_retry_post(*, case_id: int, actor: User, via: str) -> Case:
         case = case_transition(case=case, name="retry", actor=actor, via=via)
         outbox_retry(case=case)
         return case
+
+
+def case_assign(*, case_id: int, actor: User, assignee: User, via: str, reason: str = "") -> Case:
+    """Give a case to an officer: a new case moves to drafting with them as owner; a
+    case being drafted changes hands (a supervisor may take it from another holder)."""
+    with transaction.atomic():
+        case = case_lock(case_id=case_id)
+        _require_officer(user=actor, case=case)
+        if not user_has_role(user=assignee, roles=OFFICER_ROLES, department_id=case.department_id):
+            raise ValidationError(
+                _("%(person)s is not a communication officer of this department.")
+                % {"person": assignee}
+            )
+        details = {"assignee": assignee.pk, "reason": reason.strip()}
+        if case.state == CaseState.NEW:
+            return case_transition(
+                case=case,
+                name="claim",
+                actor=actor,
+                via=via,
+                action="case.assign",
+                details=details,
+                user=assignee,
+            )
+        if case.state != CaseState.DRAFTING:
+            raise ConflictError(
+                _("A case that is %(state)s cannot be assigned.")
+                % {"state": case.get_state_display().lower()},
+                code="invalid_transition",
+            )
+        if case.owner_id == assignee.pk:
+            raise ConflictError(
+                _("%(person)s already holds this case.") % {"person": assignee}, code="held"
+            )
+        if case.owner_id not in (None, actor.pk) and not user_has_role(
+            user=actor, roles=(Role.ADMIN,), department_id=case.department_id
+        ):
+            raise ConflictError(
+                _("%(holder)s holds this case; only a supervisor can give it to someone else.")
+                % {"holder": case.owner},
+                code="held",
+            )
+        details["previous_owner"] = case.owner_id
+        case.owner = assignee
+        case.claimed_at = timezone.now()
+        case.version += 1
+        case.save(update_fields=["owner", "claimed_at", "version", "updated_at"])
+        audit_record(
+            action="case.assign",
+            via=via,
+            actor=actor,
+            case=case,
+            from_state=case.state,
+            to_state=case.state,
+            details=details,
+        )
+        return case
+
+
+def saved_view_save(*, user: User, name: str, query: str) -> SavedView:
+    """Save (or replace) one of the user's named inbox views."""
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError(_("Give the view a name."))
+    if len(name) > 80:
+        raise ValidationError(_("Keep the name under 80 characters."))
+    view, _created = SavedView.objects.update_or_create(
+        user=user, name=name, defaults={"query": query[:1000]}
+    )
+    return view
+
+
+def saved_view_delete(*, user: User, view_id: int) -> None:
+    deleted, _rows = SavedView.objects.filter(user=user, pk=view_id).delete()
+    if not deleted:
+        raise ValidationError(_("That saved view does not exist."))

@@ -1,3 +1,22 @@
-from django.urls import URLPattern, URLResolver
+"""The officers' pages, mounted at the site root: "/" is the inbox.
 
-urlpatterns: list[URLPattern | URLResolver] = []
+Case pages live at /cases/<id>/ (the inbox links there) and the answer library at
+/library/ (the header links there).
+"""
+
+from django.urls import URLPattern, URLResolver, include, path
+
+from responder.inbox.views import case, inbox, library
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    # --- inbox ---
+    path("", inbox.inbox, name="inbox"),
+    path("inbox/live/", inbox.inbox_live, name="inbox-live"),
+    path("inbox/bulk/", inbox.inbox_bulk, name="inbox-bulk"),
+    path("inbox/cases/<int:case_id>/claim/", inbox.inbox_claim, name="inbox-claim"),
+    path("inbox/views/", inbox.saved_view_create, name="inbox-view-save"),
+    path("inbox/views/<int:view_id>/delete/", inbox.saved_view_remove, name="inbox-view-delete"),
+    # --- case page and library ---
+    path("", include((case.urlpatterns, "cases"))),
+    path("", include((library.urlpatterns, "library"))),
+]

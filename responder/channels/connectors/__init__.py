@@ -1,0 +1,59 @@
+"""Connector factory: one module per platform, each exposing
+`build(*, base_url, credentials, session_state) -> Connector`."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from typing import TYPE_CHECKING, Any, cast
+
+from responder.channels.connectors.base import Connector, TransportError
+
+if TYPE_CHECKING:
+    from responder.channels.models import PlatformAccount
+
+#: platform -> module with build(); add a platform with one line here.
+CONNECTOR_MODULES: dict[str, str] = {
+    "mastodon": "responder.channels.connectors.mastodon",
+    "bluesky": "responder.channels.connectors.bluesky",
+    "x": "responder.channels.connectors.x",
+}
+
+
+def account_credentials(account: PlatformAccount) -> dict[str, Any]:
+    """The account's credentials, with the access token from the environment
+    variable named in `credentials_env` when set (it wins over a stored token)."""
+    credentials: dict[str, Any] = dict(cast(dict[str, Any], account.credentials) or {})
+    if account.credentials_env:
+        token = os.environ.get(account.credentials_env, "")
+        if not token:
+            raise TransportError(
+                f"The environment variable {account.credentials_env} is not set.",
+                permanent=True,
+            )
+        credentials["access_token"] = token
+    return credentials
+
+
+def connector_for(account: PlatformAccount) -> Connector:
+    """The connector for one platform account. Raises TransportError(permanent=True)
+    when the platform has no connector or the credentials are missing."""
+    module_name = CONNECTOR_MODULES.get(account.platform)
+    if module_name is None:
+        raise TransportError(f"No connector for platform {account.platform!r}.", permanent=True)
+    module = importlib.import_module(module_name)
+    connector: Connector = module.build(
+        base_url=account.base_url,
+        credentials=account_credentials(account),
+        session_state=dict(cast(dict[str, Any], account.session_state) or {}),
+    )
+    return connector
+
+
+__all__ = [
+    "CONNECTOR_MODULES",
+    "Connector",
+    "TransportError",
+    "account_credentials",
+    "connector_for",
+]

@@ -1,0 +1,230 @@
+"""Ingest throughput: parsed Mention objects -> committed case rows, against a bare
+Django bulk_create of the same rows, in one run, on PostgreSQL.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/responder \
+        .venv/bin/python bench/ingest_bench.py [--count 5000] [--batch 400] [--rounds 3]
+
+It creates its own scratch database (bench_<name>), migrates it, and drops it after.
+"Ingest" is the real path of one poll commit per batch: lock the account, find
+existing rows, detect the language, thread replies, insert cases, one audit event
+per case, advance the cursor. "Bare" is Case.objects.bulk_create of rows built
+from the same mentions (no language detection, threading, audit or lock), one
+transaction per batch. A batch of 400 is what one poll reads at most (5 pages of 80).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "responder.settings")
+
+import django
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.test.utils import setup_databases, teardown_databases  # noqa: E402
+
+TEXTS_EN = [
+    "How long does a passport renewal take right now?",
+    "My passport expires in two months, can I still travel to France?",
+    "I lost my passport at the airport. What do I do?",
+    "Can I renew my child's passport online?",
+    "I applied 6 weeks ago and have heard nothing. Can you check my file?",
+]
+TEXTS_FR = [
+    "Combien de temps faut-il pour renouveler un passeport en ce moment ?",
+    "Mon passeport expire dans deux mois, puis-je voyager en France ?",
+    "J'ai perdu mon passeport à l'aéroport. Que dois-je faire ?",
+    "Ai-je besoin d'un répondant pour un renouvellement simplifié ?",
+]
+
+
+def make_mentions(count: int, *, start: int, seed: int = 7) -> list:
+    from responder.channels.connectors.base import Mention
+
+    rng = random.Random(seed)
+    now = dt.datetime.now(dt.UTC)
+    mentions = []
+    for i in range(count):
+        external_id = str(start + i)
+        french = rng.random() < 0.4
+        text = rng.choice(TEXTS_FR if french else TEXTS_EN) + f" ({i})"
+        # A fifth are replies to an earlier mention of the run (threading work).
+        reply_to = str(start + rng.randrange(i)) if i and rng.random() < 0.2 else ""
+        mentions.append(
+            Mention(
+                external_id=external_id,
+                author_handle=f"citizen{i % 300}@mastodon.example",
+                author_name=f"Citizen {i % 300}",
+                author_external_id=str(10_000 + i % 300),
+                text=f"@passports {text}",
+                url=f"https://mastodon.example/@c/{external_id}",
+                created_at=now + dt.timedelta(milliseconds=i),
+                visibility="public",
+                in_reply_to_external_id=reply_to,
+                # Like real traffic: many clients send no language.
+                language_hint=rng.choice(["", "", "en" if not french else "fr"]),
+            )
+        )
+    return mentions
+
+
+def run_ingest(account, mentions: list, batch: int) -> float:
+    from responder.channels.ingest import mentions_store
+    from responder.channels.models import PlatformAccount
+
+    started = time.perf_counter()
+    for offset in range(0, len(mentions), batch):
+        chunk = mentions[offset : offset + batch]
+        with transaction.atomic():
+            locked = PlatformAccount.objects.select_for_update().get(pk=account.pk)
+            mentions_store(account=locked, mentions=chunk, errors=[])
+            locked.cursor = chunk[-1].external_id
+            locked.save(update_fields=["cursor"])
+    return time.perf_counter() - started
+
+
+def run_bare(account, mentions: list, batch: int) -> float:
+    from responder.inbox.models import Case
+
+    started = time.perf_counter()
+    for offset in range(0, len(mentions), batch):
+        chunk = mentions[offset : offset + batch]
+        with transaction.atomic():
+            Case.objects.bulk_create(
+                [
+                    Case(
+                        department_id=account.department_id,
+                        account=account,
+                        platform=account.platform,
+                        external_id=m.external_id,
+                        author_handle=m.author_handle,
+                        author_name=m.author_name,
+                        author_external_id=m.author_external_id,
+                        text=m.text,
+                        language=m.language_hint or "en",
+                        url=m.url,
+                        visibility=m.visibility,
+                        in_reply_to_external_id=m.in_reply_to_external_id,
+                        received_at=m.created_at,
+                    )
+                    for m in chunk
+                ],
+                batch_size=500,
+            )
+    return time.perf_counter() - started
+
+
+def stream_latency(department, count: int) -> list[float]:
+    """Seconds from a citizen's post on the simulator to the committed case, when
+    the account listens to the stream."""
+    from responder.channels.models import PlatformAccount
+    from responder.channels.simulator import Simulator
+    from responder.channels.streaming import StreamListener
+    from responder.inbox.models import Case
+
+    sim = Simulator(port=0, token="bench").start()
+    account = PlatformAccount.objects.create(
+        platform="mastodon",
+        name="Bench stream",
+        handle="passports",
+        department=department,
+        base_url=sim.url,
+        credentials={"access_token": "bench"},
+        stream=True,
+    )
+    listener = StreamListener(account_id=account.pk)
+    listener.start()
+    latencies = []
+    try:
+        listener.connected.wait(10)
+        time.sleep(0.2)
+        for i in range(count):
+            started = time.perf_counter()
+            posted = sim.state.mention_create({"text": f"Streamed question {i}?", "acct": "s"})
+            while not Case.objects.filter(
+                account=account, external_id=posted["status_id"]
+            ).exists():
+                if time.perf_counter() - started > 10:
+                    break
+                time.sleep(0.002)
+            latencies.append(time.perf_counter() - started)
+    finally:
+        listener.stop()
+        listener.join(timeout=5)
+        sim.stop()
+    return latencies
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=5000)
+    parser.add_argument("--batch", type=int, default=400)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--stream-count", type=int, default=50)
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("Set DATABASE_URL to a PostgreSQL server: this bench measures PostgreSQL.")
+    db = settings.DATABASES["default"]
+    db.setdefault("TEST", {})["NAME"] = f"bench_{db['NAME']}_ingest"
+    old = setup_databases(verbosity=0, interactive=False)
+    try:
+        from responder.accounts.models import Department
+        from responder.channels.language import language_detect
+        from responder.channels.models import PlatformAccount
+
+        language_detect("warm up")  # model load is a one-off per worker, not per mention
+        department = Department.objects.create(name="Bench", slug="bench")
+        ingest_rates, bare_rates = [], []
+        for round_no in range(args.rounds):
+            start = 1_000_000 * (round_no + 1)
+            mentions = make_mentions(args.count, start=start)
+            for kind, runner, rates in (
+                ("ingest", run_ingest, ingest_rates),
+                ("bare", run_bare, bare_rates),
+            ):
+                account = PlatformAccount.objects.create(
+                    platform="mastodon",
+                    name="Bench",
+                    handle=f"{kind}{round_no}",
+                    department=department,
+                    base_url="http://bench.invalid",
+                )
+                seconds = runner(account, mentions, args.batch)
+                rates.append(args.count / seconds)
+        ingest, bare = statistics.median(ingest_rates), statistics.median(bare_rates)
+        print(
+            f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} CPUs, "
+            f"Python {platform.python_version()}, PostgreSQL {connection.pg_version}"
+        )
+        print(
+            f"{args.count} mentions x {args.rounds} rounds, batches of {args.batch} "
+            "(median of rounds):"
+        )
+        print(f"  ingest (lang + threading + audit + cursor): {ingest:10.0f} mentions/s")
+        print(f"  bare bulk_create of the same rows:          {bare:10.0f} rows/s")
+        print(f"  ratio ingest / bare:                        {ingest / bare:10.2f}")
+        latencies = sorted(stream_latency(department, args.stream_count))
+        p50 = latencies[len(latencies) // 2]
+        p95 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.95))]
+        print(
+            f"stream, post -> committed case ({len(latencies)} mentions): "
+            f"p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms"
+        )
+    finally:
+        teardown_databases(old, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()

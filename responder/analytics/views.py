@@ -1,0 +1,394 @@
+"""The analytics dashboard, what-if, exports and library review pages (admins only)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from responder.accounts.models import Department, User
+from responder.analytics import charts, exports, selectors, services, whatif
+from responder.errors import ConflictError, ValidationError
+from responder.inbox import library_services
+from responder.inbox.models import Case, CaseLanguage, LibraryAnswer, Platform, Topic
+from workflows.models import ApprovalStep
+
+DIMENSION_LABELS = {
+    "department": gettext_lazy("department"),
+    "platform": gettext_lazy("platform"),
+    "language": gettext_lazy("language"),
+    "topic": gettext_lazy("topic"),
+}
+
+
+def admin_required(view: Any) -> Any:
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not services.user_may_see_analytics(request.user):
+            raise PermissionDenied(_("Only admins may see analytics and exports."))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _filter_context(filters: selectors.Filters) -> dict[str, Any]:
+    return {
+        "filters": filters,
+        "query": "&".join(f"{k}={v}" for k, v in filters.as_query().items()),
+        "departments": Department.objects.all(),
+        "platforms": Platform.choices,
+        "languages": CaseLanguage.choices,
+        "topics": Topic.objects.all(),
+    }
+
+
+def _labels(rows: list[dict[str, Any]], key: str = "key") -> list[str]:
+    return [str(r[key]) for r in rows]
+
+
+@admin_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    filters = selectors.filters_from(request.GET)
+    data = selectors.dashboard_cached(filters, fresh=bool(request.GET.get("fresh")))
+    median, p90 = _("median"), _("90th percentile")
+    over = data["over_time"]["rows"]
+    chart = {
+        "first": charts.line_chart(
+            uid="first",
+            title=_("Time to first response (hours)"),
+            labels=_labels(over, "period"),
+            series=[
+                (median, [r["first_median"] for r in over]),
+                (p90, [r["first_p90"] for r in over]),
+            ],
+            unit="h",
+        ),
+        "reply": charts.line_chart(
+            uid="reply",
+            title=_("Time to posted reply (hours)"),
+            labels=_labels(over, "period"),
+            series=[
+                (median, [r["reply_median"] for r in over]),
+                (p90, [r["reply_p90"] for r in over]),
+            ],
+            unit="h",
+        ),
+    }
+    by_charts = {
+        dimension: charts.bar_chart(
+            uid=f"by-{dimension}",
+            title=_("Time to posted reply by %(dimension)s (hours)")
+            % {"dimension": DIMENSION_LABELS[dimension]},
+            labels=_labels(rows),
+            series=[
+                (median, [r["reply_median"] for r in rows]),
+                (p90, [r["reply_p90"] for r in rows]),
+            ],
+            unit="h",
+        )
+        for dimension, rows in data["by"].items()
+    }
+    layers = data["layers"]
+    layer_labels = [f"{r['policy']} · {r['position']}. {r['layer']}" for r in layers]
+    chart["layers"] = charts.bar_chart(
+        uid="layers",
+        title=_("Hours spent in each approval layer"),
+        labels=layer_labels,
+        series=[(median, [r["median"] for r in layers]), (p90, [r["p90"] for r in layers])],
+        unit="h",
+        highlight=[r["no_effect"] for r in layers],
+        highlight_note=_("⚠ marks a layer that adds hours and changes nothing."),
+    )
+    chart["layer_effect"] = charts.bar_chart(
+        uid="layer-effect",
+        title=_("Share of drafts each layer edited or sent back (%)"),
+        labels=layer_labels,
+        series=[
+            (_("edited"), [round(100 * r["changed_share"], 1) for r in layers]),
+            (_("sent back"), [round(100 * r["sent_back_share"], 1) for r in layers]),
+        ],
+        unit="%",
+        highlight=[r["no_effect"] for r in layers],
+    )
+    sla = data["sla_layers"]
+    chart["sla_layers"] = charts.bar_chart(
+        uid="sla-layers",
+        title=_("SLA met and breached by layer"),
+        labels=[f"{r['policy']} · {r['position']}. {r['layer']}" for r in sla],
+        series=[(_("met"), [r["met"] for r in sla]), (_("breached"), [r["breached"] for r in sla])],
+    )
+    reviewers = data["sla_reviewers"]
+    chart["sla_reviewers"] = charts.bar_chart(
+        uid="sla-reviewers",
+        title=_("SLA met and breached by reviewer"),
+        labels=_labels(reviewers, "reviewer"),
+        series=[
+            (_("met"), [r["met"] for r in reviewers]),
+            (_("breached"), [r["breached"] for r in reviewers]),
+        ],
+    )
+    volume_charts = {
+        dimension: charts.bar_chart(
+            uid=f"vol-{dimension}",
+            title=_("Questions by %(dimension)s") % {"dimension": DIMENSION_LABELS[dimension]},
+            labels=_labels(rows),
+            series=[
+                (_("in"), [r["received"] for r in rows]),
+                (_("answered"), [r["answered"] for r in rows]),
+                (_("closed unanswered"), [r["closed"] for r in rows]),
+            ],
+        )
+        for dimension, rows in data["volumes"].items()
+    }
+    engagement = data["engagement"]
+    if engagement["available"]:
+        chart["engagement"] = charts.bar_chart(
+            uid="engagement",
+            title=_("Average engagement per reply, by platform"),
+            labels=_labels(engagement["rows"]),
+            series=[
+                (m, [r[f"{m}_avg"] for r in engagement["rows"]]) for m in engagement["metrics"]
+            ],
+        )
+    tables = exports.dashboard_tables(data, due=selectors.answers_due_for_review())
+
+    def section(name: str, title: str, svg: Any, group: str) -> dict[str, Any]:
+        header, rows = tables[name]
+        return {
+            "name": name,
+            "title": title,
+            "svg": svg,
+            "header": header,
+            "rows": rows,
+            "group": group,
+        }
+
+    sections = [
+        section("response-times", _("Time to first response over time"), chart["first"], "times"),
+        section("response-times", _("Time to posted reply over time"), chart["reply"], "times"),
+        *[
+            section(
+                f"by-{d}",
+                _("Response times by %(dimension)s") % {"dimension": DIMENSION_LABELS[d]},
+                svg,
+                "times",
+            )
+            for d, svg in by_charts.items()
+        ],
+        section("layers", _("Time spent in each approval layer"), chart["layers"], "layers"),
+        section("layers", _("What each layer changed"), chart["layer_effect"], "layers"),
+        section("sla-layers", _("SLA by layer"), chart["sla_layers"], "sla"),
+        section("sla-reviewers", _("SLA by reviewer"), chart["sla_reviewers"], "sla"),
+        *[
+            section(
+                f"volumes-{d}",
+                _("Volumes by %(dimension)s") % {"dimension": DIMENSION_LABELS[d]},
+                svg,
+                "volumes",
+            )
+            for d, svg in volume_charts.items()
+        ],
+        section("library", _("Replies from the answer library"), None, "library"),
+        section("engagement", _("Engagement on replies"), chart.get("engagement"), "engagement"),
+    ]
+    return render(
+        request,
+        "analytics/dashboard.html",
+        {
+            **_filter_context(filters),
+            "data": data,
+            "sections": sections,
+            "due_answers": selectors.answers_due_for_review(),
+            "record_id": int(request.GET["record"])
+            if request.GET.get("record", "").isdigit()
+            else None,
+            "today": timezone.localdate(),
+            "people": User.objects.filter(is_active=True).order_by("username"),
+            "no_effect_hours": selectors.NO_EFFECT_MIN_HOURS,
+            "no_effect_share": int(selectors.NO_EFFECT_MAX_SHARE * 100),
+        },
+    )
+
+
+@admin_required
+def chart_csv(request: HttpRequest, name: str) -> StreamingHttpResponse:
+    table = exports.CHARTS.get(name)
+    if table is None:
+        raise Http404
+    filters = selectors.filters_from(request.GET)
+    header, rows = table(filters)
+    response = StreamingHttpResponse(exports.csv_lines(header, rows), content_type="text/csv")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{name}-{filters.start}-{filters.end}.csv"'
+    )
+    return response
+
+
+@admin_required
+def cases_csv(request: HttpRequest) -> StreamingHttpResponse:
+    filters = selectors.filters_from(request.GET)
+    with transaction.atomic():
+        services.case_list_export(actor=request.user, filters=filters.as_query())  # type: ignore[arg-type]
+    response = StreamingHttpResponse(
+        exports.csv_lines(exports.CASE_COLUMNS, exports.case_rows(filters)), content_type="text/csv"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="cases-{filters.start}-{filters.end}.csv"'
+    )
+    return response
+
+
+@admin_required
+def case_record(request: HttpRequest, pk: int, fmt: str = "html") -> HttpResponse:
+    case = get_object_or_404(Case.objects.select_related("department"), pk=pk)
+    with transaction.atomic():
+        services.case_record_export(case=case, actor=request.user, fmt=fmt)  # type: ignore[arg-type]
+    record = exports.case_record(case)
+    if fmt == "json":
+        response = HttpResponse(
+            json.dumps(record, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),
+            content_type="application/json",
+        )
+        response["Content-Disposition"] = f'attachment; filename="case-{case.pk}.json"'
+        return response
+    return render(request, "analytics/case_record.html", {"case": case, "record": record})
+
+
+@admin_required
+def whatif_page(request: HttpRequest) -> HttpResponse:
+    filters = selectors.filters_from(request.GET)
+    layers = (
+        ApprovalStep.objects.filter(selectors.case_q(filters, "case__"))
+        .values_list("policy_name", "position", "name")
+        .distinct()
+        .order_by("policy_name", "position")
+    )
+    result = None
+    policy_name, position = request.GET.get("policy", ""), request.GET.get("position", "")
+    if "|" in request.GET.get("layer", ""):
+        policy_name, _sep, position = request.GET["layer"].rpartition("|")
+    if position:
+        try:
+            scenario = whatif.Scenario(
+                position=int(position),
+                policy_name=policy_name,
+                remove=request.GET.get("mode", "remove") == "remove",
+                sla_minutes=int(request.GET.get("sla_minutes") or 0) or None,
+            )
+        except ValueError:
+            messages.error(request, _("Choose a layer and a number of minutes."))
+        else:
+            if not scenario.remove and not scenario.sla_minutes:
+                messages.error(request, _("Give the new SLA in minutes."))
+            else:
+                result = whatif.whatif(filters, scenario)
+    return render(
+        request,
+        "analytics/whatif.html",
+        {
+            **_filter_context(filters),
+            "layers": list(layers),
+            "result": result,
+            "chosen": (policy_name, position),
+            "get": request.GET,
+        },
+    )
+
+
+def _date_or_none(raw: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        return None
+
+
+@admin_required
+@require_POST
+def answer_renew(request: HttpRequest, pk: int) -> HttpResponse:
+    review_date = _date_or_none(request.POST.get("review_date", ""))
+    owner = request.POST.get("owner", "")
+    if review_date is None:
+        messages.error(request, _("Give the new review date."))
+    else:
+        try:
+            library_services.library_answer_renew(
+                answer_id=pk,
+                actor=request.user,  # type: ignore[arg-type]
+                review_date=review_date,
+                owner_id=int(owner) if owner.isdigit() else None,
+            )
+        except (ValidationError, ConflictError) as exc:
+            messages.error(request, getattr(exc, "message", None) or "; ".join(exc.messages))  # type: ignore[union-attr]
+        else:
+            messages.success(request, _("Answer renewed: it counts as pre-approved again."))
+    return redirect(f"{request.POST.get('next') or '/analytics/'}#library")
+
+
+@admin_required
+def answer_promote(request: HttpRequest, pk: int) -> HttpResponse:
+    case = get_object_or_404(Case, pk=pk)
+    language = case.language if case.language in ("en", "fr") else "en"
+    posted = library_services.posted_reply_text(case)
+    values = {
+        "title_en": "",
+        "title_fr": "",
+        "text_en": posted if language == "en" else "",
+        "text_fr": posted if language == "fr" else "",
+        "owner": str(request.user.pk),
+        "review_date": (timezone.localdate() + dt.timedelta(days=180)).isoformat(),
+        "topic": str(case.topics.values_list("pk", flat=True).first() or ""),
+    }
+    errors: list[str] = []
+    if request.method == "POST":
+        values.update({k: request.POST.get(k, "") for k in values})
+        review_date = _date_or_none(values["review_date"])
+        try:
+            if review_date is None:
+                raise ValidationError(_("Give the review date."))
+            answer = library_services.library_answer_promote(
+                case_id=case.pk,
+                actor=request.user,  # type: ignore[arg-type]
+                title_en=values["title_en"],
+                title_fr=values["title_fr"],
+                text_en=values["text_en"],
+                text_fr=values["text_fr"],
+                owner_id=int(values["owner"]) if values["owner"].isdigit() else 0,
+                review_date=review_date,
+                topic_id=int(values["topic"]) if values["topic"].isdigit() else None,
+            )
+        except ValidationError as exc:
+            errors = list(exc.messages)
+        except ConflictError as exc:
+            errors = [exc.message]
+        else:
+            messages.success(
+                request, _("“%(title)s” is now in the answer library.") % {"title": answer.title_en}
+            )
+            return redirect("analytics:dashboard")
+    return render(
+        request,
+        "analytics/promote.html",
+        {
+            "case": case,
+            "values": values,
+            "errors": errors,
+            "people": User.objects.filter(is_active=True).order_by("username"),
+            "topics": Topic.objects.all(),
+            "answers": LibraryAnswer.objects.none(),
+        },
+        status=400 if errors else 200,
+    )

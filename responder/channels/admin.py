@@ -1,0 +1,224 @@
+"""Admin for platform accounts: credentials (write-only), a connection test, and the
+ingest state (cursor, last error, unreadable items) for support."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from responder.channels.connectors import connector_for
+from responder.channels.connectors.base import TransportError
+from responder.channels.models import IngestError, PlatformAccount
+from responder.crypto import Secret
+
+
+def account_connection_test(*, account: PlatformAccount) -> tuple[bool, str]:
+    """Ask the platform who the credentials belong to. (ok, handle or the
+    platform's error message.) The token never appears in the message."""
+    connector = None
+    try:
+        connector = connector_for(account)
+        return True, connector.verify()
+    except TransportError as exc:
+        return False, exc.message
+    finally:
+        close = getattr(connector, "close", None)
+        if callable(close):
+            close()
+
+
+class PlatformAccountForm(forms.ModelForm):
+    # Write-only: the stored token is never sent to the browser.
+    access_token = forms.CharField(
+        label=_("access token"),
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_(
+            "Leave blank to keep the current token. Or name an environment variable below."
+        ),
+    )
+    clear_access_token = forms.BooleanField(label=_("remove the stored token"), required=False)
+
+    class Meta:
+        model = PlatformAccount
+        fields = [
+            "platform",
+            "name",
+            "handle",
+            "department",
+            "base_url",
+            "credentials_env",
+            "hashtags",
+            "poll_interval_seconds",
+            "stream",
+            "is_active",
+        ]
+
+
+class IngestErrorInline(admin.TabularInline):
+    model = IngestError
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "external_id", "error"]
+    readonly_fields = ["created_at", "external_id", "error"]
+    ordering = ["-created_at"]
+    verbose_name = _("unreadable item")
+    verbose_name_plural = _("unreadable items (recorded and skipped)")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[IngestError]:
+        return super().get_queryset(request).order_by("-created_at")
+
+
+@admin.register(PlatformAccount)
+class PlatformAccountAdmin(admin.ModelAdmin):
+    form = PlatformAccountForm
+    change_form_template = "admin/channels/platformaccount/change_form.html"
+    list_display = [
+        "handle",
+        "platform",
+        "department",
+        "is_active",
+        "stream",
+        "last_polled_at",
+        "next_poll_at",
+        "short_error",
+    ]
+    list_filter = ["platform", "is_active", "stream", "department"]
+    search_fields = ["handle", "name", "base_url"]
+    readonly_fields = [
+        "token_status",
+        "cursor",
+        "hashtag_cursors",
+        "last_polled_at",
+        "next_poll_at",
+        "last_error",
+        "rate_limit_remaining",
+        "rate_limit_reset_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["platform", "name", "handle", "department", "base_url", "is_active"]}),
+        (
+            _("Credentials"),
+            {
+                "fields": ["token_status", "access_token", "clear_access_token", "credentials_env"],
+            },
+        ),
+        (_("Ingest"), {"fields": ["hashtags", "poll_interval_seconds", "stream"]}),
+        (
+            _("Ingest state"),
+            {
+                "fields": [
+                    "last_polled_at",
+                    "next_poll_at",
+                    "last_error",
+                    "cursor",
+                    "hashtag_cursors",
+                    "rate_limit_remaining",
+                    "rate_limit_reset_at",
+                ]
+            },
+        ),
+    ]
+    inlines = [IngestErrorInline]
+    actions = ["test_connection"]
+
+    @admin.display(description=_("stored token"))
+    def token_status(self, obj: PlatformAccount) -> str:
+        if obj.credentials_env:
+            return gettext("from the environment variable %(name)s") % {"name": obj.credentials_env}
+        stored = cast(dict[str, Any], obj.credentials) or {}
+        return gettext("stored (hidden)") if stored.get("access_token") else "—"
+
+    @admin.display(description=_("last error"))
+    def short_error(self, obj: PlatformAccount) -> str:
+        return (obj.last_error or "")[:80]
+
+    def save_model(
+        self, request: HttpRequest, obj: PlatformAccount, form: Any, change: bool
+    ) -> None:
+        token = form.cleaned_data.get("access_token") or ""
+        credentials = Secret(cast(dict[str, Any], obj.credentials) or {})
+        changed = False
+        if form.cleaned_data.get("clear_access_token"):
+            credentials.pop("access_token", None)
+            changed = True
+        elif token:
+            credentials["access_token"] = token
+            changed = True
+        obj.credentials = credentials  # type: ignore[assignment]
+        if changed or "credentials_env" in form.changed_data or "base_url" in form.changed_data:
+            # New credentials: poll at once and forget the old failure.
+            obj.next_poll_at = None
+            obj.last_error = ""
+            obj.poll_failures = 0
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Test connection"))
+    def test_connection(self, request: HttpRequest, queryset: QuerySet[PlatformAccount]) -> None:
+        for account in queryset:
+            self._report(request, account)
+
+    def _report(self, request: HttpRequest, account: PlatformAccount) -> None:
+        ok, detail = account_connection_test(account=account)
+        if ok:
+            self.message_user(
+                request,
+                gettext("%(account)s: connected as @%(handle)s.")
+                % {"account": account, "handle": detail},
+                messages.SUCCESS,
+            )
+        else:
+            self.message_user(
+                request,
+                gettext("%(account)s: the connection failed: %(error)s")
+                % {"account": account, "error": detail},
+                messages.ERROR,
+            )
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path(
+                "<path:object_id>/test-connection/",
+                self.admin_site.admin_view(self.test_connection_view),
+                name="channels_platformaccount_test_connection",
+            ),
+            *super().get_urls(),
+        ]
+
+    def test_connection_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        account = get_object_or_404(PlatformAccount, pk=object_id)
+        if not self.has_change_permission(request, account):
+            raise PermissionDenied
+        self._report(request, account)
+        return HttpResponseRedirect(
+            reverse("admin:channels_platformaccount_change", args=[account.pk])
+        )
+
+
+@admin.register(IngestError)
+class IngestErrorAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "account", "external_id", "error"]
+    list_filter = ["account"]
+    search_fields = ["external_id", "error"]
+    readonly_fields = ["account", "external_id", "error", "payload", "created_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

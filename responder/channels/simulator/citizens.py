@@ -1,0 +1,70 @@
+"""Simulated citizens: questions about passports, in English and French, at a rate."""
+
+from __future__ import annotations
+
+import random
+import threading
+
+from responder.channels.simulator.state import SimState
+
+QUESTIONS_EN = [
+    "How long does a passport renewal take right now?",
+    "My passport expires in two months, can I still travel to France?",
+    "I lost my passport at the airport. What do I do?",
+    "Can I renew my child's passport online?",
+    "Is the urgent service available in Toronto this week?",
+    "I applied 6 weeks ago and have heard nothing. Can you check my file?",
+    "Do I need a guarantor for a simplified renewal?",
+    "What photo size do you accept for the passport application?",
+    "My name changed after marriage, which form should I use?",
+    "Hi, is the passport office open on Saturday?",
+]
+QUESTIONS_FR = [
+    "Combien de temps faut-il pour renouveler un passeport en ce moment ?",
+    "Mon passeport expire dans deux mois, puis-je voyager en France ?",
+    "J'ai perdu mon passeport à l'aéroport. Que dois-je faire ?",
+    "Est-ce que je peux renouveler le passeport de mon enfant en ligne ?",
+    "Le service urgent est-il offert à Montréal cette semaine ?",
+    "J'ai fait ma demande il y a six semaines et je n'ai aucune nouvelle.",
+    "Ai-je besoin d'un répondant pour un renouvellement simplifié ?",
+    "Quelle taille de photo acceptez-vous pour la demande de passeport ?",
+    "Bonjour, le bureau des passeports est-il ouvert le samedi ?",
+]
+NAMES = [
+    ("amelie", "Amélie Tremblay", "fr"),
+    ("jgagnon", "Julie Gagnon", "fr"),
+    ("marc_o", "Marc Ouellet", "fr"),
+    ("sam_lee", "Sam Lee", "en"),
+    ("priya", "Priya Sharma", "en"),
+    ("tom_b", "Tom Brown", "en"),
+    ("nadia", "Nadia Haddad", "fr"),
+    ("owen", "Owen MacLeod", "en"),
+]
+SERVERS = ["mastodon.example", "social.example.ca", "piaille.example", "sim.example"]
+
+
+def citizen_question(rng: random.Random) -> dict[str, object]:
+    """One realistic citizen post, as the /_sim/mentions control endpoint takes it."""
+    username, display, lang = rng.choice(NAMES)
+    server = rng.choice(SERVERS)
+    acct = username if server == "sim.example" else f"{username}@{server}"
+    text = rng.choice(QUESTIONS_FR if lang == "fr" else QUESTIONS_EN)
+    tags: list[str] = []
+    if rng.random() < 0.25:
+        tags = ["passeport" if lang == "fr" else "passport"]
+    return {
+        "acct": acct,
+        "display_name": display,
+        "text": f"@passports {text}",
+        # Some clients do not send a language, or send the wrong one.
+        "lang": rng.choice([lang, lang, lang, None]),
+        "visibility": rng.choice(["public"] * 8 + ["unlisted", "direct"]),
+        "tags": tags,
+    }
+
+
+def citizens_run(state: SimState, per_minute: float, stopping: threading.Event) -> None:
+    rng = random.Random()
+    interval = 60.0 / per_minute
+    while not stopping.wait(rng.expovariate(1.0 / interval)):
+        state.mention_create(citizen_question(rng))

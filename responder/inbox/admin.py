@@ -1,0 +1,244 @@
+"""Admin pages for topics, the answer library and cases.
+
+A case's state is never edited here: the case pages are read-only, and the actions
+below call the same services as the web pages and the API (recorded as via "admin").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from responder.audit.models import Via
+from responder.errors import ConflictError, PermissionDenied, ValidationError
+from responder.inbox import services
+from responder.inbox.models import Case, CloseReason, Draft, LibraryAnswer, Risk, Topic
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ["slug", "name_en", "name_fr", "department", "sensitive"]
+    list_filter = ["sensitive", "department"]
+    search_fields = ["slug", "name_en", "name_fr"]
+    prepopulated_fields = {"slug": ["name_en"]}
+
+
+@admin.register(LibraryAnswer)
+class LibraryAnswerAdmin(admin.ModelAdmin):
+    list_display = [
+        "title_en",
+        "topic",
+        "department",
+        "review_date",
+        "approved_by",
+        "times_used",
+        "is_active",
+    ]
+    list_filter = ["is_active", "topic", "department"]
+    search_fields = ["title_en", "title_fr", "text_en", "text_fr"]
+    readonly_fields = ["approved_by", "approved_at", "times_used", "created_at", "updated_at"]
+    autocomplete_fields = ["owner"]
+    fieldsets = [
+        (None, {"fields": ["topic", "department", "owner", "is_active"]}),
+        (_("English"), {"fields": ["title_en", "text_en"]}),
+        (_("French"), {"fields": ["title_fr", "text_fr"]}),
+        (
+            _("Approval"),
+            {"fields": ["review_date", "approved_by", "approved_at", "times_used"]},
+        ),
+    ]
+    actions = ["approve_answers"]
+
+    @admin.action(description=_("Approve the selected answers (as me)"))
+    def approve_answers(self, request: HttpRequest, queryset: QuerySet[LibraryAnswer]) -> None:
+        count = queryset.update(approved_by=request.user, approved_at=timezone.now())
+        self.message_user(request, _("%(count)s answer(s) approved.") % {"count": count})
+
+
+class DraftInline(admin.TabularInline):
+    model = Draft
+    fk_name = "case"
+    extra = 0
+    can_delete = False
+    fields = ["version", "text", "language", "author", "via", "library_unchanged", "created_at"]
+    readonly_fields = [
+        "version",
+        "text",
+        "language",
+        "author",
+        "via",
+        "library_unchanged",
+        "created_at",
+    ]
+    ordering = ["version"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+def _each_case(
+    modeladmin: admin.ModelAdmin[Case],
+    request: HttpRequest,
+    queryset: QuerySet[Case],
+    call: Callable[[Case], object],
+    done: str | StrOrPromise,
+) -> None:
+    """Run one service per selected case; report successes and every refusal."""
+    succeeded = 0
+    for case in queryset.order_by("pk"):
+        try:
+            call(case)
+        except (ConflictError, PermissionDenied, ValidationError) as exc:
+            modeladmin.message_user(request, f"{case}: {exc}", level=messages.WARNING)
+        else:
+            succeeded += 1
+    if succeeded:
+        modeladmin.message_user(request, str(done) % {"count": succeeded})
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "author_handle",
+        "platform",
+        "language",
+        "state",
+        "risk",
+        "owner",
+        "department",
+        "received_at",
+    ]
+    list_filter = ["state", "platform", "language", "risk", "department"]
+    search_fields = ["author_handle", "author_name", "text", "external_id"]
+    date_hierarchy = "received_at"
+    list_select_related = ["owner", "department"]
+    inlines = [DraftInline]
+    actions = [
+        "claim",
+        "release",
+        "submit_latest_draft",
+        "mark_sensitive",
+        "close_no_answer_needed",
+        "close_spam",
+        "reopen",
+        "retry_post",
+    ]
+
+    # Read-only: the state (a protected FSM field) and everything else change only
+    # through services, which lock the row and write the audit trail.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description=_("Claim (as me)"))
+    def claim(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
+        _each_case(
+            self,
+            request,
+            queryset,
+            lambda c: services.case_claim(case_id=c.pk, actor=request.user, via=Via.ADMIN),  # type: ignore[arg-type]
+            _("%(count)s case(s) claimed."),
+        )
+
+    @admin.action(description=_("Release"))
+    def release(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
+        _each_case(
+            self,
+            request,
+            queryset,
+            lambda c: services.case_release(case_id=c.pk, actor=request.user, via=Via.ADMIN),  # type: ignore[arg-type]
+            _("%(count)s case(s) released."),
+        )
+
+    @admin.action(description=_("Submit the latest draft for approval"))
+    def submit_latest_draft(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
+        _each_case(
+            self,
+            request,
+            queryset,
+            lambda c: services.draft_submit(case_id=c.pk, actor=request.user, via=Via.ADMIN),  # type: ignore[arg-type]
+            _("%(count)s case(s) submitted."),
+        )
+
+    @admin.action(description=_("Mark as sensitive"))
+    def mark_sensitive(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
+        _each_case(
+            self,
+            request,
+            queryset,
+            lambda c: services.case_tag(
+                case_id=c.pk,
+                actor=request.user,  # type: ignore[arg-type]
+                via=Via.ADMIN,
+                risk=Risk.SENSITIVE,
+            ),
+            _("%(count)s case(s) marked sensitive."),
+        )
+
+    @admin.action(description=_("Close: no answer needed"))
+    def close_no_answer_needed(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
+        _each_case(
+            self,
+            request,
+            queryset,
+            lambda c: services.case_close(
+                case_id=c.pk,
+                actor=request.user,  # type: ignore[arg-type]
+                via=Via.ADMIN,
+                reason=CloseReason.NO_ANSWER_NEEDED,
+            ),
+            _("%(count)s case(s) closed."),
+        )
+
+    @admin.action(description=_("Close: spam"))
+    def close_spam(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
+        _each_case(
+            self,
+            request,
+            queryset,
+            lambda c: services.case_close(
+                case_id=c.pk,
+                actor=request.user,  # type: ignore[arg-type]
+                via=Via.ADMIN,
+                reason=CloseReason.SPAM,
+            ),
+            _("%(count)s case(s) closed."),
+        )
+
+    @admin.action(description=_("Reopen"))
+    def reopen(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
+        _each_case(
+            self,
+            request,
+            queryset,
+            lambda c: services.case_reopen(case_id=c.pk, actor=request.user, via=Via.ADMIN),  # type: ignore[arg-type]
+            _("%(count)s case(s) reopened."),
+        )
+
+    @admin.action(description=_("Retry posting the reply"))
+    def retry_post(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
+        _each_case(
+            self,
+            request,
+            queryset,
+            lambda c: services.case_retry_post(case_id=c.pk, actor=request.user, via=Via.ADMIN),  # type: ignore[arg-type]
+            _("%(count)s case(s) queued for another try."),
+        )

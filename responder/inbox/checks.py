@@ -1,0 +1,289 @@
+"""Checks on a reply before it leaves: length, language, links, plain language.
+
+Run when a draft is saved and shown before submit. An error blocks the submit; a
+warning is shown and needs no confirmation.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from responder.inbox.models import Case, Platform
+
+# Platform limits on the length of one post, in characters.
+PLATFORM_LIMITS: dict[str, int] = {Platform.MASTODON: 500, Platform.BLUESKY: 300, Platform.X: 280}
+# Mastodon and X count every http(s) link as this many characters, whatever its length.
+LINK_WEIGHT = 23
+READABILITY_MAX_GRADE = 8
+# Language detection on a handful of words is guesswork: below this, say nothing.
+MIN_WORDS_FOR_LANGUAGE = 4
+
+ERROR = "error"
+WARNING = "warning"
+OK = "ok"
+
+_SCHEME_URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
+# A bare domain such as canada.ca/passports (no scheme) still becomes a link on most
+# platforms; the lookbehind keeps e-mail addresses and @user@server handles out.
+_BARE_URL = re.compile(
+    r"(?<![\w@./-])((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,24})(?::\d+)?(?:/[^\s<>\"']*)?",
+    re.IGNORECASE,
+)
+_MENTION = re.compile(r"(?<![\w])@([\w.\-]+)(?:@[\w.\-]+)?")
+_EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
+_TRAILING = ".,;:!?)]}»"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    code: str  # length, language, links, readability
+    level: str  # error, warning, ok
+    message: str
+
+
+def platform_limit(platform: str) -> int:
+    return PLATFORM_LIMITS.get(platform, 500)
+
+
+def reply_prefix(case: Case) -> str:
+    """The mention the poster puts in front of the reply (see channels.services
+    reply_text_for); X threads the reply itself, so nothing is added there."""
+    if case.platform == Platform.X:
+        return ""
+    return f"@{case.author_handle.lstrip('@')} "
+
+
+def full_reply_text(*, case: Case, text: str) -> str:
+    text = text.strip()
+    prefix = reply_prefix(case)
+    if prefix and text.lower().startswith(prefix.strip().lower()):
+        return text
+    return prefix + text
+
+
+def reply_length(*, platform: str, text: str) -> int:
+    """Characters as the platform counts them: Mastodon and X count a link as 23,
+    Mastodon counts a remote @user@server mention as @user; code points, not bytes."""
+    if platform in (Platform.MASTODON, Platform.X):
+        text = _SCHEME_URL.sub("x" * LINK_WEIGHT, text)
+    if platform == Platform.MASTODON:
+        text = _MENTION.sub(lambda m: "@" + m.group(1), text)
+    return len(text)
+
+
+def find_links(text: str) -> list[str]:
+    """Every link in the text: with a scheme, or a bare domain with an optional path."""
+    without_handles = _EMAIL.sub(" ", _MENTION.sub(" ", text))
+    links = [m.group(0).rstrip(_TRAILING) for m in _SCHEME_URL.finditer(without_handles)]
+    rest = _SCHEME_URL.sub(" ", without_handles)
+    links += [m.group(0).rstrip(_TRAILING) for m in _BARE_URL.finditer(rest)]
+    return links
+
+
+def link_host(link: str) -> str:
+    if "://" not in link:
+        link = "http://" + link
+    try:
+        return (urlsplit(link).hostname or "").lower().rstrip(".")
+    except ValueError:
+        return ""
+
+
+def domain_allowed(host: str, allowed: list[str]) -> bool:
+    return any(host == domain or host.endswith("." + domain) for domain in allowed)
+
+
+def _plain_words(text: str) -> str:
+    """The text without links and handles, which skew both language and readability."""
+    text = _SCHEME_URL.sub(" ", text)
+    text = _EMAIL.sub(" ", _MENTION.sub(" ", text))
+    text = _BARE_URL.sub(" ", text)
+    return " ".join(text.split())
+
+
+def detect_language(text: str) -> str | None:
+    """en or fr, or None when the text is too short to tell or in another language.
+
+    The ingest's detector, so that one py3langid model is loaded per process."""
+    from responder.channels.language import language_detect
+
+    words = _plain_words(text)
+    if len(words.split()) < MIN_WORDS_FOR_LANGUAGE:
+        return None
+    language = language_detect(words)
+    return language if language in ("en", "fr") else None
+
+
+@cache
+def _readability(language: str) -> Any:
+    """One textstat calculator per language. textstat's module-level set_lang() is
+    global state shared by every thread; a private instance whose language is set once
+    here and never changed again is safe to share."""
+    from textstat.textstat import textstatistics
+
+    calculator = textstatistics()
+    calculator.set_lang("fr_FR" if language == "fr" else "en_US")
+    return calculator
+
+
+@cache
+def _hyphenator(language: str) -> Any:
+    from pyphen import Pyphen
+
+    return Pyphen(lang="fr_FR" if language == "fr" else "en_US")
+
+
+_readability_lock = threading.Lock()
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+
+
+def _french_grade(reading_ease: float) -> float:
+    """Kandel & Moles' French reading ease on Flesch's scale, read as a school grade
+    with Flesch's own table (90+ grade 5 ... below 30 university)."""
+    for floor, grade in ((90, 5), (80, 6), (70, 7), (60, 8.5), (50, 11), (30, 14)):
+        if reading_ease >= floor:
+            return float(grade)
+    return 17.0
+
+
+def readability_grade(text: str, language: str) -> float | None:
+    """A school grade for the text, or None when there are no words to score.
+
+    French: textstat's Kandel-Moles reading ease (fr_FR). English: Flesch-Kincaid
+    with textstat's sentence count and Pyphen syllables, because textstat's English
+    syllable counter downloads the CMU dictionary from the internet at first use, and
+    nothing here may fetch from the internet at run time.
+    """
+    words = _plain_words(text)
+    if not words:
+        return None
+    language = "fr" if language == "fr" else "en"
+    with _readability_lock:
+        calculator = _readability(language)
+        hyphenator = _hyphenator(language)
+    if language == "fr":
+        return _french_grade(float(calculator.flesch_reading_ease(words)))
+    tokens = _WORD.findall(words)
+    if not tokens:
+        return None
+    sentences = max(1, int(calculator.sentence_count(words)))
+    syllables = sum(len(hyphenator.positions(t.lower())) + 1 for t in tokens)
+    grade = 0.39 * len(tokens) / sentences + 11.8 * syllables / len(tokens) - 15.59
+    return max(0.0, grade)
+
+
+def outgoing_checks(*, case: Case, text: str, language: str | None = None) -> list[CheckResult]:
+    """All the checks on the reply `text` to `case`, in the order they are shown."""
+    results: list[CheckResult] = []
+    language = language if language in ("en", "fr") else None
+    language = language or (case.language if case.language in ("en", "fr") else "en")
+
+    # Length, with the @handle the poster adds.
+    limit = platform_limit(case.platform)
+    length = reply_length(platform=case.platform, text=full_reply_text(case=case, text=text))
+    if length > limit:
+        results.append(
+            CheckResult(
+                "length",
+                ERROR,
+                _("%(length)s characters with the handle: %(over)s over the %(limit)s limit.")
+                % {"length": length, "over": length - limit, "limit": limit},
+            )
+        )
+    else:
+        results.append(
+            CheckResult(
+                "length",
+                OK,
+                _("%(length)s of %(limit)s characters with the handle.")
+                % {"length": length, "limit": limit},
+            )
+        )
+
+    # Language: the citizen's, when we know it.
+    detected = detect_language(text)
+    names = {
+        "en": pgettext("language name inside a sentence", "English"),
+        "fr": pgettext("language name inside a sentence", "French"),
+    }
+    if case.language in ("en", "fr") and detected and detected != case.language:
+        results.append(
+            CheckResult(
+                "language",
+                WARNING,
+                _("The reply looks %(reply)s but the citizen wrote in %(citizen)s.")
+                % {"reply": names[detected], "citizen": names[case.language]},
+            )
+        )
+    elif detected:
+        results.append(
+            CheckResult(
+                "language", OK, _("The reply is in %(language)s.") % {"language": names[detected]}
+            )
+        )
+
+    # Links only to allowed domains.
+    allowed = list(getattr(settings, "ALLOWED_LINK_DOMAINS", []))
+    bad = sorted(
+        {link for link in find_links(text) if not domain_allowed(link_host(link), allowed)}
+    )
+    if bad:
+        results.append(
+            CheckResult(
+                "links",
+                ERROR,
+                _("Links to domains that are not allowed: %(links)s. Allowed: %(allowed)s.")
+                % {"links": ", ".join(bad), "allowed": ", ".join(allowed)},
+            )
+        )
+    elif find_links(text):
+        results.append(CheckResult("links", OK, _("Every link points to an allowed domain.")))
+
+    # Plain language.
+    # Scored with the formula of the language the reply is actually written in.
+    grade = readability_grade(text, detected or language)
+    if grade is not None:
+        if grade > READABILITY_MAX_GRADE:
+            results.append(
+                CheckResult(
+                    "readability",
+                    WARNING,
+                    _(
+                        "Reading level about grade %(grade)s; plain language aims at grade "
+                        "%(max)s or lower. Try shorter sentences and words."
+                    )
+                    % {"grade": f"{grade:.0f}", "max": READABILITY_MAX_GRADE},
+                )
+            )
+        else:
+            results.append(
+                CheckResult(
+                    "readability",
+                    OK,
+                    _("Reading level about grade %(grade)s.") % {"grade": f"{grade:.0f}"},
+                )
+            )
+    return results
+
+
+def has_errors(results: list[CheckResult]) -> bool:
+    return any(r.level == ERROR for r in results)
+
+
+def warm_up() -> None:
+    """Load the language model, hyphenation dictionaries and textstat now (about 3 s),
+    rather than in the first officer's request; safe to call from a worker's start."""
+    outgoing_checks(
+        case=Case(platform="mastodon", language="en", author_handle="warm"),
+        text="Warming up the checks. Nous préparons les vérifications.",
+    )
+    readability_grade("Une phrase en français pour charger le dictionnaire.", "fr")

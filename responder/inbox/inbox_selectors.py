@@ -1,0 +1,433 @@
+"""Reads for the inbox page: filtered cases in keyset pages, capped counts, the live
+"new since" count. The queries are shaped for a million cases: every page is a range
+scan on (received_at, id) of one department's index, never OFFSET, and every count
+stops at a cap."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import heapq
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from responder.accounts.models import Membership, Role, User
+from responder.inbox.models import Case, CaseLanguage, CaseState, Platform, SavedView, Topic
+from workflows.models import ApprovalStep, StepStatus
+
+PAGE_SIZE = 50
+# Counts above this show as "999+": exact counts of a million rows cost 40-80 ms.
+COUNT_CAP = 1000
+NEW_COUNT_CAP = 100
+# "Mine" and "overdue" badges stop at "99+": a number beyond that changes nothing.
+SMALL_COUNT_CAP = 100
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A position in the inbox order (received_at, id), as in "?before=..."."""
+
+    received_at: dt.datetime
+    id: int
+
+    def encode(self) -> str:
+        micros = (self.received_at - _EPOCH) // dt.timedelta(microseconds=1)
+        return f"{micros}.{self.id}"
+
+    @classmethod
+    def decode(cls, value: str | None) -> Cursor | None:
+        if not value or len(value) > 40:
+            return None
+        micros, _, pk = value.partition(".")
+        try:
+            return cls(_EPOCH + dt.timedelta(microseconds=int(micros)), int(pk))
+        except (ValueError, OverflowError):
+            return None
+
+    @classmethod
+    def of(cls, case: Case) -> Cursor:
+        return cls(case.received_at, case.pk)
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    state: str = ""
+    platform: str = ""
+    account_id: int | None = None
+    language: str = ""
+    topic_id: int | None = None
+    owner_id: int | None = None
+    mine: bool = False
+    unassigned: bool = False
+    overdue: bool = False
+    q: str = ""
+
+
+@dataclass
+class InboxPage:
+    cases: list[Case]
+    older: Cursor | None = None  # link to the next older page starts below this
+    newer: Cursor | None = None  # link to the next newer page starts above this
+    is_first: bool = True
+
+    @property
+    def newest(self) -> Cursor | None:
+        """The newest case shown; the live count looks for cases above it."""
+        return Cursor.of(self.cases[0]) if self.cases else None
+
+
+@dataclass
+class InboxOptions:
+    """Choices for the filter and bulk forms, scoped to the user's departments."""
+
+    accounts: list[tuple[int, str]] = field(default_factory=list)
+    account_names: dict[int, str] = field(default_factory=dict)
+    topics: list[tuple[int, str]] = field(default_factory=list)
+    officers: list[tuple[int, str]] = field(default_factory=list)
+
+
+def inbox_access(*, user: User) -> tuple[list[int] | None, set[str]]:
+    """(department ids the user sees, the user's roles), in one query.
+
+    Any role in a department shows its cases; None means every department
+    (superusers, who count as officers and admins).
+    """
+    if user.is_superuser:
+        return None, {Role.OFFICER, Role.ADMIN}
+    pairs = list(Membership.objects.filter(user=user).values_list("department_id", "role"))
+    return sorted({d for d, _r in pairs}), {r for _d, r in pairs}
+
+
+def _filtered(
+    qs: QuerySet[Case], *, user: User, filters: InboxFilters, now: dt.datetime
+) -> QuerySet[Case]:
+    if filters.state:
+        qs = qs.filter(state=filters.state)
+    if filters.platform:
+        qs = qs.filter(platform=filters.platform)
+    if filters.account_id:
+        qs = qs.filter(account_id=filters.account_id)
+    if filters.language:
+        qs = qs.filter(language=filters.language)
+    if filters.topic_id:
+        qs = qs.filter(topics__id=filters.topic_id)
+    if filters.owner_id:
+        qs = qs.filter(owner_id=filters.owner_id)
+    if filters.mine:
+        qs = qs.filter(owner_id=user.pk)
+    if filters.unassigned:
+        # Nobody has claimed it: a new case (closed cases lose their owner too).
+        qs = qs.filter(state=CaseState.NEW, owner__isnull=True)
+    if filters.overdue:
+        # A correlated subquery (not EXISTS, which PostgreSQL turns into a hash join
+        # over every overdue step) probes each in-review case's open step by index.
+        next_due = (
+            ApprovalStep.objects.filter(case_id=OuterRef("pk"), status=StepStatus.OPEN)
+            .order_by("due_at")
+            .values("due_at")[:1]
+        )
+        qs = qs.filter(state=CaseState.IN_REVIEW).alias(next_due=Subquery(next_due))
+        qs = qs.filter(next_due__lt=now)
+    if filters.q:
+        # Words anywhere in the text (trigram index), or the start of the author's
+        # handle ("@jo" or "jo" finds @joan@...; a prefix index, since handles share
+        # most trigrams and a contains-search over them reads the whole index).
+        handle = filters.q.lstrip("@")
+        if filters.q.startswith("@"):
+            qs = qs.filter(author_handle__istartswith=handle)
+        else:
+            qs = qs.filter(Q(text__icontains=filters.q) | Q(author_handle__istartswith=handle))
+    return qs
+
+
+def _scopes(department_ids: list[int] | None) -> list[QuerySet[Case]]:
+    """One queryset per department, so each page is a single ordered index range scan
+    (an IN list over departments would have to sort every matching row)."""
+    base = Case.objects.all()
+    if department_ids is None:
+        return [base]
+    return [base.filter(department_id=d) for d in department_ids]
+
+
+def _older_than(qs: QuerySet[Case], c: Cursor) -> QuerySet[Case]:
+    # The redundant received_at <= bound lets PostgreSQL start the index scan there.
+    return qs.filter(received_at__lte=c.received_at).exclude(
+        received_at=c.received_at, id__gte=c.id
+    )
+
+
+def _newer_than(qs: QuerySet[Case], c: Cursor) -> QuerySet[Case]:
+    return qs.filter(received_at__gte=c.received_at).exclude(
+        received_at=c.received_at, id__lte=c.id
+    )
+
+
+def _fetch(scopes: Sequence[QuerySet[Case]], *, limit: int, ascending: bool) -> list[Case]:
+    # No select_related: owners and accounts are named from InboxOptions (an account
+    # row carries encrypted credentials that would be decrypted for every case).
+    order = ("received_at", "id") if ascending else ("-received_at", "-id")
+    per_scope: list[list[Case]] = []
+    for qs in scopes:
+        per_scope.append(list(qs.order_by(*order)[:limit]))
+    if len(per_scope) == 1:
+        return per_scope[0]
+
+    def key(c: Case) -> tuple[dt.datetime, int]:
+        return (c.received_at, c.pk)
+
+    merged = heapq.merge(*per_scope, key=key, reverse=not ascending)
+    return list(islice(merged, limit))
+
+
+def inbox_page(
+    *,
+    user: User,
+    department_ids: list[int] | None,
+    filters: InboxFilters,
+    before: Cursor | None = None,
+    after: Cursor | None = None,
+    limit: int = PAGE_SIZE,
+    now: dt.datetime | None = None,
+) -> InboxPage:
+    """One page of the inbox, newest first: the first page, the page below `before`
+    (older), or the page above `after` (newer)."""
+    now = now or timezone.now()
+    scopes = [_filtered(qs, user=user, filters=filters, now=now) for qs in _scopes(department_ids)]
+    if after is not None:
+        rows = _fetch([_newer_than(s, after) for s in scopes], limit=limit + 1, ascending=True)
+        if len(rows) > limit:
+            rows = rows[:limit]
+            rows.reverse()
+            return InboxPage(
+                cases=rows, older=Cursor.of(rows[-1]), newer=Cursor.of(rows[0]), is_first=False
+            )
+        # Reached the top: show the first page as it is now.
+        before = None
+    if before is not None:
+        rows = _fetch([_older_than(s, before) for s in scopes], limit=limit + 1, ascending=False)
+        has_older = len(rows) > limit
+        rows = rows[:limit]
+        return InboxPage(
+            cases=rows,
+            older=Cursor.of(rows[-1]) if has_older and rows else None,
+            newer=Cursor.of(rows[0]) if rows else before,
+            is_first=False,
+        )
+    rows = _fetch(scopes, limit=limit + 1, ascending=False)
+    has_older = len(rows) > limit
+    rows = rows[:limit]
+    return InboxPage(cases=rows, older=Cursor.of(rows[-1]) if has_older else None, is_first=True)
+
+
+@dataclass
+class SlaInfo:
+    step_name: str = ""
+    due_at: dt.datetime | None = None
+    overdue: bool = False
+
+
+def inbox_decorate(
+    cases: list[Case],
+    *,
+    now: dt.datetime | None = None,
+    language: str = "en",
+    account_names: dict[int, str] | None = None,
+    owner_names: dict[int, str] | None = None,
+) -> None:
+    """Attach what a row shows: topics, the SLA clock of the open approval step (two
+    queries for the whole page), and display labels computed once per page rather
+    than translated again in every row."""
+    now = now or timezone.now()
+    states = {value: str(label) for value, label in CaseState.choices}
+    platforms = {value: str(label) for value, label in Platform.choices}
+    languages = {value: str(label) for value, label in CaseLanguage.choices}
+    account_names = account_names or {}
+    ids = [c.pk for c in cases]
+    topics: dict[int, list[str]] = {}
+    sla: dict[int, SlaInfo] = {}
+    if ids:
+        links = Case.topics.through.objects.filter(case_id__in=ids).values_list(
+            "case_id", "topic__name_en", "topic__name_fr"
+        )
+        for case_id, name_en, name_fr in links:
+            topics.setdefault(case_id, []).append(name_fr if language == "fr" else name_en)
+        in_review = [c.pk for c in cases if c.state == CaseState.IN_REVIEW]
+        if in_review:
+            steps = (
+                ApprovalStep.objects.filter(case_id__in=in_review, status=StepStatus.OPEN)
+                .order_by("due_at")
+                .values_list("case_id", "name", "due_at")
+            )
+            for case_id, name, due_at in steps:
+                if case_id not in sla:
+                    sla[case_id] = SlaInfo(
+                        step_name=name, due_at=due_at, overdue=due_at is not None and due_at < now
+                    )
+    owner_names = dict(owner_names or {})
+    missing = {c.owner_id for c in cases if c.owner_id and c.owner_id not in owner_names}
+    if missing:  # an owner who is no longer an officer here, or a superuser
+        owner_names.update((u.pk, str(u)) for u in User.objects.filter(pk__in=missing))
+    for c in cases:
+        c.topics_label = ", ".join(topics.get(c.pk, []))  # type: ignore[attr-defined]
+        c.owner_label = owner_names.get(c.owner_id, "") if c.owner_id else ""  # type: ignore[attr-defined]
+        c.sla = sla.get(c.pk, SlaInfo())  # type: ignore[attr-defined]
+        c.state_label = states.get(c.state, c.state)  # type: ignore[attr-defined]
+        c.platform_label = platforms.get(c.platform, c.platform)  # type: ignore[attr-defined]
+        c.language_label = languages.get(c.language, c.language)  # type: ignore[attr-defined]
+        c.account_label = account_names.get(c.account_id, "")  # type: ignore[attr-defined]
+
+
+@functools.cache
+def _counts_sql(department_count: int | None) -> str:
+    """The SQL of inbox_counts for a number of departments (None: all). Written out
+    rather than compiled from querysets each time: compiling ten querysets cost more
+    than running them. Only table and column names from the models go in the text;
+    every value is a parameter."""
+    q = connection.ops.quote_name
+    case, step = q(Case._meta.db_table), q(ApprovalStep._meta.db_table)
+
+    def dept(alias: str) -> str:
+        if department_count is None:
+            return ""
+        return f"{alias}{q('department_id')} IN ({', '.join(['%s'] * department_count)}) AND "
+
+    def capped(inner: str, cap: int) -> str:
+        return f"(SELECT COUNT(*) FROM ({inner} LIMIT {int(cap)}) AS capped)"  # noqa: S608
+
+    by_state = f"SELECT 1 FROM {case} WHERE {dept('')}{q('state')} = %s"  # noqa: S608
+    parts = [capped(by_state, COUNT_CAP) for _state in CaseState.values]
+    # The officer's own cases are in their departments by construction, so the
+    # (owner, state) index answers alone.
+    mine = f"SELECT 1 FROM {case} WHERE {q('owner_id')} = %s AND {q('state')} IN (%s, %s)"  # noqa: S608
+    parts.append(capped(mine, SMALL_COUNT_CAP))
+    # Overdue: in review and the open step's due time passed; a correlated subquery
+    # probes each case's step by index (see _filtered).
+    overdue = (
+        f"SELECT 1 FROM {case} AS c WHERE {dept('c.')}c.{q('state')} = %s"  # noqa: S608
+        f" AND (SELECT s.{q('due_at')} FROM {step} AS s"
+        f" WHERE s.{q('case_id')} = c.{q('id')} AND s.{q('status')} = %s"
+        f" ORDER BY s.{q('due_at')} LIMIT 1) < %s"
+    )
+    parts.append(capped(overdue, SMALL_COUNT_CAP))
+    return "SELECT " + ", ".join(parts)
+
+
+COUNT_NAMES = [*CaseState.values, "mine", "overdue"]
+
+
+def inbox_counts(
+    *, user: User, department_ids: list[int] | None, now: dt.datetime | None = None
+) -> dict[str, int]:
+    """Cases per state, "mine" and "overdue", each counted up to a cap (COUNT_CAP,
+    SMALL_COUNT_CAP), in one round trip. Each count is an index range scan that stops
+    at the cap, so it costs the same at a thousand cases or a million."""
+    now = now or timezone.now()
+    depts = list(department_ids) if department_ids is not None else []
+    params: list[Any] = []
+    for state in CaseState.values:
+        params += [*depts, state]
+    params += [user.pk, CaseState.DRAFTING, CaseState.IN_REVIEW]
+    params += [*depts, CaseState.IN_REVIEW, StepStatus.OPEN, now]
+    sql = _counts_sql(None if department_ids is None else len(depts))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return {name: int(value) for name, value in zip(COUNT_NAMES, row, strict=True)}
+
+
+def inbox_live(
+    *,
+    user: User,
+    department_ids: list[int] | None,
+    filters: InboxFilters,
+    newest: Cursor | None,
+    shown: dict[int, int],
+    now: dt.datetime | None = None,
+) -> tuple[int, int]:
+    """(new cases above `newest` matching the filters, capped at NEW_COUNT_CAP; cases
+    shown on the page whose version changed since)."""
+    now = now or timezone.now()
+    new = 0
+    if newest is not None:
+        for qs in _scopes(department_ids):
+            qs = _newer_than(_filtered(qs, user=user, filters=filters, now=now), newest)
+            new += qs.values("id")[:NEW_COUNT_CAP].count()
+        new = min(new, NEW_COUNT_CAP)
+    changed = 0
+    if shown:
+        visible = Case.objects.filter(pk__in=list(shown))
+        if department_ids is not None:
+            visible = visible.filter(department_id__in=department_ids)
+        changed = sum(
+            1 for pk, version in visible.values_list("id", "version") if shown.get(pk) != version
+        )
+    return new, changed
+
+
+# The menus change rarely (an admin adds an account, a topic or an officer); a
+# minute of staleness saves three queries on every inbox page.
+OPTIONS_CACHE_SECONDS = 60
+
+
+def inbox_options(*, department_ids: list[int] | None, language: str = "en") -> InboxOptions:
+    """Accounts, topics and officers for the filter and bulk-assign menus (cached for
+    OPTIONS_CACHE_SECONDS per set of departments and language)."""
+    scope = "all" if department_ids is None else ",".join(map(str, sorted(department_ids)))
+    key = f"inbox:options:v1:{language}:{scope}"
+    cached = cache.get(key)
+    if isinstance(cached, InboxOptions):
+        return cached
+    options = _inbox_options(department_ids=department_ids, language=language)
+    cache.set(key, options, OPTIONS_CACHE_SECONDS)
+    return options
+
+
+def _inbox_options(*, department_ids: list[int] | None, language: str) -> InboxOptions:
+    from responder.channels.models import PlatformAccount
+
+    # Only the columns shown: the credentials columns are encrypted and costly to read.
+    accounts = PlatformAccount.objects.only("id", "name", "handle", "platform")
+    topics = Topic.objects.order_by("slug")
+    officers = User.objects.filter(is_active=True, memberships__role__in=[Role.OFFICER, Role.ADMIN])
+    if department_ids is not None:
+        accounts = accounts.filter(department_id__in=department_ids)
+        topics = topics.filter(Q(department_id__in=department_ids) | Q(department__isnull=True))
+        officers = officers.filter(memberships__department_id__in=department_ids)
+    account_list = list(accounts)
+    people = officers.distinct().order_by("first_name", "username")
+    officer_list = [
+        (pk, f"{first} {last}".strip() or username)
+        for pk, first, last, username in people.values_list(
+            "pk", "first_name", "last_name", "username"
+        )
+    ]
+    return InboxOptions(
+        accounts=[
+            (a.pk, f"{a.name} (@{a.handle}, {a.get_platform_display()})") for a in account_list
+        ],
+        account_names={a.pk: a.name for a in account_list},
+        topics=[
+            (pk, fr if language == "fr" else en)
+            for pk, en, fr in topics.values_list("pk", "name_en", "name_fr")
+        ],
+        officers=officer_list,
+    )
+
+
+def saved_views_for(*, user: User) -> list[SavedView]:
+    return list(SavedView.objects.filter(user=user))
+
+
+def inbox_visible_ids(*, department_ids: list[int] | None, ids: Iterable[int]) -> set[int]:
+    qs = Case.objects.filter(pk__in=list(ids))
+    if department_ids is not None:
+        qs = qs.filter(department_id__in=department_ids)
+    return set(qs.values_list("id", flat=True))

@@ -1,0 +1,137 @@
+"""Library governance: promoting an approved new answer, renewing review dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from responder.accounts.models import User
+from responder.audit.services import audit_record
+from responder.errors import ConflictError, PermissionDenied, ValidationError
+from responder.inbox.models import Case, CaseState, LibraryAnswer, Topic, normalize_reply_text
+
+
+def _require_admin(actor: User) -> None:
+    from workflows.policy_services import user_is_policy_admin
+
+    if not user_is_policy_admin(actor):
+        raise PermissionDenied(_("Only admins may change the answer library."))
+
+
+def posted_reply_text(case: Case) -> str:
+    """The reply we posted, without the leading @mentions."""
+    item = case.outbox_items.filter(status="sent").order_by("-created_at").first()
+    return normalize_reply_text(item.text) if item else ""
+
+
+def library_answer_promote(
+    *,
+    case_id: int,
+    actor: User,
+    title_en: str,
+    title_fr: str,
+    text_en: str,
+    text_fr: str,
+    owner_id: int,
+    review_date: dt.date,
+    topic_id: int | None = None,
+) -> LibraryAnswer:
+    """Add the approved reply of a replied case to the library, in both languages.
+
+    Only a reply that went through approval (not an unchanged library answer) can be
+    promoted; the admin who promotes it is recorded as its approver.
+    """
+    _require_admin(actor)
+    fields = {
+        "title_en": title_en.strip(),
+        "title_fr": title_fr.strip(),
+        "text_en": text_en.strip(),
+        "text_fr": text_fr.strip(),
+    }
+    missing = [name for name, value in fields.items() if not value]
+    if missing:
+        raise ValidationError(
+            _("A library answer needs a title and a text in English and in French.")
+        )
+    if review_date <= timezone.localdate():
+        raise ValidationError(_("The review date must be in the future."))
+    owner = User.objects.filter(pk=owner_id, is_active=True).first()
+    if owner is None:
+        raise ValidationError(_("Choose an owner for the answer."))
+    with transaction.atomic():
+        case = Case.objects.select_for_update().filter(pk=case_id).first()
+        if case is None:
+            raise ConflictError(_("This case does not exist."), code="not_found")
+        if case.state != CaseState.REPLIED:
+            raise ConflictError(
+                _("Only a reply that was approved and posted can be promoted."),
+                code="not_replied",
+            )
+        posted = case.outbox_items.filter(status="sent").select_related("draft").first()
+        if posted is not None and posted.draft.library_unchanged:
+            raise ConflictError(
+                _("This reply already is a library answer."), code="already_in_library"
+            )
+        answer = LibraryAnswer.objects.create(
+            topic=Topic.objects.filter(pk=topic_id).first() if topic_id else None,
+            department=case.department,
+            review_date=review_date,
+            approved_by=actor,
+            approved_at=timezone.now(),
+            owner=owner,
+            **fields,
+        )
+        audit_record(
+            action="library.promote",
+            via="web",
+            actor=actor,
+            case=case,
+            from_state=case.state,
+            to_state=case.state,
+            subject=answer,
+            details={
+                "answer": answer.pk,
+                "title": answer.title_en,
+                "owner": owner.username,
+                "review_date": review_date.isoformat(),
+            },
+        )
+        return answer
+
+
+def library_answer_renew(
+    *, answer_id: int, actor: User, review_date: dt.date, owner_id: int | None = None
+) -> LibraryAnswer:
+    """Confirm an answer is still right: a new review date (and owner), approved anew."""
+    _require_admin(actor)
+    if review_date <= timezone.localdate():
+        raise ValidationError(_("The new review date must be in the future."))
+    with transaction.atomic():
+        answer = LibraryAnswer.objects.select_for_update().filter(pk=answer_id).first()
+        if answer is None:
+            raise ConflictError(_("This library answer does not exist."), code="not_found")
+        details: dict[str, Any] = {
+            "answer": answer.pk,
+            "title": answer.title_en,
+            "review_date": [answer.review_date.isoformat(), review_date.isoformat()],
+        }
+        if owner_id is not None and owner_id != answer.owner_id:
+            owner = User.objects.filter(pk=owner_id, is_active=True).first()
+            if owner is None:
+                raise ValidationError(_("Choose an owner for the answer."))
+            details["owner"] = [answer.owner.username if answer.owner else None, owner.username]
+            answer.owner = owner
+        answer.review_date = review_date
+        answer.approved_by = actor
+        answer.approved_at = timezone.now()
+        answer.save(
+            update_fields=["review_date", "owner", "approved_by", "approved_at", "updated_at"]
+        )
+        audit_record(
+            action="library.renew", via="web", actor=actor, subject=answer, details=details
+        )
+        return answer

@@ -1,0 +1,72 @@
+"""Template helpers for the page frame: the main navigation and small formatting."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import template
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from responder.accounts.models import Membership, Role
+
+register = template.Library()
+
+
+def _roles(request: HttpRequest) -> set[str]:
+    """The user's roles in any department, read once per request."""
+    cached = getattr(request, "_responder_roles", None)
+    if cached is not None:
+        return cached
+    user = request.user
+    roles: set[str] = set()
+    if user.is_authenticated:
+        roles = set(Membership.objects.filter(user=user).values_list("role", flat=True))
+        if user.is_superuser:
+            roles |= {Role.OFFICER, Role.ADMIN}
+    request._responder_roles = roles  # type: ignore[attr-defined]
+    return roles
+
+
+@register.simple_tag(takes_context=True)
+def main_nav(context: template.Context) -> list[dict[str, Any]]:
+    """The header links this person may use, with the current one marked.
+
+    Paths are fixed rather than reversed so the header never breaks while a section
+    is still being built.
+    """
+    request: HttpRequest | None = context.get("request")
+    if request is None or not request.user.is_authenticated:
+        return []
+    roles = _roles(request)
+    items: list[tuple[str, Any, bool]] = [
+        ("/", _("Inbox"), bool(roles & {Role.OFFICER, Role.ADMIN})),
+        ("/review/mine/", _("Waiting for me"), True),
+        ("/library/", _("Answer library"), True),
+        ("/analytics/", _("Analytics"), Role.ADMIN in roles),
+        ("/admin/", _("Administration"), bool(request.user.is_staff)),
+    ]
+    path = request.path
+    nav = []
+    for href, label, allowed in items:
+        if not allowed:
+            continue
+        current = path == "/" if href == "/" else path.startswith(href)
+        if href == "/" and path.startswith("/cases/"):
+            current = True
+        nav.append({"href": href, "label": label, "current": current})
+    return nav
+
+
+@register.filter
+def minutes_between(later: dt.datetime | None, earlier: dt.datetime | None) -> int:
+    if later is None or earlier is None:
+        return 0
+    return int((later - earlier).total_seconds() // 60)
+
+
+@register.simple_tag
+def now_utc() -> dt.datetime:
+    return timezone.now()

@@ -1,0 +1,639 @@
+"""The case page: the citizen's post, ownership, the draft editor, the library,
+the approval preview, and the case's history. Every write goes through
+responder.inbox.services; htmx requests get the page's partials back."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from responder.accounts.models import Role, User
+from responder.accounts.selectors import user_department_ids, user_has_role
+from responder.audit.models import AuditEvent
+from responder.channels.models import OutboxItem
+from responder.errors import ConflictError, PermissionDenied, ValidationError
+from responder.inbox import checks as outgoing
+from responder.inbox import services
+from responder.inbox.forms import CheckForm, CloseForm, DraftForm, SubmitForm, TagForm, TakeOverForm
+from responder.inbox.models import (
+    Case,
+    CaseState,
+    CloseReason,
+    Draft,
+    LibraryAnswer,
+    Risk,
+    Topic,
+    normalize_reply_text,
+)
+from responder.inbox.suggest import library_search, suggest_answers
+from workflows.models import ApprovalStep, StepStatus
+
+VIA = "web"
+TEMPLATE = "inbox/case.html"
+
+
+# --- reading -----------------------------------------------------------------------
+
+
+def _case_for(request: HttpRequest, case_id: int) -> Case:
+    """The case, if this person may work on it (an officer or admin of its department)."""
+    case = (
+        Case.objects.select_related("owner", "account", "department", "parent")
+        .filter(pk=case_id)
+        .first()
+    )
+    if case is None:
+        raise Http404(_("This case does not exist."))
+    user: User = request.user  # type: ignore[assignment]
+    if not user_has_role(user=user, roles=(Role.OFFICER,), department_id=case.department_id):
+        raise PermissionDenied(_("Only communication officers of this department can see it."))
+    return case
+
+
+def _editor_text(text: str, case: Case) -> str:
+    """A saved draft without the @handle the poster adds (shown as a fixed prefix)."""
+    prefix = outgoing.reply_prefix(case).strip()
+    if prefix and text.lower().startswith(prefix.lower()):
+        return text[len(prefix) :].lstrip()
+    return text
+
+
+def library_unchanged_for(draft: Draft) -> bool:
+    """Decided as draft_save and draft_submit decide it: the answer is still
+    pre-approved and the text is the answer word for word."""
+    answer = draft.library_answer
+    if answer is None:
+        return False
+    return answer.is_pre_approved and normalize_reply_text(draft.text) == normalize_reply_text(
+        answer.text_for(draft.language)
+    )
+
+
+@dataclass
+class LayerPreview:
+    position: int
+    name: str
+    reviewers: list[User]
+    approvals_required: int
+
+
+@dataclass
+class RoutePreview:
+    policy_name: str | None
+    reasons: list[str]
+    layers: list[LayerPreview]
+    library_unchanged: bool
+
+
+def route_preview(*, case: Case, draft: Draft) -> RoutePreview:
+    """Which approval layers this draft would need if submitted now, with names."""
+    from workflows.routing import policy_resolve
+    from workflows.services import layer_reviewers
+
+    probe = Draft(
+        case=case,
+        text=draft.text,
+        language=draft.language,
+        library_answer=draft.library_answer,
+        library_unchanged=library_unchanged_for(draft),
+    )
+    route = policy_resolve(case=case, draft=probe)
+    layers: list[LayerPreview] = []
+    if route.policy is not None:
+        for layer in route.policy.layers.order_by("position"):
+            reviewers = [
+                r for r in layer_reviewers(layer=layer, case=case) if r.pk != draft.author_id
+            ]
+            layers.append(
+                LayerPreview(
+                    position=layer.position,
+                    name=layer.name,
+                    reviewers=reviewers,
+                    approvals_required=layer.approvals_required,
+                )
+            )
+    return RoutePreview(
+        policy_name=route.policy.name if route.policy else None,
+        reasons=route.reasons,
+        layers=layers,
+        library_unchanged=probe.library_unchanged,
+    )
+
+
+_DIFF_TOKENS = re.compile(r"\s+|[^\s]+")
+
+
+def word_diff(before: str, after: str) -> list[tuple[str, str]]:
+    """(op, text) pieces, op in equal/insert/delete; the template escapes the text."""
+    a = _DIFF_TOKENS.findall(before)
+    b = _DIFF_TOKENS.findall(after)
+    pieces: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op == "equal":
+            pieces.append(("equal", "".join(a[i1:i2])))
+        else:
+            if i2 > i1:
+                pieces.append(("delete", "".join(a[i1:i2])))
+            if j2 > j1:
+                pieces.append(("insert", "".join(b[j1:j2])))
+    return pieces
+
+
+def _thread(case: Case) -> tuple[list[Case], list[Case]]:
+    """The posts this one answers (oldest first) and the follow-ups to it."""
+    ancestors: list[Case] = []
+    seen = {case.pk}
+    current = case.parent
+    while current is not None and current.pk not in seen and len(ancestors) < 10:
+        ancestors.append(current)
+        seen.add(current.pk)
+        current = current.parent
+    ancestors.reverse()
+    followups = list(case.followups.order_by("received_at", "pk")[:20])
+    return ancestors, followups
+
+
+def _sla(case: Case, open_step: ApprovalStep | None) -> dict[str, Any]:
+    now = timezone.now()
+    if open_step is not None and open_step.due_at is not None:
+        return {"due_at": open_step.due_at, "overdue": open_step.due_at < now, "step": open_step}
+    return {"due_at": None, "overdue": False, "step": None}
+
+
+def _audit_label(action: str) -> str:
+    labels = {
+        "case.claim": _("Claimed"),
+        "case.release": _("Released"),
+        "case.take_over": _("Taken over"),
+        "case.submit": _("Submitted"),
+        "case.approve": _("Approved"),
+        "case.request_changes": _("Sent back"),
+        "case.withdraw": _("Withdrawn"),
+        "case.close": _("Closed"),
+        "case.reopen": _("Reopened"),
+        "case.start_posting": _("Posting started"),
+        "case.mark_replied": _("Reply posted"),
+        "case.fail_post": _("Posting failed"),
+        "case.retry": _("Posting retried"),
+        "case.tag": _("Topics or risk changed"),
+        "draft.save": _("Draft saved"),
+    }
+    return labels.get(action, action)
+
+
+def _state_label(state: str) -> str:
+    try:
+        return str(CaseState(state).label)
+    except ValueError:
+        return state
+
+
+def case_context(
+    request: HttpRequest,
+    case: Case,
+    *,
+    editor: dict[str, Any] | None = None,
+    error: str | None = None,
+) -> dict[str, Any]:
+    user: User = request.user  # type: ignore[assignment]
+    is_admin = user_has_role(user=user, roles=(Role.ADMIN,), department_id=case.department_id)
+    drafting = case.state == CaseState.DRAFTING
+    is_owner = case.owner_id == user.pk
+    can_edit = drafting and is_owner
+    held_by_other = drafting and case.owner_id is not None and not is_owner
+
+    drafts = list(
+        case.drafts.select_related("author", "library_answer", "edited_from").order_by("version")
+    )
+    latest = drafts[-1] if drafts else None
+    history_drafts = []
+    previous: Draft | None = None
+    for draft in drafts:
+        base = draft.edited_from or previous
+        history_drafts.append(
+            {
+                "draft": draft,
+                "diff": word_diff(base.text, draft.text) if base is not None else None,
+                "base_version": base.version if base is not None else None,
+            }
+        )
+        previous = draft
+    history_drafts.reverse()
+
+    # The editor shows the latest draft unless a library answer was just picked.
+    if editor is None:
+        editor = {
+            "text": _editor_text(latest.text, case) if latest else "",
+            "language": latest.language
+            if latest
+            else (case.language if case.language in ("en", "fr") else "en"),
+            "library_answer": latest.library_answer if latest else None,
+        }
+    editor_length = outgoing.reply_length(
+        platform=case.platform, text=outgoing.full_reply_text(case=case, text=editor["text"])
+    )
+    # The saved version's checks are shown by the submit area; the editor shows its
+    # own only for text that is not saved yet (a library answer just picked).
+    unsaved = latest is None or editor["text"] != _editor_text(latest.text, case)
+    editor_checks = (
+        outgoing.outgoing_checks(case=case, text=editor["text"], language=editor["language"])
+        if editor["text"] and unsaved
+        else []
+    )
+    latest_checks = (
+        outgoing.outgoing_checks(case=case, text=latest.text, language=latest.language)
+        if latest
+        else []
+    )
+    preview = route_preview(case=case, draft=latest) if latest and drafting else None
+
+    steps = list(
+        ApprovalStep.objects.filter(case=case)
+        .select_related("layer")
+        .prefetch_related("reviewers", Prefetch("decisions__reviewer"))
+        .order_by("-round", "position")
+    )
+    open_step = next((s for s in steps if s.status == StepStatus.OPEN), None)
+    events = list(
+        AuditEvent.objects.filter(case=case).select_related("actor").order_by("created_at", "id")
+    )
+    for event in events:
+        event.label = _audit_label(event.action)  # type: ignore[attr-defined]
+        event.from_label = _state_label(event.from_state)  # type: ignore[attr-defined]
+        event.to_label = _state_label(event.to_state)  # type: ignore[attr-defined]
+    outbox = OutboxItem.objects.filter(case=case).order_by("-created_at", "-id").first()
+
+    ancestors, followups = _thread(case)
+    departments = user_department_ids(user=user, roles=(Role.OFFICER,))
+    earlier = Case.objects.filter(
+        author_handle=case.author_handle, received_at__lt=case.received_at
+    ).exclude(pk=case.pk)
+    if departments is not None:
+        earlier = earlier.filter(department_id__in=departments)
+    language = case.language if case.language in ("en", "fr") else "en"
+    other_language = "fr" if language == "en" else "en"
+
+    return {
+        "case": case,
+        "error": error,
+        "is_admin": is_admin,
+        "is_owner": is_owner,
+        "can_edit": can_edit,
+        "held_by_other": held_by_other,
+        "can_claim": case.state == CaseState.NEW,
+        "can_release": drafting and (is_owner or is_admin),
+        "can_take_over": held_by_other and is_admin,
+        "can_close": case.state in (CaseState.NEW, CaseState.DRAFTING) and not held_by_other,
+        "can_reopen": case.state == CaseState.CLOSED,
+        "can_withdraw": case.state == CaseState.IN_REVIEW and is_owner,
+        "can_retry": case.state == CaseState.POST_FAILED,
+        "can_tag": case.state in (CaseState.NEW, CaseState.DRAFTING),
+        "latest": latest,
+        "latest_checks": latest_checks,
+        "latest_blocked": outgoing.has_errors(latest_checks),
+        "editor": editor,
+        "editor_checks": editor_checks,
+        "editor_length": editor_length,
+        "limit": outgoing.platform_limit(case.platform),
+        "prefix": outgoing.reply_prefix(case),
+        "preview": preview,
+        "history_drafts": history_drafts,
+        "steps": steps,
+        "open_step": open_step,
+        "sla": _sla(case, open_step),
+        "events": events,
+        "outbox": outbox,
+        "ancestors": ancestors,
+        "followups": followups,
+        "earlier_cases": list(earlier.order_by("-received_at")[:5]),
+        "topics_all": Topic.objects.filter(
+            Q(department_id=case.department_id) | Q(department__isnull=True)
+        ),
+        "case_topic_ids": set(case.topics.values_list("id", flat=True)),
+        "risks": Risk.choices,
+        "close_reasons": CloseReason.choices,
+        "language": language,
+        "other_language": other_language,
+        "suggestions": suggest_answers(case=case, language=language),
+        "now": timezone.now(),
+    }
+
+
+def _render_case(
+    request: HttpRequest,
+    case: Case,
+    *,
+    partial: str | None = None,
+    status: int = 200,
+    **kwargs: Any,
+) -> HttpResponse:
+    template = f"{TEMPLATE}#{partial}" if partial else TEMPLATE
+    return render(request, template, case_context(request, case, **kwargs), status=status)
+
+
+@login_required
+@require_GET
+def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = _case_for(request, case_id)
+    if request.htmx:  # type: ignore[attr-defined]
+        return _render_case(request, case, partial="case_body")
+    return _render_case(request, case)
+
+
+# --- writing -----------------------------------------------------------------------
+
+
+def _failure(request: HttpRequest, case_id: int, message: str, status: int) -> HttpResponse:
+    """A refused action: the message in the alert area (htmx), or the whole page."""
+    if request.htmx:  # type: ignore[attr-defined]
+        response = render(
+            request, f"{TEMPLATE}#alert", {"error": message, "case_id": case_id}, status=status
+        )
+        response["HX-Retarget"] = "#case-alert"
+        response["HX-Reswap"] = "outerHTML"
+        return response
+    try:
+        case = _case_for(request, case_id)
+    except (Http404, PermissionDenied):
+        return render(request, "inbox/case_error.html", {"error": message}, status=status)
+    return _render_case(request, case, error=message, status=status)
+
+
+def _act(
+    request: HttpRequest, case_id: int, action: Callable[[User], object], done: str
+) -> HttpResponse:
+    """Run one service for the signed-in user and answer with the fresh page."""
+    user: User = request.user  # type: ignore[assignment]
+    try:
+        _case_for(request, case_id)
+        action(user)
+    except ConflictError as exc:
+        return _failure(request, case_id, exc.message, 409)
+    except ValidationError as exc:
+        return _failure(request, case_id, " ".join(exc.messages), 400)
+    except PermissionDenied as exc:
+        return _failure(request, case_id, str(exc) or _("You may not do this."), 403)
+    if request.htmx:  # type: ignore[attr-defined]
+        case = _case_for(request, case_id)
+        response = _render_case(request, case, partial="case_body")
+        response["HX-Trigger"] = "case-changed"
+        return response
+    from django.contrib import messages
+
+    messages.success(request, done)
+    return redirect(reverse("cases:detail", args=[case_id]))
+
+
+def _form_error(form: Any) -> str:
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+@login_required
+@require_POST
+def case_claim(request: HttpRequest, case_id: int) -> HttpResponse:
+    form = SubmitForm(request.POST)
+    version = form.cleaned_data.get("version") if form.is_valid() else None
+    return _act(
+        request,
+        case_id,
+        lambda u: services.case_claim(case_id=case_id, actor=u, via=VIA, expected_version=version),
+        _("You hold this case now."),
+    )
+
+
+@login_required
+@require_POST
+def case_release(request: HttpRequest, case_id: int) -> HttpResponse:
+    return _act(
+        request,
+        case_id,
+        lambda u: services.case_release(case_id=case_id, actor=u, via=VIA),
+        _("Case released."),
+    )
+
+
+@login_required
+@require_POST
+def case_take_over(request: HttpRequest, case_id: int) -> HttpResponse:
+    form = TakeOverForm(request.POST)
+    if not form.is_valid():
+        return _failure(request, case_id, _("Say why you are taking this case over."), 400)
+    return _act(
+        request,
+        case_id,
+        lambda u: services.case_take_over(
+            case_id=case_id, actor=u, via=VIA, reason=form.cleaned_data["reason"]
+        ),
+        _("You took this case over."),
+    )
+
+
+@login_required
+@require_POST
+def case_tag(request: HttpRequest, case_id: int) -> HttpResponse:
+    form = TagForm(request.POST)
+    if not form.is_valid():
+        return _failure(request, case_id, _form_error(form), 400)
+    topic_ids = [t.pk for t in form.cleaned_data["topics"]]
+    return _act(
+        request,
+        case_id,
+        lambda u: services.case_tag(
+            case_id=case_id, actor=u, via=VIA, topic_ids=topic_ids, risk=form.cleaned_data["risk"]
+        ),
+        _("Topics and risk saved."),
+    )
+
+
+@login_required
+@require_POST
+def draft_save(request: HttpRequest, case_id: int) -> HttpResponse:
+    form = DraftForm(request.POST)
+    if not form.is_valid():
+        return _failure(request, case_id, _form_error(form), 400)
+    data = form.cleaned_data
+    return _act(
+        request,
+        case_id,
+        lambda u: services.draft_save(
+            case_id=case_id,
+            actor=u,
+            via=VIA,
+            text=data["text"],
+            language=data["language"],
+            library_answer_id=data.get("library_answer_id"),
+        ),
+        _("Draft saved."),
+    )
+
+
+@login_required
+@require_POST
+def draft_submit(request: HttpRequest, case_id: int) -> HttpResponse:
+    form = SubmitForm(request.POST)
+    version = form.cleaned_data.get("version") if form.is_valid() else None
+
+    def submit(user: User) -> None:
+        case = _case_for(request, case_id)
+        latest = case.drafts.order_by("-version").first()
+        # Hard check errors block the submit; warnings were shown and need no answer.
+        if latest is not None:
+            results = outgoing.outgoing_checks(
+                case=case, text=latest.text, language=latest.language
+            )
+            if outgoing.has_errors(results):
+                raise ConflictError(
+                    _("Fix the errors in the reply before submitting: %(errors)s")
+                    % {"errors": " ".join(r.message for r in results if r.level == outgoing.ERROR)},
+                    code="checks_failed",
+                )
+        services.draft_submit(case_id=case_id, actor=user, via=VIA, expected_version=version)
+
+    return _act(request, case_id, submit, _("Reply submitted."))
+
+
+@login_required
+@require_POST
+def case_withdraw(request: HttpRequest, case_id: int) -> HttpResponse:
+    return _act(
+        request,
+        case_id,
+        lambda u: services.case_withdraw(case_id=case_id, actor=u, via=VIA),
+        _("Reply withdrawn from review; you can change it."),
+    )
+
+
+@login_required
+@require_POST
+def case_close(request: HttpRequest, case_id: int) -> HttpResponse:
+    form = CloseForm(request.POST)
+    if not form.is_valid():
+        return _failure(request, case_id, _("Choose a reason for closing."), 400)
+    return _act(
+        request,
+        case_id,
+        lambda u: services.case_close(
+            case_id=case_id,
+            actor=u,
+            via=VIA,
+            reason=form.cleaned_data["reason"],
+            note=form.cleaned_data["note"],
+        ),
+        _("Case closed."),
+    )
+
+
+@login_required
+@require_POST
+def case_reopen(request: HttpRequest, case_id: int) -> HttpResponse:
+    return _act(
+        request,
+        case_id,
+        lambda u: services.case_reopen(case_id=case_id, actor=u, via=VIA),
+        _("Case reopened."),
+    )
+
+
+@login_required
+@require_POST
+def case_retry(request: HttpRequest, case_id: int) -> HttpResponse:
+    return _act(
+        request,
+        case_id,
+        lambda u: services.case_retry_post(case_id=case_id, actor=u, via=VIA),
+        _("The reply will be posted again."),
+    )
+
+
+# --- htmx helpers of the editor ----------------------------------------------------------
+
+
+@login_required
+@require_POST
+def draft_checks(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The outgoing-content checks of the text in the editor, as the officer types."""
+    case = _case_for(request, case_id)
+    form = CheckForm(request.POST)
+    text = form.cleaned_data["text"] if form.is_valid() else ""
+    language = (form.cleaned_data.get("language") if form.is_valid() else None) or None
+    results = outgoing.outgoing_checks(case=case, text=text, language=language) if text else []
+    return render(
+        request,
+        f"{TEMPLATE}#editor_checks",
+        {"editor_checks": results, "case": case},
+    )
+
+
+@login_required
+@require_GET
+def draft_use_answer(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The editor filled with a library answer, remembered so that an unchanged
+    answer is recognised when the draft is saved."""
+    case = _case_for(request, case_id)
+    language = request.GET.get("lang") if request.GET.get("lang") in ("en", "fr") else None
+    language = language or (case.language if case.language in ("en", "fr") else "en")
+    try:
+        answer_id = int(request.GET.get("answer", ""))
+    except ValueError:
+        raise Http404(_("No such library answer.")) from None
+    answer = LibraryAnswer.objects.filter(pk=answer_id, is_active=True).first()
+    if answer is None:
+        raise Http404(_("No such library answer."))
+    editor = {"text": answer.text_for(language), "language": language, "library_answer": answer}
+    partial = "editor" if request.htmx else None  # type: ignore[attr-defined]
+    return _render_case(request, case, partial=partial, editor=editor)
+
+
+@login_required
+@require_GET
+def library_panel(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Search the library from the case page, or switch the suggestions' language."""
+    case = _case_for(request, case_id)
+    query = request.GET.get("q", "").strip()
+    language = request.GET.get("lang") if request.GET.get("lang") in ("en", "fr") else None
+    language = language or (case.language if case.language in ("en", "fr") else "en")
+    results = (
+        list(library_search(query=query, department_ids=[case.department_id], limit=10))
+        if query
+        else None
+    )
+    context = {
+        "case": case,
+        "language": language,
+        "other_language": "fr" if language == "en" else "en",
+        "query": query,
+        "results": results,
+        "suggestions": suggest_answers(case=case, language=language),
+        "can_edit": case.state == CaseState.DRAFTING and case.owner_id == request.user.pk,
+    }
+    return render(request, f"{TEMPLATE}#library", context)
+
+
+urlpatterns = [
+    path("cases/<int:case_id>/", case_detail, name="detail"),
+    path("cases/<int:case_id>/claim/", case_claim, name="claim"),
+    path("cases/<int:case_id>/release/", case_release, name="release"),
+    path("cases/<int:case_id>/take-over/", case_take_over, name="take_over"),
+    path("cases/<int:case_id>/tag/", case_tag, name="tag"),
+    path("cases/<int:case_id>/draft/", draft_save, name="draft_save"),
+    path("cases/<int:case_id>/draft/checks/", draft_checks, name="draft_checks"),
+    path("cases/<int:case_id>/draft/use/", draft_use_answer, name="use_answer"),
+    path("cases/<int:case_id>/submit/", draft_submit, name="submit"),
+    path("cases/<int:case_id>/withdraw/", case_withdraw, name="withdraw"),
+    path("cases/<int:case_id>/close/", case_close, name="close"),
+    path("cases/<int:case_id>/reopen/", case_reopen, name="reopen"),
+    path("cases/<int:case_id>/retry/", case_retry, name="retry"),
+    path("cases/<int:case_id>/library/", library_panel, name="library"),
+]

@@ -1,0 +1,72 @@
+"""Approved replies waiting in the outbox, made the way users make them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from responder.channels.models import OutboxItem
+from responder.inbox import services as inbox
+from tests.factories import CaseFactory
+
+
+def approved_reply(
+    team: Any, account: Any, simulator: Any, *, n: int = 0, text: str | None = None
+) -> OutboxItem:
+    """A citizen asks on the simulator; an officer answers with the unchanged library
+    answer (zero approval layers), so the reply is approved and in the outbox."""
+    acct = f"citizen{n}@mastodon.example"
+    asked = simulator.post_mention(text=f"How long does a renewal take? ({n})", acct=acct)
+    case = CaseFactory(
+        account=account,
+        department=team.department,
+        external_id=asked["status_id"],
+        author_handle=acct,
+        url=asked["url"],
+    )
+    inbox.case_claim(case_id=case.pk, actor=team.officer, via="web")
+    if text is None:
+        inbox.draft_save(
+            case_id=case.pk,
+            actor=team.officer,
+            via="web",
+            text=team.answer.text_en,
+            library_answer_id=team.answer.pk,
+        )
+    else:
+        inbox.draft_save(case_id=case.pk, actor=team.officer, via="web", text=text)
+    inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web")
+    return OutboxItem.objects.get(case=case)
+
+
+def approved_replies_bulk(team: Any, account: Any, simulator: Any, count: int) -> list[int]:
+    """Many approved replies at once (fault test, bench): the citizens' posts in one
+    control call, then the same services per case."""
+    asked = simulator.post_mentions(
+        [
+            {
+                "text": f"Question {i}: how long does a renewal take?",
+                "acct": f"c{i}@mastodon.example",
+            }
+            for i in range(count)
+        ]
+    )
+    ids = []
+    for i, mention in enumerate(asked):
+        case = CaseFactory(
+            account=account,
+            department=team.department,
+            external_id=mention["status_id"],
+            author_handle=f"c{i}@mastodon.example",
+            url=mention["url"],
+        )
+        inbox.case_claim(case_id=case.pk, actor=team.officer, via="web")
+        inbox.draft_save(
+            case_id=case.pk,
+            actor=team.officer,
+            via="web",
+            text=team.answer.text_en,
+            library_answer_id=team.answer.pk,
+        )
+        inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web")
+        ids.append(case.pk)
+    return ids

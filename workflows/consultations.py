@@ -1,0 +1,166 @@
+"""The conversation around a case: comments between officers and reviewers, and
+consultations of experts in other departments (comment only, no approval right)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from responder.accounts.models import Membership, Role, User
+from responder.accounts.selectors import user_has_role
+from responder.audit.services import audit_record
+from responder.errors import ConflictError, PermissionDenied, ValidationError
+from responder.inbox.models import Case, CaseState
+from responder.inbox.transitions import case_lock
+from workflows.models import ApprovalStep, CaseComment, Consultation
+
+COMMENT_MAX_LENGTH = 5000
+EXPERT_ROLES = (Role.SME, Role.APPROVER)
+
+
+def _clean_text(text: str, *, empty_message: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError(empty_message)
+    if len(text) > COMMENT_MAX_LENGTH:
+        raise ValidationError(_("Keep it under %(n)s characters.") % {"n": COMMENT_MAX_LENGTH})
+    return text
+
+
+def comment_participant(*, case: Case, user: User) -> bool:
+    """Officers of the case's department, its reviewers and delegates (of any round),
+    and the experts consulted on it may take part in its comment thread."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user_has_role(user=user, roles=(Role.OFFICER,), department_id=case.department_id):
+        return True
+    steps = ApprovalStep.objects.filter(case=case)
+    if steps.filter(Q(reviewers=user) | Q(delegate=user, escalated_at__isnull=False)).exists():
+        return True
+    return Consultation.objects.filter(case=case, expert=user).exists()
+
+
+def comment_add(
+    *,
+    case_id: int,
+    author: User,
+    text: str,
+    via: str,
+    consultation_id: int | None = None,
+) -> CaseComment:
+    """Add a comment to a case's thread and tell the other side by email.
+
+    With `consultation_id`, the comment is the expert's answer to that consultation:
+    it closes the consultation (an answer is recorded once).
+    """
+    text = _clean_text(text, empty_message=_("Write a comment first."))
+    with transaction.atomic():
+        case = case_lock(case_id=case_id)
+        consultation = None
+        if consultation_id is not None:
+            consultation = Consultation.objects.filter(pk=consultation_id, case=case).first()
+            if consultation is None or consultation.expert_id != author.pk:
+                raise PermissionDenied(_("This consultation was not sent to you."))
+            answered = Consultation.objects.filter(
+                pk=consultation.pk, answered_at__isnull=True
+            ).update(answered_at=timezone.now())
+            if not answered:
+                raise ConflictError(
+                    _("You already answered this consultation."), code="already_answered"
+                )
+        elif not comment_participant(case=case, user=author):
+            raise PermissionDenied(_("Only the people working on this case can comment on it."))
+        open_step = ApprovalStep.objects.filter(case=case, status="open").order_by("-round").first()
+        comment = CaseComment.objects.create(
+            case=case,
+            author=author,
+            text=text,
+            via=via,
+            consultation=consultation,
+            step=open_step,
+        )
+        details: dict[str, object] = {"comment": comment.pk}
+        if consultation is not None:
+            details["consultation"] = consultation.pk
+        audit_record(
+            action="consultation.reply" if consultation else "case.comment",
+            via=via,
+            actor=author,
+            case=case,
+            from_state=case.state,
+            to_state=case.state,
+            subject=comment,
+            details=details,
+        )
+
+    from workflows.tasks import comment_added_notify
+
+    transaction.on_commit(lambda: comment_added_notify.delay(comment.pk))
+    return comment
+
+
+def experts_for_consultation(*, case: Case) -> list[User]:
+    """Subject-matter experts and approvers of the other departments."""
+    return list(
+        User.objects.filter(is_active=True, memberships__role__in=EXPERT_ROLES)
+        .exclude(memberships__department_id=case.department_id, memberships__role__in=EXPERT_ROLES)
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def consultation_request(
+    *, case_id: int, actor: User, expert_id: int, question: str, via: str
+) -> Consultation:
+    """An officer asks an expert of another department for input; the expert gets an
+    email link that lets them answer in the case's thread, and nothing else."""
+    question = _clean_text(question, empty_message=_("Say what you would like to know."))
+    with transaction.atomic():
+        case = case_lock(case_id=case_id)
+        if not user_has_role(user=actor, roles=(Role.OFFICER,), department_id=case.department_id):
+            raise PermissionDenied(_("Only communication officers of this department can do this."))
+        if case.state == CaseState.CLOSED:
+            raise ConflictError(_("This case is closed."), code="invalid_transition")
+        expert = User.objects.filter(pk=expert_id, is_active=True).first()
+        membership = (
+            Membership.objects.filter(user_id=expert_id, role__in=EXPERT_ROLES)
+            .exclude(department_id=case.department_id)
+            .select_related("department")
+            .first()
+        )
+        if expert is None or membership is None:
+            raise ValidationError(_("Choose a subject-matter expert of another department."))
+        if not expert.email:
+            raise ValidationError(_("%(name)s has no email address.") % {"name": expert})
+        consultation = Consultation.objects.create(
+            case=case,
+            requested_by=actor,
+            expert=expert,
+            department=membership.department,
+            question=question,
+        )
+        # The question opens the consultation's part of the case's thread.
+        CaseComment.objects.create(
+            case=case, author=actor, text=question, via=via, consultation=consultation
+        )
+        audit_record(
+            action="consultation.request",
+            via=via,
+            actor=actor,
+            case=case,
+            from_state=case.state,
+            to_state=case.state,
+            subject=consultation,
+            details={
+                "consultation": consultation.pk,
+                "expert": expert.pk,
+                "department": membership.department.slug,
+            },
+        )
+
+    from workflows.tasks import consultation_notify
+
+    transaction.on_commit(lambda: consultation_notify.delay(consultation.pk))
+    return consultation

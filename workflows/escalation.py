@@ -1,0 +1,146 @@
+"""The SLA clock: remind reviewers before a step is due, escalate it once it is late.
+
+Run by the beat task `workflows.tasks.sla_sweep` every minute. Each step is reminded
+at most once (reminded_at) and escalated at most once (escalated_at), even when two
+sweeps run at the same time: the step row is locked with SKIP LOCKED, and the stamp
+is written by a conditional UPDATE ... WHERE <stamp> IS NULL, so only one sweep can
+win it. Emails go out after commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from responder.audit.services import audit_record
+from workflows.models import ApprovalStep, StepStatus
+from workflows.sla import step_remind_at
+
+SWEEP_BATCH = 500
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    reminded: int
+    escalated: int
+
+
+def _claim_step(
+    *, step_id: int, stamp: str, now: dt.datetime, **conditions: object
+) -> ApprovalStep | None:
+    """Lock an open, unstamped step and stamp it, or None if another sweep has it or
+    it no longer needs it. Must run inside a transaction."""
+    step = (
+        ApprovalStep.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(pk=step_id, status=StepStatus.OPEN, **{f"{stamp}__isnull": True}, **conditions)
+        .first()
+    )
+    if step is None:
+        return None
+    won = ApprovalStep.objects.filter(pk=step_id, **{f"{stamp}__isnull": True}).update(
+        **{stamp: now}
+    )
+    if not won:
+        return None
+    setattr(step, stamp, now)
+    return step
+
+
+def step_escalate(*, step_id: int, now: dt.datetime | None = None) -> bool:
+    """Escalate one overdue step to its layer's delegate (exactly once).
+
+    The delegate may then decide like a reviewer, with their own link; the first
+    decision wins. Without a usable delegate the step is still marked escalated and
+    its reviewers and the officer are told it is overdue.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        step = _claim_step(step_id=step_id, stamp="escalated_at", now=now, due_at__lte=now)
+        if step is None:
+            return False
+        step = ApprovalStep.objects.select_related("case", "draft", "delegate").get(pk=step.pk)
+        delegate = step.delegate
+        if delegate is not None and (not delegate.is_active or delegate.pk == step.draft.author_id):
+            delegate = None
+        audit_record(
+            action="approval.escalate",
+            via="system",
+            case=step.case,
+            from_state=step.case.state,
+            to_state=step.case.state,
+            subject=step,
+            details={
+                "step": step.pk,
+                "layer": step.position,
+                "layer_name": step.name,
+                "round": step.round,
+                "delegate": delegate.pk if delegate else None,
+                "due_at": step.due_at.isoformat() if step.due_at else None,
+            },
+        )
+
+    from workflows.tasks import step_escalated_notify
+
+    transaction.on_commit(lambda: step_escalated_notify.delay(step.pk))
+    return True
+
+
+def step_remind(*, step_id: int, now: dt.datetime | None = None) -> bool:
+    """Send the one reminder of a step to its reviewers who have not decided yet."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        step = _claim_step(step_id=step_id, stamp="reminded_at", now=now)
+        if step is None:
+            return False
+        step = ApprovalStep.objects.select_related("case").get(pk=step.pk)
+        audit_record(
+            action="approval.remind",
+            via="system",
+            case=step.case,
+            from_state=step.case.state,
+            to_state=step.case.state,
+            subject=step,
+            details={
+                "step": step.pk,
+                "layer": step.position,
+                "layer_name": step.name,
+                "round": step.round,
+                "due_at": step.due_at.isoformat() if step.due_at else None,
+            },
+        )
+
+    from workflows.tasks import step_reminder_notify
+
+    transaction.on_commit(lambda: step_reminder_notify.delay(step.pk))
+    return True
+
+
+def sla_sweep_run(*, now: dt.datetime | None = None) -> SweepResult:
+    """Escalate every overdue open step, and remind those past 75% of their SLA."""
+    now = now or timezone.now()
+    escalated = 0
+    overdue = ApprovalStep.objects.filter(
+        status=StepStatus.OPEN, due_at__lte=now, escalated_at__isnull=True
+    ).values_list("pk", flat=True)[:SWEEP_BATCH]
+    for step_id in list(overdue):
+        escalated += step_escalate(step_id=step_id, now=now)
+
+    reminded = 0
+    pending = ApprovalStep.objects.filter(
+        status=StepStatus.OPEN,
+        reminded_at__isnull=True,
+        escalated_at__isnull=True,
+        opened_at__isnull=False,
+        due_at__gt=now,
+    ).select_related("case__department")[:SWEEP_BATCH]
+    for step in list(pending):
+        assert step.opened_at is not None
+        remind_at = step_remind_at(
+            department=step.case.department, opened_at=step.opened_at, sla_minutes=step.sla_minutes
+        )
+        if remind_at <= now:
+            reminded += step_remind(step_id=step.pk, now=now)
+    return SweepResult(reminded=reminded, escalated=escalated)

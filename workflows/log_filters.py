@@ -1,0 +1,36 @@
+"""Keeps review-link tokens out of the logs.
+
+Django's request logger writes the path of every 4xx/5xx response ("Gone:
+/review/<token>/"), and the development server logs every request line. A token in
+a log is a working approval link for whoever reads the log, so both are redacted.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+# /review/<token>/ but not the fixed pages under /review/ (mine, step, case).
+_TOKEN_PATH = re.compile(r"(/review/)(?!(?:mine|step|case)/)[^/\s?#\"']{16,}")
+REDACTED = r"\1[redacted]"
+
+
+def redact(text: str) -> str:
+    return _TOKEN_PATH.sub(REDACTED, text)
+
+
+class RedactReviewTokens(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record: leave it to the handler
+            return True
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg = cleaned
+            record.args = ()
+        request = getattr(record, "request", None)
+        if request is not None and "/review/" in str(getattr(request, "path", "")):
+            # Handlers such as AdminEmailHandler print the whole request.
+            record.request = None
+        return True

@@ -1,0 +1,278 @@
+"""The admins' policy editor: policies, their layers, routing rules, and a preview."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from responder.accounts.models import Department, Role, User
+from responder.errors import ConflictError, ValidationError
+from responder.inbox.models import (
+    Case,
+    Draft,
+    LibraryAnswer,
+    Platform,
+    Risk,
+    Topic,
+    normalize_reply_text,
+)
+from workflows import policy_services
+from workflows.models import ApprovalPolicy, PolicyRevision, RoutingRule
+from workflows.routing import effective_risk, policy_resolve
+from workflows.services import layer_reviewers
+from workflows.validation import LayerSpec, RuleSpec, layer_spec_from, rule_spec_from
+
+
+def _admin_only(request: HttpRequest) -> None:
+    if not policy_services.user_is_policy_admin(request.user):
+        raise PermissionDenied(_("Only admins may change approval policies."))
+
+
+def _int(value: str | None, default: int | None = None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else default
+    except ValueError:
+        return default
+
+
+def _choices() -> dict[str, Any]:
+    return {
+        "roles": [(Role.SME.value, Role.SME.label), (Role.APPROVER.value, Role.APPROVER.label)],
+        "departments": list(Department.objects.all()),
+        "people": list(User.objects.filter(is_active=True).order_by("username")),
+        "topics": list(Topic.objects.all()),
+        "risks": Risk.choices,
+        "platforms": Platform.choices,
+        "policies": list(ApprovalPolicy.objects.all()),
+    }
+
+
+@login_required
+def policy_list(request: HttpRequest) -> HttpResponse:
+    _admin_only(request)
+    if request.method == "POST":
+        try:
+            policy = policy_services.policy_create(
+                actor=request.user,  # type: ignore[arg-type]
+                name=request.POST.get("name", ""),
+                description=request.POST.get("description", ""),
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Policy created. Add its layers."))
+            return redirect("policies:edit", pk=policy.pk)
+    policies = ApprovalPolicy.objects.prefetch_related("layers", "rules").order_by("name")
+    return render(
+        request,
+        "workflows/policies/list.html",
+        {
+            "policies": policies,
+            "rules": RoutingRule.objects.select_related("policy", "department", "topic"),
+        },
+    )
+
+
+def _layers_from_post(request: HttpRequest) -> list[LayerSpec]:
+    """Rows `layer-<n>-<field>`; a row with `remove` ticked or no name is left out;
+    rows are ordered by their `order` number (then their row index)."""
+    rows: list[tuple[int, int, LayerSpec]] = []
+    count = _int(request.POST.get("layer-count"), 0) or 0
+    for index in range(count):
+        prefix = f"layer-{index}-"
+        name = request.POST.get(prefix + "name", "").strip()
+        if request.POST.get(prefix + "remove") or not name:
+            continue
+        spec = LayerSpec(
+            id=_int(request.POST.get(prefix + "id")),
+            name=name,
+            reviewer_role=request.POST.get(prefix + "reviewer_role", ""),
+            reviewer_department_id=_int(request.POST.get(prefix + "reviewer_department")),
+            reviewer_ids=[
+                i for i in (_int(v) for v in request.POST.getlist(prefix + "reviewers")) if i
+            ],
+            approvals_required=_int(request.POST.get(prefix + "approvals_required"), 1) or 0,
+            sla_minutes=_int(request.POST.get(prefix + "sla_minutes"), 240) or 0,
+            delegate_id=_int(request.POST.get(prefix + "delegate")),
+        )
+        rows.append((_int(request.POST.get(prefix + "order"), index + 1) or 0, index, spec))
+    # Moving a row up or down swaps it with its neighbour.
+    specs = [spec for _order, _index, spec in sorted(rows, key=lambda r: (r[0], r[1]))]
+    move = request.POST.get("move", "")
+    if ":" in move:
+        direction, _sep, raw = move.partition(":")
+        at = _int(raw)
+        if at is not None and 0 <= at < len(specs):
+            other = at - 1 if direction == "up" else at + 1
+            if 0 <= other < len(specs):
+                specs[at], specs[other] = specs[other], specs[at]
+    return specs
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    _admin_only(request)
+    policy = get_object_or_404(ApprovalPolicy, pk=pk)
+    problems: list[str] = []
+    if request.method == "POST":
+        specs = _layers_from_post(request)
+        action = request.POST.get("action", "save")
+        if request.POST.get("move") or action == "add":
+            if action == "add":
+                specs.append(LayerSpec(name="", reviewer_role=Role.SME))
+        else:
+            try:
+                with transaction.atomic():  # the name and the layers, or nothing
+                    _policy_save(request, policy, specs)
+            except ValidationError as exc:
+                problems = list(exc.messages)
+            except ConflictError as exc:
+                problems = [exc.message]
+            else:
+                messages.success(request, _("Policy saved."))
+                return redirect("policies:edit", pk=policy.pk)
+        policy.refresh_from_db()
+    else:
+        specs = [layer_spec_from(layer) for layer in policy.layers.order_by("position")]
+    status = 400 if problems else 200
+    return render(
+        request,
+        "workflows/policies/edit.html",
+        {
+            "policy": policy,
+            "layers": specs,
+            "problems": problems,
+            "revisions": PolicyRevision.objects.filter(policy=policy).select_related("actor")[:20],
+            **_choices(),
+        },
+        status=status,
+    )
+
+
+def _policy_save(request: HttpRequest, policy: ApprovalPolicy, specs: list[LayerSpec]) -> None:
+    policy_services.policy_update(
+        policy_id=policy.pk,
+        actor=request.user,  # type: ignore[arg-type]
+        name=request.POST.get("name", policy.name),
+        description=request.POST.get("description", ""),
+        is_active=bool(request.POST.get("is_active")),
+        expected_version=_int(request.POST.get("version")),
+    )
+    policy.refresh_from_db()
+    policy_services.policy_layers_save(
+        policy_id=policy.pk,
+        actor=request.user,  # type: ignore[arg-type]
+        layers=specs,
+        expected_version=policy.version,
+    )
+
+
+def _rules_from_post(request: HttpRequest) -> list[RuleSpec]:
+    specs: list[RuleSpec] = []
+    count = _int(request.POST.get("rule-count"), 0) or 0
+    for index in range(count):
+        prefix = f"rule-{index}-"
+        name = request.POST.get(prefix + "name", "").strip()
+        policy_id = _int(request.POST.get(prefix + "policy"))
+        if request.POST.get(prefix + "remove") or not name or policy_id is None:
+            continue
+        unchanged = request.POST.get(prefix + "library_unchanged", "")
+        specs.append(
+            RuleSpec(
+                id=_int(request.POST.get(prefix + "id")),
+                name=name,
+                policy_id=policy_id,
+                priority=_int(request.POST.get(prefix + "priority"), 100) or 0,
+                department_id=_int(request.POST.get(prefix + "department")),
+                topic_id=_int(request.POST.get(prefix + "topic")),
+                risk=request.POST.get(prefix + "risk", ""),
+                platform=request.POST.get(prefix + "platform", ""),
+                library_unchanged={"yes": True, "no": False}.get(unchanged),
+                is_active=bool(request.POST.get(prefix + "is_active")),
+            )
+        )
+    return specs
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def rules_edit(request: HttpRequest) -> HttpResponse:
+    _admin_only(request)
+    problems: list[str] = []
+    if request.method == "POST":
+        specs = _rules_from_post(request)
+        try:
+            policy_services.rules_save(actor=request.user, rules=specs)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            problems = list(exc.messages)
+        else:
+            messages.success(request, _("Routing rules saved."))
+            return redirect("policies:rules")
+    else:
+        specs = [rule_spec_from(r) for r in RoutingRule.objects.order_by("priority", "id")]
+    rows = [*specs, RuleSpec(name="", policy_id=0, is_active=True)]
+    return render(
+        request,
+        "workflows/policies/rules.html",
+        {"rules": rows, "problems": problems, **_choices()},
+        status=400 if problems else 200,
+    )
+
+
+@login_required
+def policy_preview(request: HttpRequest) -> HttpResponse:
+    """Which policy a case would get for a given draft, and why."""
+    _admin_only(request)
+    context: dict[str, Any] = {
+        "answers": LibraryAnswer.objects.filter(is_active=True),
+        "case_id": request.GET.get("case", ""),
+        "text": request.GET.get("text", ""),
+        "answer_id": _int(request.GET.get("answer")),
+    }
+    case_id = _int(request.GET.get("case"))
+    if case_id is not None:
+        case = Case.objects.filter(pk=case_id).select_related("department").first()
+        if case is None:
+            context["error"] = _("There is no case #%(id)s.") % {"id": case_id}
+        else:
+            language = case.language if case.language in ("en", "fr") else "en"
+            answer = (
+                LibraryAnswer.objects.filter(pk=context["answer_id"], is_active=True).first()
+                if context["answer_id"]
+                else None
+            )
+            text = context["text"] or (answer.text_for(language) if answer else "")
+            unchanged = bool(
+                answer
+                and answer.is_pre_approved
+                and normalize_reply_text(text) == normalize_reply_text(answer.text_for(language))
+            )
+            # An unsaved draft: routing only reads its library flag.
+            draft = Draft(case=case, text=text, language=language, library_unchanged=unchanged)
+            route = policy_resolve(case=case, draft=draft)
+            layers = []
+            if route.policy is not None:
+                for layer in route.policy.layers.order_by("position"):
+                    layers.append(
+                        {"layer": layer, "reviewers": layer_reviewers(layer=layer, case=case)}
+                    )
+            context.update(
+                case=case,
+                route=route,
+                layers=layers,
+                library_unchanged=unchanged,
+                answer=answer,
+                risk=Risk(effective_risk(case)).label,
+                preview_text=text,
+            )
+    return render(request, "workflows/policies/preview.html", context)

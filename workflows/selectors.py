@@ -1,0 +1,125 @@
+"""Reads of the approval engine: what waits for a reviewer, and which steps one may see.
+
+A person sees an approval step when they are one of its reviewers or its delegate,
+or when they hold any role in the case's department (superusers see all).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import django_filters
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from responder.accounts.models import User
+from responder.accounts.selectors import user_department_ids
+from responder.inbox.models import CaseState
+from responder.inbox.selectors import MAX_ID, IdFilter
+from workflows.models import ApprovalStep, StepDecision, StepStatus
+
+
+def _step_queryset(*, with_case: bool = False) -> QuerySet[ApprovalStep]:
+    """Steps with their reviewers and decisions; `with_case` adds the case and the draft's
+    author, which one step's page shows and a list does not."""
+    steps = ApprovalStep.objects.select_related("draft", "delegate").prefetch_related(
+        "reviewers",
+        Prefetch(
+            "decisions",
+            queryset=StepDecision.objects.select_related("reviewer", "edited_draft").order_by(
+                "created_at", "id"
+            ),
+        ),
+    )
+    if with_case:
+        steps = steps.select_related(
+            "case__department", "case__owner", "case__account", "draft__author"
+        ).prefetch_related("case__topics")
+    return steps
+
+
+def _reviewer_q(user: User) -> Q:
+    reviewer_of = ApprovalStep.reviewers.through.objects.filter(user_id=user.pk).values(
+        "approvalstep_id"
+    )
+    return Q(pk__in=reviewer_of) | Q(delegate_id=user.pk)
+
+
+def steps_waiting_for(*, user: User) -> QuerySet[ApprovalStep]:
+    """Open steps `user` can decide now, the most urgent first: those where they are a
+    reviewer and have not decided yet, and those escalated to them as delegate."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return ApprovalStep.objects.none()
+    reviewer_of = ApprovalStep.reviewers.through.objects.filter(user_id=user.pk).values(
+        "approvalstep_id"
+    )
+    already_decided = StepDecision.objects.filter(step_id=OuterRef("pk"), reviewer_id=user.pk)
+    return (
+        _step_queryset(with_case=True)
+        .filter(status=StepStatus.OPEN, case__state=CaseState.IN_REVIEW)
+        .filter(Q(pk__in=reviewer_of) | Q(escalated_at__isnull=False, delegate_id=user.pk))
+        .exclude(Exists(already_decided))
+        .order_by("due_at", "id")
+    )
+
+
+class StepFilter(django_filters.FilterSet):
+    mine = django_filters.BooleanFilter(method="filter_mine", label=_("waiting for my decision"))
+    status = django_filters.MultipleChoiceFilter(choices=StepStatus.choices)
+    case = IdFilter(field_name="case_id")
+
+    class Meta:
+        model = ApprovalStep
+        fields: list[str] = []
+
+    def __init__(
+        self,
+        data: Mapping[str, Any] | None = None,
+        queryset: QuerySet[ApprovalStep] | None = None,
+        *,
+        request: Any = None,
+        prefix: str | None = None,
+        user: User | None = None,
+    ) -> None:
+        super().__init__(data=data, queryset=queryset, request=request, prefix=prefix)
+        self.user = user if user is not None else getattr(request, "user", None)
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def filter_mine(
+        self, queryset: QuerySet[ApprovalStep], name: str, value: bool | None
+    ) -> QuerySet[ApprovalStep]:
+        if not value or self.user is None:
+            return queryset
+        return queryset.filter(pk__in=steps_waiting_for(user=self.user).values("pk"))
+
+
+def steps_visible_to(*, user: User, with_case: bool = False) -> QuerySet[ApprovalStep]:
+    """Every step `user` may read (see the module docstring), unordered."""
+    steps = _step_queryset(with_case=with_case)
+    department_ids = user_department_ids(user=user)
+    if department_ids is None:
+        return steps
+    if not getattr(user, "is_authenticated", False):
+        return steps.none()
+    return steps.filter(Q(case__department_id__in=department_ids) | _reviewer_q(user))
+
+
+def steps_for(*, user: User, filters: Mapping[str, Any] | None = None) -> QuerySet[ApprovalStep]:
+    """Steps `user` may read, oldest first; `filters` as in StepFilter (mine, status, case)."""
+    steps = steps_visible_to(user=user).order_by("id")
+    if filters:
+        steps = StepFilter(filters, queryset=steps, user=user).qs
+    return steps
+
+
+def step_detail(*, user: User, step_id: int) -> ApprovalStep:
+    """One step with its case, draft, reviewers and decisions.
+
+    Raises ApprovalStep.DoesNotExist when it does not exist or `user` may not see it.
+    """
+    if not 0 < step_id <= MAX_ID:
+        raise ApprovalStep.DoesNotExist
+    return steps_visible_to(user=user, with_case=True).get(pk=step_id)

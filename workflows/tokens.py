@@ -1,0 +1,227 @@
+"""Signed links in emails: one person, one approval step (or one consultation).
+
+A token is `django.core.signing` output with its own salt: it carries the purpose,
+the step or consultation id and the person's id, and the time it was made. Nothing
+secret is stored: the signature proves we made it, the timestamp bounds its life
+(settings.REVIEW_LINK_MAX_AGE_HOURS), and the database says whether it is still
+useful (the step still open, this person not yet decided). Tokens are never logged
+nor written to the audit log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.utils.translation import gettext_lazy as _
+
+from responder.accounts.models import User
+from responder.inbox.models import CaseState
+from workflows.models import ApprovalStep, Consultation, StepDecision, StepStatus
+
+SALT = "workflows.review-link.v1"
+
+
+class Purpose(StrEnum):
+    REVIEW = "r"
+    CONSULT = "c"
+
+
+class LinkProblem(StrEnum):
+    TAMPERED = "tampered"
+    EXPIRED = "expired"
+    USED = "used"
+    DECIDED = "decided"
+    FOREIGN = "foreign"
+    NOT_YET = "not_yet"
+
+
+# Status code, heading and advice for each way a link can fail.
+PROBLEMS: dict[LinkProblem, tuple[int, object, object]] = {
+    LinkProblem.TAMPERED: (
+        400,
+        _("This link is damaged"),
+        _(
+            "The link is incomplete or was changed, so it cannot be trusted. Open it again "
+            "from the email, or copy the whole address into your browser. If it still fails, "
+            "ask the communication officer to send the request again."
+        ),
+    ),
+    LinkProblem.EXPIRED: (
+        410,
+        _("This link has expired"),
+        _(
+            "Approval links work for a limited time. Ask the communication officer to send "
+            "the request again, or sign in to Responder and open “Waiting for me”."
+        ),
+    ),
+    LinkProblem.USED: (
+        410,
+        _("You already answered this request"),
+        _(
+            "Your decision was recorded; this link cannot be used twice. Nothing else is "
+            "needed from you. To see the case, sign in to Responder."
+        ),
+    ),
+    LinkProblem.DECIDED: (
+        410,
+        _("This request was already decided"),
+        _(
+            "Someone decided this approval step, or the draft was withdrawn, so this link no "
+            "longer works. Nothing else is needed from you."
+        ),
+    ),
+    LinkProblem.FOREIGN: (
+        403,
+        _("This link is not for you"),
+        _(
+            "This link was sent to another person, or you are no longer a reviewer of this "
+            "request. Use the link from your own email, or sign in to Responder and open "
+            "“Waiting for me”."
+        ),
+    ),
+    LinkProblem.NOT_YET: (
+        409,
+        _("This request is not open yet"),
+        _("An earlier approval layer has not decided yet. You will get an email when it has."),
+    ),
+}
+
+
+class LinkError(Exception):
+    def __init__(self, problem: LinkProblem) -> None:
+        super().__init__(problem.value)
+        self.problem = problem
+
+    @property
+    def status(self) -> int:
+        return PROBLEMS[self.problem][0]
+
+
+@dataclass(frozen=True)
+class ReviewLink:
+    """What a valid token says: who may act on what."""
+
+    purpose: Purpose
+    user: User
+    step: ApprovalStep | None = None
+    consultation: Consultation | None = None
+
+
+def max_age_seconds() -> int:
+    return int(settings.REVIEW_LINK_MAX_AGE_HOURS) * 3600
+
+
+def review_token_make(*, step_id: int, user_id: int) -> str:
+    return signing.dumps({"p": Purpose.REVIEW.value, "s": step_id, "u": user_id}, salt=SALT)
+
+
+def consult_token_make(*, consultation_id: int, user_id: int) -> str:
+    return signing.dumps(
+        {"p": Purpose.CONSULT.value, "c": consultation_id, "u": user_id}, salt=SALT
+    )
+
+
+def review_url(token: str) -> str:
+    return f"{settings.SITE_URL}/review/{token}/"
+
+
+def token_fingerprint(token: str) -> str:
+    """A short, one-way name for a token (cache keys), so the token itself is never
+    stored anywhere."""
+    return hashlib.sha256(token.encode()).hexdigest()[:32]
+
+
+def _load(token: str) -> dict[str, object]:
+    try:
+        payload = signing.loads(token, salt=SALT, max_age=max_age_seconds())
+    except signing.SignatureExpired:
+        raise LinkError(LinkProblem.EXPIRED) from None
+    except (signing.BadSignature, ValueError, UnicodeError):
+        raise LinkError(LinkProblem.TAMPERED) from None
+    if not isinstance(payload, dict) or payload.get("p") not in {p.value for p in Purpose}:
+        raise LinkError(LinkProblem.TAMPERED)
+    return payload
+
+
+def _int(payload: dict[str, object], key: str) -> int:
+    value = payload.get(key)
+    if not isinstance(value, int):
+        raise LinkError(LinkProblem.TAMPERED)
+    return value
+
+
+def link_resolve(token: str, *, session_user: object = None) -> ReviewLink:
+    """Check a token and return what it grants, or raise LinkError saying why not.
+
+    `session_user` is whoever is signed in on this browser, if anyone: a link opened
+    in someone else's session is refused rather than mixing two identities.
+    """
+    payload = _load(token)
+    user = User.objects.filter(pk=_int(payload, "u"), is_active=True).first()
+    if user is None:
+        raise LinkError(LinkProblem.FOREIGN)
+    if getattr(session_user, "is_authenticated", False) and session_user != user:
+        raise LinkError(LinkProblem.FOREIGN)
+
+    if payload["p"] == Purpose.CONSULT.value:
+        consultation = (
+            Consultation.objects.select_related("case").filter(pk=_int(payload, "c")).first()
+        )
+        if consultation is None:
+            raise LinkError(LinkProblem.DECIDED)
+        if consultation.expert_id != user.pk:
+            raise LinkError(LinkProblem.FOREIGN)
+        if consultation.answered_at is not None:
+            raise LinkError(LinkProblem.USED)
+        return ReviewLink(purpose=Purpose.CONSULT, user=user, consultation=consultation)
+
+    step = (
+        ApprovalStep.objects.select_related("case", "draft").filter(pk=_int(payload, "s")).first()
+    )
+    if step is None:
+        raise LinkError(LinkProblem.DECIDED)
+    is_reviewer = step.reviewers.filter(pk=user.pk).exists()
+    is_delegate = step.escalated_at is not None and step.delegate_id == user.pk
+    if not (is_reviewer or is_delegate):
+        raise LinkError(LinkProblem.FOREIGN)
+    if StepDecision.objects.filter(step=step, reviewer=user).exists():
+        raise LinkError(LinkProblem.USED)
+    if step.status == StepStatus.WAITING:
+        raise LinkError(LinkProblem.NOT_YET)
+    if step.status != StepStatus.OPEN or step.case.state != CaseState.IN_REVIEW:
+        raise LinkError(LinkProblem.DECIDED)
+    return ReviewLink(purpose=Purpose.REVIEW, user=user, step=step)
+
+
+# --- rate limiting -------------------------------------------------------------------
+
+
+def _hit(key: str, window: int) -> int:
+    # add() only sets a missing key, so the window starts at the first attempt.
+    cache.add(key, 0, timeout=window)
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add() and incr()
+        cache.set(key, 1, timeout=window)
+        return 1
+
+
+def rate_limit_keys(*, token: str, client_ip: str) -> tuple[str, str]:
+    return (f"review-rl:ip:{client_ip}", f"review-rl:tok:{token_fingerprint(token)}")
+
+
+def link_attempt_allowed(*, token: str, client_ip: str) -> bool:
+    """Count one attempt on a review link; False once the client or the token has made
+    too many in the current window (REVIEW_LINK_RATE_* settings)."""
+    window = int(getattr(settings, "REVIEW_LINK_RATE_WINDOW_SECONDS", 600))
+    per_ip = int(getattr(settings, "REVIEW_LINK_RATE_PER_IP", 120))
+    per_token = int(getattr(settings, "REVIEW_LINK_RATE_PER_TOKEN", 30))
+    ip_key, token_key = rate_limit_keys(token=token, client_ip=client_ip)
+    ip_count = _hit(ip_key, window)
+    token_count = _hit(token_key, window)
+    return ip_count <= per_ip and token_count <= per_token

@@ -1,0 +1,351 @@
+"""Review pages: the signed link from an email, and "Waiting for me" for people who
+sign in. GET and HEAD only show; POST with a CSRF token acts, through the services.
+
+A link identifies its reviewer for one step only: nobody is logged in by it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from responder.accounts.models import Role, User
+from responder.accounts.selectors import user_has_role
+from responder.errors import ConflictError, PermissionDenied, ValidationError
+from responder.inbox.models import Case
+from workflows import tokens
+from workflows.consultations import (
+    comment_add,
+    comment_participant,
+    consultation_request,
+    experts_for_consultation,
+)
+from workflows.forms import (
+    DECISION_ACTIONS,
+    CommentForm,
+    ConsultationForm,
+    ReviewAction,
+    ReviewDecisionForm,
+)
+from workflows.models import ApprovalStep, Consultation, StepStatus
+from workflows.review_selectors import (
+    case_comments,
+    case_decisions,
+    case_thread,
+    consultations_waiting_for,
+    draft_diff,
+    step_approval_count,
+    steps_waiting_for,
+)
+from workflows.services import approval_decide, reviewer_may_decide
+
+REVIEWER_ROLES = (Role.SME, Role.APPROVER)
+REVIEW_ACTIONS: tuple[str, ...] = (*DECISION_ACTIONS, ReviewAction.COMMENT)
+CONSULT_ACTIONS: tuple[str, ...] = (ReviewAction.COMMENT,)
+
+
+def client_ip(request: HttpRequest) -> str:
+    # REMOTE_ADDR only: a forwarded-for header is whatever the client says it is.
+    return str(request.META.get("REMOTE_ADDR") or "unknown")
+
+
+def _problem_page(
+    request: HttpRequest, *, status: int, title: Any, advice: Any, detail: str = ""
+) -> HttpResponse:
+    return render(
+        request,
+        "workflows/review_error.html",
+        {"title": title, "advice": advice, "detail": detail},
+        status=status,
+    )
+
+
+def _link_problem(request: HttpRequest, error: tokens.LinkError) -> HttpResponse:
+    status, title, advice = tokens.PROBLEMS[error.problem]
+    response = _problem_page(request, status=status, title=title, advice=advice)
+    response["X-Review-Link-Problem"] = error.problem.value
+    return response
+
+
+def _review_context(
+    *,
+    step: ApprovalStep | None,
+    case: Case,
+    form: ReviewDecisionForm,
+    allowed: tuple[str, ...],
+    consultation: Consultation | None = None,
+    reviewer: User | None = None,
+) -> dict[str, Any]:
+    draft = step.draft if step is not None else case.drafts.order_by("-version").first()
+    context: dict[str, Any] = {
+        "case": case,
+        "step": step,
+        "draft": draft,
+        "draft_diff": draft_diff(draft=draft) if draft is not None else None,
+        "thread": case_thread(case=case),
+        "decisions": case_decisions(case=case),
+        "comments": case_comments(case=case),
+        "form": form,
+        "allowed": allowed,
+        "consultation": consultation,
+        "reviewer": reviewer,
+        "can_decide": any(a in allowed for a in DECISION_ACTIONS),
+    }
+    if step is not None:
+        context["approvals"] = step_approval_count(step=step)
+    return context
+
+
+def _initial(step: ApprovalStep | None) -> dict[str, str]:
+    return {"edited_text": step.draft.text} if step is not None else {}
+
+
+def _act(
+    request: HttpRequest,
+    *,
+    form: ReviewDecisionForm,
+    user: User,
+    step: ApprovalStep | None,
+    case: Case,
+    via: str,
+    consultation: Consultation | None = None,
+) -> str:
+    """Carry out the validated action; return what happened, for the done page."""
+    data = form.cleaned_data
+    action = data["action"]
+    if action == ReviewAction.COMMENT:
+        comment_add(
+            case_id=case.pk,
+            author=user,
+            text=data["comment"],
+            via=via,
+            consultation_id=consultation.pk if consultation is not None else None,
+        )
+        return "comment"
+    assert step is not None
+    approval_decide(
+        step_id=step.pk,
+        reviewer=user,
+        decision=action,
+        via=via,
+        comment=data.get("comment", ""),
+        edited_text=data.get("edited_text", "") if action == ReviewAction.EDIT_APPROVE else "",
+    )
+    return str(action)
+
+
+def _service_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    if isinstance(exc, PermissionDenied):
+        return _problem_page(
+            request,
+            status=403,
+            title=_("You cannot do this"),
+            advice=_("Only the reviewers of this request can decide it."),
+            detail=str(exc),
+        )
+    message = getattr(exc, "message", None) or str(exc)
+    return _problem_page(
+        request,
+        status=409,
+        title=_("This request has moved on"),
+        advice=_("Nothing was changed. Reload the case to see where it stands."),
+        detail=str(message),
+    )
+
+
+def _done_page(
+    request: HttpRequest, *, outcome: str, case: Case, step: ApprovalStep | None
+) -> HttpResponse:
+    return render(
+        request, "workflows/review_done.html", {"outcome": outcome, "case": case, "step": step}
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def review_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The page an emailed link opens. It acts only on POST (mail scanners follow links)."""
+    if not tokens.link_attempt_allowed(token=token, client_ip=client_ip(request)):
+        return _problem_page(
+            request,
+            status=429,
+            title=_("Too many attempts"),
+            advice=_("Wait a few minutes, then open the link from your email again."),
+        )
+    try:
+        link = tokens.link_resolve(token, session_user=request.user)
+    except tokens.LinkError as error:
+        return _link_problem(request, error)
+
+    if link.purpose == tokens.Purpose.CONSULT:
+        assert link.consultation is not None
+        case, step, allowed = link.consultation.case, None, CONSULT_ACTIONS
+    else:
+        assert link.step is not None
+        case, step, allowed = link.step.case, link.step, REVIEW_ACTIONS
+
+    if request.method == "POST":
+        form = ReviewDecisionForm(request.POST, allowed=allowed)
+        if form.is_valid():
+            try:
+                outcome = _act(
+                    request,
+                    form=form,
+                    user=link.user,
+                    step=step,
+                    case=case,
+                    via="email",
+                    consultation=link.consultation,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            except (ConflictError, PermissionDenied) as exc:
+                return _service_error(request, exc)
+            else:
+                if outcome == ReviewAction.COMMENT and step is not None:
+                    messages.success(request, _("Your comment was added."))
+                    return HttpResponseRedirect(request.path)
+                return _done_page(request, outcome=outcome, case=case, step=step)
+        status = 400
+    else:
+        form = ReviewDecisionForm(initial=_initial(step), allowed=allowed)
+        status = 200
+    context = _review_context(
+        step=step,
+        case=case,
+        form=form,
+        allowed=allowed,
+        consultation=link.consultation,
+        reviewer=link.user,
+    )
+    context["via_link"] = True
+    return render(request, "workflows/review.html", context, status=status)
+
+
+def _require_reviewer(user: User) -> None:
+    if not (
+        user_has_role(user=user, roles=REVIEWER_ROLES, department_id=None)
+        or ApprovalStep.objects.filter(delegate=user).exists()
+        or Consultation.objects.filter(expert=user).exists()
+    ):
+        raise PermissionDenied(_("This page is for subject-matter experts and approvers."))
+
+
+@never_cache
+@login_required
+def review_mine(request: HttpRequest) -> HttpResponse:
+    """Waiting for me: the open steps this person may decide, and consultations."""
+    user: User = request.user  # type: ignore[assignment]
+    _require_reviewer(user)
+    steps = list(steps_waiting_for(user=user))
+    for step in steps:
+        step.approvals = step_approval_count(step=step)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "workflows/mine.html",
+        {"steps": steps, "consultations": consultations_waiting_for(user=user)},
+    )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def review_step(request: HttpRequest, step_id: int) -> HttpResponse:
+    """The same review page for a signed-in reviewer (decisions recorded via web)."""
+    user: User = request.user  # type: ignore[assignment]
+    step = get_object_or_404(ApprovalStep.objects.select_related("case", "draft"), pk=step_id)
+    if not reviewer_may_decide(step=step, user=user):
+        raise PermissionDenied(_("You are not a reviewer of this approval step."))
+    decided = step.decisions.filter(reviewer=user).exists() or step.status != StepStatus.OPEN
+    allowed: tuple[str, ...] = () if decided else REVIEW_ACTIONS
+    if request.method == "POST":
+        form = ReviewDecisionForm(request.POST, allowed=allowed or ("none",))
+        if form.is_valid():
+            try:
+                outcome = _act(request, form=form, user=user, step=step, case=step.case, via="web")
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            except (ConflictError, PermissionDenied) as exc:
+                return _service_error(request, exc)
+            else:
+                if outcome == ReviewAction.COMMENT:
+                    messages.success(request, _("Your comment was added."))
+                    return HttpResponseRedirect(request.path)
+                messages.success(request, _("Thank you: your decision was recorded."))
+                return HttpResponseRedirect(reverse("workflows:mine"))
+        status = 400
+    else:
+        form = ReviewDecisionForm(initial=_initial(step), allowed=allowed)
+        status = 200
+    context = _review_context(step=step, case=step.case, form=form, allowed=allowed, reviewer=user)
+    context["already_decided"] = decided
+    return render(request, "workflows/review.html", context, status=status)
+
+
+@login_required
+@require_POST
+def case_comment(request: HttpRequest, case_id: int) -> HttpResponse:
+    """An officer (or reviewer) adds a comment from the case page."""
+    case = get_object_or_404(Case, pk=case_id)
+    user: User = request.user  # type: ignore[assignment]
+    if not comment_participant(case=case, user=user):
+        raise PermissionDenied(_("Only the people working on this case can comment on it."))
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            comment_add(case_id=case.pk, author=user, text=form.cleaned_data["text"], via="web")
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Your comment was added."))
+    else:
+        messages.error(request, _("Write a comment first."))
+    return HttpResponseRedirect(_back(request, case))
+
+
+@login_required
+@require_POST
+def case_consult(request: HttpRequest, case_id: int) -> HttpResponse:
+    """An officer asks an expert of another department for input on the case."""
+    case = get_object_or_404(Case, pk=case_id)
+    user: User = request.user  # type: ignore[assignment]
+    form = ConsultationForm(request.POST, experts=experts_for_consultation(case=case))
+    if form.is_valid():
+        try:
+            consultation = consultation_request(
+                case_id=case.pk,
+                actor=user,
+                expert_id=form.cleaned_data["expert"].pk,
+                question=form.cleaned_data["question"],
+                via="web",
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                _("%(name)s was asked for input by email.") % {"name": consultation.expert},
+            )
+    else:
+        messages.error(request, _("Choose an expert and write your question."))
+    return HttpResponseRedirect(_back(request, case))
+
+
+def _back(request: HttpRequest, case: Case) -> str:
+    """Back to the page the form was on, if it is ours; else the case page."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    nxt = request.POST.get("next", "")
+    if nxt and url_has_allowed_host_and_scheme(
+        nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return nxt
+    return f"/cases/{case.pk}/"
