@@ -11,11 +11,10 @@ from django.utils.translation import gettext as _
 
 from responder.accounts.models import User
 from responder.accounts.selectors import people_with_role
-from responder.audit.services import audit_record
 from responder.channels.services import outbox_create
 from responder.errors import ConflictError, PermissionDenied, ValidationError
 from responder.inbox.models import Case, CaseState, Draft
-from responder.inbox.transitions import case_lock, case_transition
+from responder.inbox.transitions import case_lock, case_touch, case_transition
 from workflows.models import (
     ApprovalLayer,
     ApprovalPolicy,
@@ -226,15 +225,11 @@ def approval_decide(
         if approvals < step.approvals_required:
             details["approvals"] = approvals
             details["approvals_required"] = step.approvals_required
-            case.version += 1
-            case.save(update_fields=["version", "updated_at"])
-            audit_record(
-                action="approval.approve",
-                via=via,
-                actor=reviewer,
+            case_touch(
                 case=case,
-                from_state=case.state,
-                to_state=case.state,
+                action="approval.approve",
+                actor=reviewer,
+                via=via,
                 subject=step,
                 details=details,
             )
@@ -253,15 +248,11 @@ def approval_decide(
             _open_step(next_step, now=now)
             _notify_step_opened([next_step.pk])
             details["next_layer"] = next_step.position
-            case.version += 1
-            case.save(update_fields=["version", "updated_at"])
-            audit_record(
-                action="approval.approve",
-                via=via,
-                actor=reviewer,
+            case_touch(
                 case=case,
-                from_state=case.state,
-                to_state=case.state,
+                action="approval.approve",
+                actor=reviewer,
+                via=via,
                 subject=step,
                 details=details,
             )

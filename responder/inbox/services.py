@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 
 from responder.accounts.models import Role, User
 from responder.accounts.selectors import user_has_role
-from responder.audit.services import audit_record
 from responder.errors import ConflictError, PermissionDenied, ValidationError
 from responder.inbox.models import (
     Case,
@@ -24,7 +23,7 @@ from responder.inbox.models import (
     Topic,
     normalize_reply_text,
 )
-from responder.inbox.transitions import case_lock, case_transition
+from responder.inbox.transitions import case_lock, case_touch, case_transition
 
 OFFICER_ROLES = (Role.OFFICER,)
 
@@ -88,18 +87,14 @@ def case_take_over(*, case_id: int, actor: User, via: str, reason: str) -> Case:
         previous = case.owner_id
         case.owner = actor
         case.claimed_at = timezone.now()
-        case.version += 1
-        case.save(update_fields=["owner", "claimed_at", "version", "updated_at"])
-        audit_record(
+        return case_touch(
+            case=case,
             action="case.take_over",
             via=via,
             actor=actor,
-            case=case,
-            from_state=case.state,
-            to_state=case.state,
+            fields=("owner", "claimed_at"),
             details={"previous_owner": previous, "reason": reason.strip()},
         )
-        return case
 
 
 def case_close(
@@ -167,18 +162,9 @@ def case_tag(
         if risk is not None:
             details["risk"] = {"from": case.risk, "to": risk}
             case.risk = risk
-        case.version += 1
-        case.save(update_fields=["risk", "version", "updated_at"])
-        audit_record(
-            action="case.tag",
-            via=via,
-            actor=actor,
-            case=case,
-            from_state=case.state,
-            to_state=case.state,
-            details=details,
+        return case_touch(
+            case=case, action="case.tag", via=via, actor=actor, fields=("risk",), details=details
         )
-        return case
 
 
 def draft_save(
@@ -225,15 +211,11 @@ def draft_save(
             library_answer=answer,
             library_unchanged=unchanged,
         )
-        case.version += 1
-        case.save(update_fields=["version", "updated_at"])
-        audit_record(
+        case_touch(
+            case=case,
             action="draft.save",
             via=via,
             actor=actor,
-            case=case,
-            from_state=case.state,
-            to_state=case.state,
             subject=draft,
             details={
                 "version": version,
@@ -387,18 +369,14 @@ def case_assign(*, case_id: int, actor: User, assignee: User, via: str, reason: 
         details["previous_owner"] = case.owner_id
         case.owner = assignee
         case.claimed_at = timezone.now()
-        case.version += 1
-        case.save(update_fields=["owner", "claimed_at", "version", "updated_at"])
-        audit_record(
+        return case_touch(
+            case=case,
             action="case.assign",
             via=via,
             actor=actor,
-            case=case,
-            from_state=case.state,
-            to_state=case.state,
+            fields=("owner", "claimed_at"),
             details=details,
         )
-        return case
 
 
 def saved_view_save(*, user: User, name: str, query: str) -> SavedView:

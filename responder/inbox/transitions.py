@@ -82,3 +82,30 @@ _ACTION_WORDS: dict[str, Any] = {
     "fail_post": gettext_lazy("marked failed"),
     "retry": gettext_lazy("retried"),
 }
+
+
+def case_touch(
+    *,
+    case: Case,
+    action: str,
+    actor: Any,
+    via: str,
+    details: dict[str, Any] | None = None,
+    subject: Any = None,
+    fields: tuple[str, ...] = (),
+) -> Case:
+    """Record a change to a locked case that keeps its state (a self-loop the FSM
+    cannot see): save `fields`, bump the version so stale forms are refused, audit."""
+    case.version += 1
+    case.save(update_fields=[*fields, "version", "updated_at"])
+    audit_record(
+        action=action,
+        via=via,
+        actor=actor,
+        case=case,
+        from_state=case.state,
+        to_state=case.state,
+        subject=subject,
+        details=details,
+    )
+    return case
