@@ -220,6 +220,12 @@ def main() -> None:
     parser.add_argument(
         "--concurrency", type=int, default=2, help="processes per worker (2 cores: 2 is best)"
     )
+    parser.add_argument(
+        "--pool",
+        default="prefork",
+        choices=["prefork", "threads"],
+        help="Celery pool; posting waits on HTTP, so threads can overlap the waits",
+    )
     parser.add_argument("--private-pg", action="store_true")
     parser.add_argument("--seed", type=int, default=20261125)
     parser.add_argument("--settle-timeout", type=float, default=600)
@@ -272,7 +278,13 @@ def main() -> None:
         credentials={"access_token": TOKEN},
     )
     workers = [
-        Worker(name=f"bench{i}", env=env, concurrency=args.concurrency, log_dir=log_dir)
+        Worker(
+            name=f"bench{i}",
+            env=env,
+            concurrency=args.concurrency,
+            log_dir=log_dir,
+            pool=args.pool,
+        )
         for i in (1, 2)
     ]
     try:
@@ -330,6 +342,7 @@ def main() -> None:
             "replies": len(sent),
             "workers": 2,
             "processes_per_worker": args.concurrency,
+            "pool": args.pool,
             "seconds": round(span, 2),
             "posts_per_second": round((len(sent) - 1) / span, 1) if span else None,
         }

@@ -370,7 +370,9 @@ def _poll_commit(
         account.hashtag_cursors = cursors
         if rate_limit is not None:
             account.rate_limit_remaining = rate_limit.remaining
-            account.rate_limit_reset_at = rate_limit.reset_at
+            # rate_limit_reset_at means "no calls until" (posting and engagement wait
+            # for it), so it is set only once the window's budget is spent.
+            account.rate_limit_reset_at = rate_limit.reset_at if rate_limit.remaining == 0 else None
         account.poll_lease_until = None
         update_fields = [
             "cursor",

@@ -43,6 +43,7 @@ class PlatformAccount(models.Model):
     last_polled_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     rate_limit_remaining = models.IntegerField(null=True, blank=True)
+    # Set only while the platform's budget is spent: no calls for this account until then.
     rate_limit_reset_at = models.DateTimeField(null=True, blank=True)
     # A poll holds the account until then (the HTTP fetch runs outside any
     # transaction, so a row lock cannot say it); a crashed poll's lease just expires.

@@ -387,7 +387,7 @@ def _record_failure(*, claim: _Claim, result: _Result, now: dt.datetime) -> str:
             # Every row of this account waits for the platform's reset, not just this one.
             PlatformAccount.objects.filter(pk=claim.account_id).filter(
                 Q(rate_limit_reset_at__isnull=True) | Q(rate_limit_reset_at__lt=error.retry_at)
-            ).update(rate_limit_reset_at=error.retry_at)
+            ).update(rate_limit_reset_at=error.retry_at, rate_limit_remaining=0)
         if not ours or item.status != OutboxStatus.SENDING:
             return str(item.status)  # the row moved on without us
 

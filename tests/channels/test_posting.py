@@ -279,3 +279,18 @@ def test_two_workers_sending_the_same_reply_at_once_post_it_once(team, mastodon_
     assert len(simulator.posts()) == 1
     assert PostAttempt.objects.filter(outbox_item=item).count() == 1
     assert Case.objects.get(pk=item.case_id).state == CaseState.REPLIED
+
+
+def test_a_reply_is_posted_at_once_after_a_poll_that_left_budget(team, mastodon_account, simulator):
+    """A poll records the platform's rate-limit window; with calls to spare, that window
+    must not hold back the replies (it did once: the demo's replies waited 5 minutes)."""
+    from responder.channels.ingest import account_poll
+
+    simulator.post_mention(text="Are passport offices open on Saturday?")
+    account_poll(account_id=mastodon_account.pk)
+    mastodon_account.refresh_from_db()
+    assert mastodon_account.rate_limit_remaining and mastodon_account.rate_limit_remaining > 0
+    item = approved_reply(team, mastodon_account, simulator, n=7)
+
+    assert outbox_item_send(outbox_item_id=item.pk) == OutboxStatus.SENT
+    assert len(simulator.posts()) == 1
