@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     sim = Simulator(host=args.host, port=args.port, token=args.token, rate=args.rate).start()
-    rng = random.Random(2026)
+    rng = random.Random()
     for _ in range(max(args.initial, 0)):
         sim.state.mention_create(citizen_question(rng))
     logging.getLogger("responder.simulator").info(
