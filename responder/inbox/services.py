@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -194,7 +194,12 @@ def draft_save(
         answer = None
         unchanged = False
         if library_answer_id is not None:
-            answer = LibraryAnswer.objects.filter(pk=library_answer_id, is_active=True).first()
+            answer = (
+                LibraryAnswer.objects.filter(pk=library_answer_id, is_active=True)
+                # Shared answers (no department) or the case's own department's.
+                .filter(Q(department__isnull=True) | Q(department_id=case.department_id))
+                .first()
+            )
             if answer is None:
                 raise ValidationError(_("That library answer does not exist or is retired."))
             unchanged = answer.is_pre_approved and normalize_reply_text(

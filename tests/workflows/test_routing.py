@@ -97,3 +97,22 @@ def test_the_author_never_approves_their_own_draft(team):
     inbox.draft_save(case_id=case.pk, actor=team.sme, via="web", text="My own answer")
     with pytest.raises(ConflictError, match="other than the author"):
         inbox.draft_submit(case_id=case.pk, actor=team.sme, via="web")
+
+
+def test_another_departments_library_answer_cannot_skip_approval(team):
+    from responder.errors import ValidationError
+    from tests.factories import DepartmentFactory, LibraryAnswerFactory
+
+    foreign = LibraryAnswerFactory(
+        department=DepartmentFactory(slug="taxes-lib"), approved_by=team.admin
+    )
+    case = team.case()
+    inbox.case_claim(case_id=case.pk, actor=team.officer, via="web")
+    with pytest.raises(ValidationError):
+        inbox.draft_save(
+            case_id=case.pk,
+            actor=team.officer,
+            via="web",
+            text=foreign.text_en,
+            library_answer_id=foreign.pk,
+        )
