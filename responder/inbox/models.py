@@ -118,7 +118,8 @@ class Case(FSMModelMixin, models.Model):
         _("close reason"), max_length=32, choices=CloseReason.choices, blank=True
     )
     close_note = models.TextField(blank=True)
-    reply_external_id = models.CharField(max_length=200, blank=True)
+    # Threading looks up which case a citizen's follow-up answers by our reply's id.
+    reply_external_id = models.CharField(max_length=200, blank=True, db_index=True)
     reply_url = models.URLField(max_length=500, blank=True)
     replied_at = models.DateTimeField(null=True, blank=True)
     first_response_at = models.DateTimeField(null=True, blank=True)
