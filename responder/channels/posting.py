@@ -405,7 +405,7 @@ def _record_failure(*, claim: _Claim, result: _Result, now: dt.datetime) -> str:
             )
             delay = (next_at - now).total_seconds()
             if delay <= SHORT_COUNTDOWN_SECONDS:
-                transaction.on_commit(lambda: _enqueue(item.pk, countdown=delay))
+                transaction.on_commit(lambda: enqueue_send(item.pk, countdown=delay))
             return OutboxStatus.PENDING
 
         if transient:
@@ -457,7 +457,8 @@ def _close(connector: Any) -> None:
         close()
 
 
-def _enqueue(outbox_item_id: int, *, countdown: float = 0) -> None:
+def enqueue_send(outbox_item_id: int, *, countdown: float = 0) -> None:
+    """Queue the send task; call it after commit (the row must be visible)."""
     from responder.channels.tasks import outbox_send
 
     if countdown > 0:
@@ -547,7 +548,7 @@ def outbox_sweep(
         if inline:
             outbox_item_send(outbox_item_id=pk)
         else:
-            _enqueue(pk)
+            enqueue_send(pk)
     return len(ids)
 
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from responder.channels.models import OutboxItem
+from responder.channels.models import OutboxItem, OutboxStatus
+from responder.channels.posting import enqueue_send, outbox_retry_requested
+from responder.errors import ConflictError
 from responder.inbox.models import Case, Draft, LibraryAnswer
 
 
@@ -34,25 +38,13 @@ def outbox_create(*, case: Case, draft: Draft) -> OutboxItem:
             times_used=F("times_used") + 1
         )
 
-    def _enqueue() -> None:
-        from responder.channels.tasks import outbox_send
-
-        outbox_send.delay(item.pk)
-
-    transaction.on_commit(_enqueue)
+    transaction.on_commit(lambda: enqueue_send(item.pk))
     return item
 
 
 def outbox_retry(*, case: Case) -> OutboxItem:
     """Put the case's failed reply back in line, keeping its idempotency key so the
     platform cannot end up with two posts."""
-    from django.utils import timezone
-    from django.utils.translation import gettext as _
-
-    from responder.channels.models import OutboxStatus
-    from responder.channels.posting import outbox_retry_requested
-    from responder.errors import ConflictError
-
     item = (
         OutboxItem.objects.select_for_update()
         .filter(case=case, status__in=[OutboxStatus.FAILED, OutboxStatus.NEEDS_ATTENTION])
@@ -68,10 +60,5 @@ def outbox_retry(*, case: Case) -> OutboxItem:
     # The officer's decision settles any doubt about earlier attempts (see posting.py).
     outbox_retry_requested(item=item)
 
-    def _enqueue() -> None:
-        from responder.channels.tasks import outbox_send
-
-        outbox_send.delay(item.pk)
-
-    transaction.on_commit(_enqueue)
+    transaction.on_commit(lambda: enqueue_send(item.pk))
     return item

@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 
 from responder.channels.connectors.base import ItemError, TransportError
-from responder.channels.connectors.mastodon import MastodonConnector, html_to_text, parse_reset
+from responder.channels.connectors.headers import parse_reset
+from responder.channels.connectors.mastodon import MastodonConnector, html_to_text
 
 
 def connector(simulator, **kwargs) -> MastodonConnector:

@@ -36,6 +36,7 @@ from responder.channels.connectors.base import (
     RateLimit,
     TransportError,
 )
+from responder.channels.connectors.headers import parse_reset, parse_time, rate_limit_from
 
 DEFAULT_PDS = "https://bsky.social"
 POST_COLLECTION = "app.bsky.feed.post"
@@ -69,18 +70,6 @@ def tid_for_key(idempotency_key: str) -> str:
     return "".join(reversed(chars))
 
 
-def _parse_time(value: str | None) -> dt.datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)
-    return parsed
-
-
 def _jwt_expires_at(token: str) -> float | None:
     """The `exp` claim of a JWT, unverified: only used to refresh before it lapses."""
     try:
@@ -105,12 +94,9 @@ def post_web_url(*, handle_or_did: str, uri: str) -> str:
 
 
 def _retry_at(response: httpx.Response) -> dt.datetime | None:
-    reset = response.headers.get("ratelimit-reset")
-    if reset:
-        try:
-            return dt.datetime.fromtimestamp(float(reset), tz=dt.UTC)
-        except (ValueError, OverflowError):
-            pass
+    reset = parse_reset(response.headers.get("ratelimit-reset"))
+    if reset is not None:
+        return reset
     after = response.headers.get("retry-after")
     if after:
         try:
@@ -118,24 +104,6 @@ def _retry_at(response: httpx.Response) -> dt.datetime | None:
         except ValueError:
             pass
     return None
-
-
-def _rate_limit(response: httpx.Response) -> RateLimit | None:
-    if "ratelimit-remaining" not in response.headers:
-        return None
-
-    def _int(name: str) -> int | None:
-        try:
-            return int(response.headers[name])
-        except (KeyError, ValueError):
-            return None
-
-    reset = _int("ratelimit-reset")
-    return RateLimit(
-        limit=_int("ratelimit-limit"),
-        remaining=_int("ratelimit-remaining"),
-        reset_at=dt.datetime.fromtimestamp(reset, tz=dt.UTC) if reset is not None else None,
-    )
 
 
 class _XrpcError(TransportError):
@@ -318,7 +286,7 @@ class BlueskyConnector:
         return str(data.get("handle") or self.handle)
 
     def fetch_mentions(self, *, cursor: str) -> FetchResult:
-        since = _parse_time(cursor)
+        since = parse_time(cursor)
         collected: list[dict[str, Any]] = []
         page_cursor: str | None = None
         rate_limit: RateLimit | None = None
@@ -329,11 +297,13 @@ class BlueskyConnector:
                 params.append(("cursor", page_cursor))
             data = self._call("GET", "app.bsky.notification.listNotifications", params=params)
             if self._last_response is not None:
-                rate_limit = _rate_limit(self._last_response) or rate_limit
+                rate_limit = (
+                    rate_limit_from(self._last_response.headers, "ratelimit-") or rate_limit
+                )
             page = data.get("notifications") or []
             reached_known = False
             for item in page:
-                indexed = _parse_time(item.get("indexedAt")) if isinstance(item, dict) else None
+                indexed = parse_time(item.get("indexedAt")) if isinstance(item, dict) else None
                 if since is not None and indexed is not None and indexed < since:
                     reached_known = True
                     break
@@ -356,7 +326,7 @@ class BlueskyConnector:
             except (KeyError, TypeError, ValueError) as exc:
                 errors.append(ItemError(str(item.get("uri", "")), f"unreadable: {exc!r}", item))
                 continue
-            indexed = _parse_time(item.get("indexedAt"))
+            indexed = parse_time(item.get("indexedAt"))
             if indexed is not None and (newest is None or indexed > newest):
                 newest = indexed
             mentions.append(mention)
@@ -374,7 +344,7 @@ class BlueskyConnector:
         text = record["text"]
         if not isinstance(text, str):
             raise TypeError("record.text is not a string")
-        created = _parse_time(record.get("createdAt")) or _parse_time(item.get("indexedAt"))
+        created = parse_time(record.get("createdAt")) or parse_time(item.get("indexedAt"))
         if created is None:
             raise ValueError("no createdAt")
         reply = record.get("reply") or {}
@@ -402,7 +372,7 @@ class BlueskyConnector:
         data = self._call("GET", "app.bsky.feed.searchPosts", params=params)
         mentions: list[Mention] = []
         errors: list[ItemError] = []
-        newest = _parse_time(cursor)
+        newest = parse_time(cursor)
         for post in data.get("posts") or []:
             try:
                 mention = self._mention_from(post, source="hashtag")
@@ -410,7 +380,7 @@ class BlueskyConnector:
                 uri = str(post.get("uri", "")) if isinstance(post, dict) else ""
                 errors.append(ItemError(uri, f"unreadable: {exc!r}", {"post": repr(post)[:500]}))
                 continue
-            indexed = _parse_time(post.get("indexedAt"))
+            indexed = parse_time(post.get("indexedAt"))
             if indexed is not None and (newest is None or indexed > newest):
                 newest = indexed
             mentions.append(mention)
@@ -420,7 +390,9 @@ class BlueskyConnector:
             mentions=mentions,
             cursor=next_cursor,
             errors=errors,
-            rate_limit=_rate_limit(self._last_response) if self._last_response else None,
+            rate_limit=rate_limit_from(self._last_response.headers, "ratelimit-")
+            if self._last_response
+            else None,
         )
 
     def _get_posts(self, uris: list[str]) -> dict[str, dict[str, Any]]:

@@ -30,12 +30,12 @@ from responder.channels.connectors.base import (
     RateLimit,
     TransportError,
 )
+from responder.channels.connectors.headers import rate_limit_from
 from responder.channels.connectors.mastodon_parsing import (
     html_to_text,
     id_key,
     item_error,
     normalized_reply_text,
-    parse_reset,
     status_to_mention,
 )
 
@@ -126,28 +126,10 @@ class MastodonConnector:
             raise TransportError(
                 f"Could not reach {self._host} ({type(exc).__name__}).", permanent=False
             ) from None
-        self.last_rate_limit = self._rate_limit(response)
+        self.last_rate_limit = rate_limit_from(response.headers, "x-ratelimit-")
         if response.status_code >= 400:
             raise self._error(response)
         return response
-
-    @staticmethod
-    def _rate_limit(response: httpx.Response) -> RateLimit | None:
-        headers = response.headers
-        if "x-ratelimit-limit" not in headers and "x-ratelimit-remaining" not in headers:
-            return None
-
-        def number(name: str) -> int | None:
-            try:
-                return int(float(headers.get(name, "")))
-            except ValueError:
-                return None
-
-        return RateLimit(
-            limit=number("x-ratelimit-limit"),
-            remaining=number("x-ratelimit-remaining"),
-            reset_at=parse_reset(headers.get("x-ratelimit-reset")),
-        )
 
     def _error(self, response: httpx.Response) -> TransportError:
         status = response.status_code

@@ -63,29 +63,6 @@ def normalized_reply_text(text: str) -> str:
     return " ".join(_LEADING_MENTIONS.sub("", text).split())
 
 
-def parse_reset(value: str | None) -> dt.datetime | None:
-    """X-RateLimit-Reset: ISO-8601 on Mastodon, an epoch number on some servers."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        number = float(value)
-    except ValueError:
-        pass
-    else:
-        if number > 1e11:  # milliseconds
-            number /= 1000
-        try:
-            return dt.datetime.fromtimestamp(number, dt.UTC)
-        except (OverflowError, OSError, ValueError):
-            return None
-    try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
 def _parse_time(value: Any) -> dt.datetime:
     if not isinstance(value, str):
         raise ValueError("created_at missing")

@@ -37,6 +37,7 @@ from responder.channels.connectors.base import (
     RateLimit,
     TransportError,
 )
+from responder.channels.connectors.headers import parse_reset, parse_time, rate_limit_from
 
 DEFAULT_API = "https://api.x.com"
 WEB_URL = "https://x.com"
@@ -55,43 +56,6 @@ def normalize_text(text: str) -> str:
     text = _LEADING_MENTIONS.sub("", text)
     text = _URL.sub("<url>", text)
     return " ".join(text.split()).casefold()
-
-
-def _parse_time(value: str | None) -> dt.datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-
-
-def _epoch(value: str | None) -> dt.datetime | None:
-    if not value:
-        return None
-    try:
-        return dt.datetime.fromtimestamp(float(value), tz=dt.UTC)
-    except (ValueError, OverflowError):
-        return None
-
-
-def _rate_limit(response: httpx.Response) -> RateLimit | None:
-    headers = response.headers
-    if "x-rate-limit-remaining" not in headers:
-        return None
-
-    def _int(name: str) -> int | None:
-        try:
-            return int(headers[name])
-        except (KeyError, ValueError):
-            return None
-
-    return RateLimit(
-        limit=_int("x-rate-limit-limit"),
-        remaining=_int("x-rate-limit-remaining"),
-        reset_at=_epoch(headers.get("x-rate-limit-reset")),
-    )
 
 
 def _error_message(body: Any) -> str:
@@ -215,7 +179,7 @@ class XConnector:
                 message,
                 permanent=False,
                 status=status,
-                retry_at=_epoch(response.headers.get("x-rate-limit-reset")),
+                retry_at=parse_reset(response.headers.get("x-rate-limit-reset")),
             )
         if status >= 500 or status == 408:
             return TransportError(message, permanent=False, status=status)
@@ -282,7 +246,9 @@ class XConnector:
                 params["pagination_token"] = token
             data = self._call("GET", path, params=params)
             if self._last_response is not None:
-                rate_limit = _rate_limit(self._last_response) or rate_limit
+                rate_limit = (
+                    rate_limit_from(self._last_response.headers, "x-rate-limit-") or rate_limit
+                )
             users = {
                 str(u.get("id")): u
                 for u in (data.get("includes") or {}).get("users") or []
@@ -320,7 +286,7 @@ class XConnector:
         author_id = str(tweet["author_id"])
         author = users.get(author_id) or {}
         username = str(author.get("username") or "")
-        created = _parse_time(tweet.get("created_at"))
+        created = parse_time(tweet.get("created_at"))
         if created is None:
             raise ValueError("no created_at")
         replied_to = next(
