@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from responder.accounts.models import Role, User
 from responder.accounts.selectors import user_has_role
 from responder.errors import ConflictError, PermissionDenied, ValidationError
+from responder.inbox.checks import ERROR, has_errors, outgoing_checks
 from responder.inbox.models import (
     Case,
     CaseState,
@@ -253,6 +254,15 @@ def draft_submit(
         draft = case.drafts.order_by("-version").select_related("library_answer").first()
         if draft is None:
             raise ValidationError(_("Write a reply before submitting."))
+        # Hard errors of the outgoing checks (length, links) block the submit, from
+        # every door; warnings were shown while drafting and need no answer.
+        results = outgoing_checks(case=case, text=draft.text, language=draft.language)
+        if has_errors(results):
+            raise ConflictError(
+                _("Fix the errors in the reply before submitting: %(errors)s")
+                % {"errors": " ".join(r.message for r in results if r.level == ERROR)},
+                code="checks_failed",
+            )
         # A library answer may have passed its review date since the draft was written.
         if draft.library_unchanged and not (
             draft.library_answer and draft.library_answer.is_pre_approved

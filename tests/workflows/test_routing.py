@@ -116,3 +116,21 @@ def test_another_departments_library_answer_cannot_skip_approval(team):
             text=foreign.text_en,
             library_answer_id=foreign.pk,
         )
+
+
+def test_a_reply_with_hard_check_errors_cannot_be_submitted_from_any_door(team):
+    """The outgoing checks gate the service, so the API cannot skip what the page enforces."""
+    case = team.case()
+    inbox.case_claim(case_id=case.pk, actor=team.officer, via="api")
+    inbox.draft_save(
+        case_id=case.pk,
+        actor=team.officer,
+        via="api",
+        text="See https://example.com/passports for details.",
+    )
+    with pytest.raises(ConflictError) as refused:
+        inbox.draft_submit(case_id=case.pk, actor=team.officer, via="api")
+    assert refused.value.code == "checks_failed"
+    case.refresh_from_db()
+    assert case.state == CaseState.DRAFTING
+    assert not ApprovalStep.objects.filter(case=case).exists()

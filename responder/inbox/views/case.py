@@ -485,23 +485,14 @@ def draft_submit(request: HttpRequest, case_id: int) -> HttpResponse:
     form = SubmitForm(request.POST)
     version = form.cleaned_data.get("version") if form.is_valid() else None
 
-    def submit(user: User) -> None:
-        case = _case_for(request, case_id)
-        latest = case.drafts.order_by("-version").first()
-        # Hard check errors block the submit; warnings were shown and need no answer.
-        if latest is not None:
-            results = outgoing.outgoing_checks(
-                case=case, text=latest.text, language=latest.language
-            )
-            if outgoing.has_errors(results):
-                raise ConflictError(
-                    _("Fix the errors in the reply before submitting: %(errors)s")
-                    % {"errors": " ".join(r.message for r in results if r.level == outgoing.ERROR)},
-                    code="checks_failed",
-                )
-        services.draft_submit(case_id=case_id, actor=user, via=VIA, expected_version=version)
-
-    return _act(request, case_id, submit, _("Reply submitted."))
+    return _act(
+        request,
+        case_id,
+        lambda u: services.draft_submit(
+            case_id=case_id, actor=u, via=VIA, expected_version=version
+        ),
+        _("Reply submitted."),
+    )
 
 
 @login_required
