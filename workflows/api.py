@@ -24,7 +24,6 @@ from responder.inbox.api import (
     CheckedCursorPagination,
     action_responses,
     object_id,
-    with_expected_version,
 )
 from responder.inbox.serializers import DecideInput, StepDetailSerializer, StepSerializer
 from workflows.models import ApprovalStep
@@ -83,17 +82,14 @@ class StepViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[ApprovalStep]):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         step = self._step(object_id(pk))
-        with_expected_version(
-            step.case_id,
-            data.get("expected_version"),
-            lambda: approval_decide(
-                step_id=step.pk,
-                reviewer=request.user,  # type: ignore[arg-type]
-                decision=data["decision"],
-                via=Via.API.value,
-                comment=data.get("comment", ""),
-                edited_text=data.get("edited_text", ""),
-            ),
+        approval_decide(
+            step_id=step.pk,
+            reviewer=request.user,  # type: ignore[arg-type]
+            decision=data["decision"],
+            via=Via.API.value,
+            comment=data.get("comment", ""),
+            edited_text=data.get("edited_text", ""),
+            expected_version=data.get("expected_version"),
         )
         step = self._step(step.pk)
         return Response(StepDetailSerializer(step, context=self.get_serializer_context()).data)

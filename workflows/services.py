@@ -128,6 +128,7 @@ def approval_decide(
     via: str,
     comment: str = "",
     edited_text: str = "",
+    expected_version: int | None = None,
 ) -> ApprovalStep:
     """Record one reviewer's decision on an open step, and move the case on.
 
@@ -148,7 +149,7 @@ def approval_decide(
             case_id = ApprovalStep.objects.values_list("case_id", flat=True).get(pk=step_id)
         except ApprovalStep.DoesNotExist:
             raise ConflictError(_("This approval step does not exist."), code="not_found") from None
-        case = case_lock(case_id=case_id)
+        case = case_lock(case_id=case_id, expected_version=expected_version)
         step = ApprovalStep.objects.select_related("draft", "case").get(pk=step_id)
         if not reviewer_may_decide(step=step, user=reviewer):
             raise PermissionDenied(_("You are not a reviewer of this approval step."))

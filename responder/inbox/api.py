@@ -15,7 +15,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -60,7 +59,6 @@ from responder.inbox.serializers import (
     VersionedInput,
     me_data,
 )
-from responder.inbox.transitions import case_lock
 
 VIA = Via.API.value
 
@@ -113,21 +111,6 @@ def object_id(raw: object) -> int:
     if not 0 < value <= MAX_ID:
         raise NotFound(_("Not found."))
     return value
-
-
-def with_expected_version(
-    case_id: int, expected_version: int | None, act: Callable[[], Any]
-) -> Any:
-    """Run `act` (one service call) only if the case is still at `expected_version`.
-
-    The check and the action share one transaction and the case's row lock, so no
-    other change can slip in between; the service's own transaction nests inside.
-    """
-    if expected_version is None:
-        return act()
-    with transaction.atomic():
-        case_lock(case_id=case_id, expected_version=expected_version)
-        return act()
 
 
 def action_post(func: Callable[..., Response]) -> Any:
@@ -231,12 +214,7 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Case]):
     ) -> Response:
         data = self._input(serializer_class)
         case_id = self._visible_case_id()
-        expected_version = data.pop("expected_version", None)
-        with_expected_version(
-            case_id,
-            expected_version,
-            lambda: service(case_id=case_id, actor=self.request.user, via=VIA, **data, **extra),
-        )
+        service(case_id=case_id, actor=self.request.user, via=VIA, **data, **extra)
         return self._case_response(case_id)
 
     # --- reads ---------------------------------------------------------------------------
@@ -282,17 +260,14 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Case]):
     def draft(self, request: Request, pk: str | None = None) -> Response:
         data = self._input(DraftInput)
         case_id = self._visible_case_id()
-        with_expected_version(
-            case_id,
-            data.get("expected_version"),
-            lambda: services.draft_save(
-                case_id=case_id,
-                actor=self.request.user,  # type: ignore[arg-type]
-                via=VIA,
-                text=data["text"],
-                language=data.get("language"),
-                library_answer_id=data.get("library_answer"),
-            ),
+        services.draft_save(
+            case_id=case_id,
+            actor=self.request.user,  # type: ignore[arg-type]
+            via=VIA,
+            text=data["text"],
+            language=data.get("language"),
+            library_answer_id=data.get("library_answer"),
+            expected_version=data.get("expected_version"),
         )
         return self._case_response(case_id)
 
@@ -351,16 +326,13 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Case]):
     def tag(self, request: Request, pk: str | None = None) -> Response:
         data = self._input(TagInput)
         case_id = self._visible_case_id()
-        with_expected_version(
-            case_id,
-            data.get("expected_version"),
-            lambda: services.case_tag(
-                case_id=case_id,
-                actor=self.request.user,  # type: ignore[arg-type]
-                via=VIA,
-                topic_ids=data.get("topics"),
-                risk=data.get("risk"),
-            ),
+        services.case_tag(
+            case_id=case_id,
+            actor=self.request.user,  # type: ignore[arg-type]
+            via=VIA,
+            topic_ids=data.get("topics"),
+            risk=data.get("risk"),
+            expected_version=data.get("expected_version"),
         )
         return self._case_response(case_id)
 

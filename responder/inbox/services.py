@@ -56,9 +56,11 @@ def case_claim(*, case_id: int, actor: User, via: str, expected_version: int | N
         return case_transition(case=case, name="claim", actor=actor, via=via, user=actor)
 
 
-def case_release(*, case_id: int, actor: User, via: str) -> Case:
+def case_release(
+    *, case_id: int, actor: User, via: str, expected_version: int | None = None
+) -> Case:
     with transaction.atomic():
-        case = case_lock(case_id=case_id)
+        case = case_lock(case_id=case_id, expected_version=expected_version)
         _require_officer(user=actor, case=case)
         if case.owner_id != actor.pk and not user_has_role(
             user=actor, roles=(Role.ADMIN,), department_id=case.department_id
@@ -73,12 +75,14 @@ def case_release(*, case_id: int, actor: User, via: str) -> Case:
         )
 
 
-def case_take_over(*, case_id: int, actor: User, via: str, reason: str) -> Case:
+def case_take_over(
+    *, case_id: int, actor: User, via: str, reason: str, expected_version: int | None = None
+) -> Case:
     """A supervisor (department admin) takes a drafting case from another officer."""
     if not reason.strip():
         raise ValidationError(_("Say why you are taking this case over."))
     with transaction.atomic():
-        case = case_lock(case_id=case_id)
+        case = case_lock(case_id=case_id, expected_version=expected_version)
         if not user_has_role(user=actor, roles=(Role.ADMIN,), department_id=case.department_id):
             raise PermissionDenied(_("Only a supervisor can take over a case."))
         if case.state != CaseState.DRAFTING:
@@ -127,9 +131,11 @@ def case_close(
         )
 
 
-def case_reopen(*, case_id: int, actor: User, via: str) -> Case:
+def case_reopen(
+    *, case_id: int, actor: User, via: str, expected_version: int | None = None
+) -> Case:
     with transaction.atomic():
-        case = case_lock(case_id=case_id)
+        case = case_lock(case_id=case_id, expected_version=expected_version)
         _require_officer(user=actor, case=case)
         return case_transition(case=case, name="reopen", actor=actor, via=via)
 
@@ -141,12 +147,13 @@ def case_tag(
     via: str,
     topic_ids: list[int] | None = None,
     risk: str | None = None,
+    expected_version: int | None = None,
 ) -> Case:
     """Set a case's topics and risk (these decide its approval policy)."""
     if risk is not None and risk not in Risk.values:
         raise ValidationError(_("Unknown risk level: %(risk)s.") % {"risk": risk})
     with transaction.atomic():
-        case = case_lock(case_id=case_id)
+        case = case_lock(case_id=case_id, expected_version=expected_version)
         _require_officer(user=actor, case=case)
         if case.state not in (CaseState.NEW, CaseState.DRAFTING):
             raise ConflictError(
@@ -176,13 +183,14 @@ def draft_save(
     text: str,
     language: str | None = None,
     library_answer_id: int | None = None,
+    expected_version: int | None = None,
 ) -> Draft:
     """Add a new version of the reply. Only the case's owner, only while drafting."""
     text = text.strip()
     if not text:
         raise ValidationError(_("The reply is empty."))
     with transaction.atomic():
-        case = case_lock(case_id=case_id)
+        case = case_lock(case_id=case_id, expected_version=expected_version)
         _require_officer(user=actor, case=case)
         if case.state != CaseState.DRAFTING:
             raise ConflictError(
@@ -314,12 +322,14 @@ def draft_submit(
         return case
 
 
-def case_withdraw(*, case_id: int, actor: User, via: str) -> Case:
+def case_withdraw(
+    *, case_id: int, actor: User, via: str, expected_version: int | None = None
+) -> Case:
     """Take a draft back out of review to change it."""
     from workflows.services import steps_cancel
 
     with transaction.atomic():
-        case = case_lock(case_id=case_id)
+        case = case_lock(case_id=case_id, expected_version=expected_version)
         _require_officer(user=actor, case=case)
         if case.state == CaseState.IN_REVIEW:
             _require_owner(user=actor, case=case)
@@ -329,23 +339,33 @@ def case_withdraw(*, case_id: int, actor: User, via: str) -> Case:
         )
 
 
-def case_retry_post(*, case_id: int, actor: User, via: str) -> Case:
+def case_retry_post(
+    *, case_id: int, actor: User, via: str, expected_version: int | None = None
+) -> Case:
     """Post a failed reply again (the same outbox row and idempotency key)."""
     from responder.channels.services import outbox_retry
 
     with transaction.atomic():
-        case = case_lock(case_id=case_id)
+        case = case_lock(case_id=case_id, expected_version=expected_version)
         _require_officer(user=actor, case=case)
         case = case_transition(case=case, name="retry", actor=actor, via=via)
         outbox_retry(case=case)
         return case
 
 
-def case_assign(*, case_id: int, actor: User, assignee: User, via: str, reason: str = "") -> Case:
+def case_assign(
+    *,
+    case_id: int,
+    actor: User,
+    assignee: User,
+    via: str,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Case:
     """Give a case to an officer: a new case moves to drafting with them as owner; a
     case being drafted changes hands (a supervisor may take it from another holder)."""
     with transaction.atomic():
-        case = case_lock(case_id=case_id)
+        case = case_lock(case_id=case_id, expected_version=expected_version)
         _require_officer(user=actor, case=case)
         if not user_has_role(user=assignee, roles=OFFICER_ROLES, department_id=case.department_id):
             raise ValidationError(
