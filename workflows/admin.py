@@ -18,7 +18,6 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from responder.audit.models import Via
-from responder.audit.services import audit_record
 from responder.errors import ConflictError, PermissionDenied, ValidationError
 from workflows.models import (
     ApprovalLayer,
@@ -29,7 +28,7 @@ from workflows.models import (
     RoutingRule,
     StepDecision,
 )
-from workflows.policy_services import policy_snapshot
+from workflows.policy_services import policy_revise
 from workflows.services import approval_decide
 from workflows.validation import (
     LayerSpec,
@@ -38,27 +37,6 @@ from workflows.validation import (
     rule_spec_from,
     rules_problems,
 )
-
-
-def _policy_revise(*, policy: ApprovalPolicy, actor: Any, action: str) -> None:
-    """Bump the version, keep a snapshot and audit it (as the policy editor does)."""
-    policy.version += 1
-    policy.save(update_fields=["version", "updated_at"])
-    PolicyRevision.objects.create(
-        policy=policy,
-        policy_name=policy.name,
-        version=policy.version,
-        action=action,
-        actor=actor,
-        snapshot=policy_snapshot(policy),
-    )
-    audit_record(
-        action=action,
-        via=Via.ADMIN,
-        actor=actor,
-        subject=policy,
-        details={"policy": policy.name, "version": policy.version},
-    )
 
 
 class LayerFormSet(BaseInlineFormSet):
@@ -134,7 +112,8 @@ class ApprovalPolicyAdmin(admin.ModelAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         with transaction.atomic():
             super().save_related(request, form, formsets, change)
-            _policy_revise(
+            policy_revise(
+                via=Via.ADMIN,
                 policy=form.instance,
                 actor=request.user,
                 action="policy.update" if change else "policy.create",
@@ -193,13 +172,17 @@ class RoutingRuleAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: RoutingRule, form: Any, change: bool) -> None:
         with transaction.atomic():
             super().save_model(request, obj, form, change)
-            _policy_revise(policy=obj.policy, actor=request.user, action="policy.rules_change")
+            policy_revise(
+                via=Via.ADMIN, policy=obj.policy, actor=request.user, action="policy.rules_change"
+            )
 
     def delete_model(self, request: HttpRequest, obj: RoutingRule) -> None:
         with transaction.atomic():
             policy = obj.policy
             super().delete_model(request, obj)
-            _policy_revise(policy=policy, actor=request.user, action="policy.rules_change")
+            policy_revise(
+                via=Via.ADMIN, policy=policy, actor=request.user, action="policy.rules_change"
+            )
 
 
 class StepDecisionInline(admin.TabularInline):

@@ -78,10 +78,16 @@ def policy_snapshot(policy: ApprovalPolicy) -> dict[str, Any]:
     }
 
 
-def _revise(
-    *, policy: ApprovalPolicy, actor: User, action: str, details: dict[str, Any]
+def policy_revise(
+    *,
+    policy: ApprovalPolicy,
+    actor: Any,
+    action: str,
+    details: dict[str, Any] | None = None,
+    via: str = "web",
 ) -> PolicyRevision:
-    """Bump the version, keep a snapshot, and audit: in the caller's transaction."""
+    """Bump the version, keep a snapshot, and audit: in the caller's transaction.
+    Every way of editing a policy (this editor, the Django admin) records through it."""
     policy.version += 1
     policy.save(update_fields=["version", "updated_at"])
     revision = PolicyRevision.objects.create(
@@ -94,10 +100,10 @@ def _revise(
     )
     audit_record(
         action=action,
-        via="web",
+        via=via,
         actor=actor,
         subject=policy,
-        details={"policy": policy.name, "version": policy.version, **details},
+        details={"policy": policy.name, "version": policy.version, **(details or {})},
     )
     return revision
 
@@ -137,7 +143,7 @@ def policy_create(*, actor: User, name: str, description: str = "") -> ApprovalP
         if ApprovalPolicy.objects.filter(name__iexact=name).exists():
             raise ValidationError(_("A policy with this name already exists."))
         policy = ApprovalPolicy.objects.create(name=name, description=description, version=0)
-        _revise(policy=policy, actor=actor, action="policy.create", details={})
+        policy_revise(policy=policy, actor=actor, action="policy.create", details={})
         return policy
 
 
@@ -171,7 +177,9 @@ def policy_update(
             return policy
         policy.name, policy.description, policy.is_active = name, description, is_active
         policy.save(update_fields=["name", "description", "is_active", "updated_at"])
-        _revise(policy=policy, actor=actor, action="policy.update", details={"changes": changes})
+        policy_revise(
+            policy=policy, actor=actor, action="policy.update", details={"changes": changes}
+        )
         return policy
 
 
@@ -237,7 +245,7 @@ def policy_layers_save(
             layer.save()
             layer.reviewers.set(spec.reviewer_ids)
         after = policy_snapshot(policy)["layers"]
-        _revise(
+        policy_revise(
             policy=policy,
             actor=actor,
             action="policy.layers_change",
@@ -306,7 +314,7 @@ def rules_save(*, actor: User, rules: Sequence[RuleSpec]) -> list[RoutingRule]:
                 if old_spec.policy_id != rule.policy_id:
                     touched.setdefault(old_spec.policy_id, []).append(f"moved {rule.name}")
         for policy_id, changes in touched.items():
-            _revise(
+            policy_revise(
                 policy=policies[policy_id],
                 actor=actor,
                 action="policy.rules_change",
