@@ -108,6 +108,28 @@ def _each_case(
         modeladmin.message_user(request, str(done) % {"count": succeeded})
 
 
+def _service_action(
+    service: Callable[..., object],
+    description: str | StrOrPromise,
+    done: str | StrOrPromise,
+    **arguments: object,
+) -> Callable[[admin.ModelAdmin[Case], HttpRequest, QuerySet[Case]], None]:
+    """An admin action that calls `service` for each selected case, as the admin."""
+
+    def action(
+        modeladmin: admin.ModelAdmin[Case], request: HttpRequest, queryset: QuerySet[Case]
+    ) -> None:
+        _each_case(
+            modeladmin,
+            request,
+            queryset,
+            lambda c: service(case_id=c.pk, actor=request.user, via=Via.ADMIN, **arguments),
+            done,
+        )
+
+    return admin.action(description=description)(action)
+
+
 @admin.register(Case)
 class CaseAdmin(admin.ModelAdmin):
     list_display = [
@@ -148,97 +170,37 @@ class CaseAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.action(description=_("Claim (as me)"))
-    def claim(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
-        _each_case(
-            self,
-            request,
-            queryset,
-            lambda c: services.case_claim(case_id=c.pk, actor=request.user, via=Via.ADMIN),  # type: ignore[arg-type]
-            _("%(count)s case(s) claimed."),
-        )
-
-    @admin.action(description=_("Release"))
-    def release(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
-        _each_case(
-            self,
-            request,
-            queryset,
-            lambda c: services.case_release(case_id=c.pk, actor=request.user, via=Via.ADMIN),  # type: ignore[arg-type]
-            _("%(count)s case(s) released."),
-        )
-
-    @admin.action(description=_("Submit the latest draft for approval"))
-    def submit_latest_draft(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
-        _each_case(
-            self,
-            request,
-            queryset,
-            lambda c: services.draft_submit(case_id=c.pk, actor=request.user, via=Via.ADMIN),  # type: ignore[arg-type]
-            _("%(count)s case(s) submitted."),
-        )
-
-    @admin.action(description=_("Mark as sensitive"))
-    def mark_sensitive(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
-        _each_case(
-            self,
-            request,
-            queryset,
-            lambda c: services.case_tag(
-                case_id=c.pk,
-                actor=request.user,  # type: ignore[arg-type]
-                via=Via.ADMIN,
-                risk=Risk.SENSITIVE,
-            ),
-            _("%(count)s case(s) marked sensitive."),
-        )
-
-    @admin.action(description=_("Close: no answer needed"))
-    def close_no_answer_needed(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
-        _each_case(
-            self,
-            request,
-            queryset,
-            lambda c: services.case_close(
-                case_id=c.pk,
-                actor=request.user,  # type: ignore[arg-type]
-                via=Via.ADMIN,
-                reason=CloseReason.NO_ANSWER_NEEDED,
-            ),
-            _("%(count)s case(s) closed."),
-        )
-
-    @admin.action(description=_("Close: spam"))
-    def close_spam(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
-        _each_case(
-            self,
-            request,
-            queryset,
-            lambda c: services.case_close(
-                case_id=c.pk,
-                actor=request.user,  # type: ignore[arg-type]
-                via=Via.ADMIN,
-                reason=CloseReason.SPAM,
-            ),
-            _("%(count)s case(s) closed."),
-        )
-
-    @admin.action(description=_("Reopen"))
-    def reopen(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
-        _each_case(
-            self,
-            request,
-            queryset,
-            lambda c: services.case_reopen(case_id=c.pk, actor=request.user, via=Via.ADMIN),  # type: ignore[arg-type]
-            _("%(count)s case(s) reopened."),
-        )
-
-    @admin.action(description=_("Retry posting the reply"))
-    def retry_post(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
-        _each_case(
-            self,
-            request,
-            queryset,
-            lambda c: services.case_retry_post(case_id=c.pk, actor=request.user, via=Via.ADMIN),  # type: ignore[arg-type]
-            _("%(count)s case(s) queued for another try."),
-        )
+    # Each action runs one inbox service per selected case, as the acting admin.
+    claim = _service_action(
+        services.case_claim, _("Claim (as me)"), _("%(count)s case(s) claimed.")
+    )
+    release = _service_action(services.case_release, _("Release"), _("%(count)s case(s) released."))
+    submit_latest_draft = _service_action(
+        services.draft_submit,
+        _("Submit the latest draft for approval"),
+        _("%(count)s case(s) submitted."),
+    )
+    mark_sensitive = _service_action(
+        services.case_tag,
+        _("Mark as sensitive"),
+        _("%(count)s case(s) marked sensitive."),
+        risk=Risk.SENSITIVE,
+    )
+    close_no_answer_needed = _service_action(
+        services.case_close,
+        _("Close: no answer needed"),
+        _("%(count)s case(s) closed."),
+        reason=CloseReason.NO_ANSWER_NEEDED,
+    )
+    close_spam = _service_action(
+        services.case_close,
+        _("Close: spam"),
+        _("%(count)s case(s) closed."),
+        reason=CloseReason.SPAM,
+    )
+    reopen = _service_action(services.case_reopen, _("Reopen"), _("%(count)s case(s) reopened."))
+    retry_post = _service_action(
+        services.case_retry_post,
+        _("Retry posting the reply"),
+        _("%(count)s case(s) queued for another try."),
+    )
