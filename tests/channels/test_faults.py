@@ -67,7 +67,9 @@ def test_replies_are_posted_exactly_once_through_crashes_and_faults(
     }
     # Two workers, so that posting goes on while a killed one comes back.
     workers = [Worker(name=f"faultw{i}", env=env, concurrency=2, log_dir=tmp_path) for i in (1, 2)]
-    sender = Celery("fault-driver")
+    # Not the current app: the suite's own tasks must keep publishing to its broker
+    # after this test (a current app here leaked the dead private Redis into later tests).
+    sender = Celery("fault-driver", set_as_current=False)
     # CELERY_BROKER_URL in the environment (the suite's broker) beats a broker= argument;
     # the write URL is what publishing uses.
     sender.conf.broker_write_url = redis.url
