@@ -153,35 +153,9 @@ def make_team() -> Any:
 
 def approve(team: Any, account: Any, sim: SimulatorProcess, *, start: int, count: int) -> list[int]:
     """`count` citizens ask; the officer answers each with the library answer."""
-    from responder.inbox import services as inbox
-    from tests.factories import CaseFactory
+    from tests.channels.outbox_helpers import approved_replies_bulk
 
-    asked = sim.post_mentions(
-        [
-            {"text": f"Question {i}: renewal time?", "acct": f"c{i}@mastodon.example"}
-            for i in range(start, start + count)
-        ]
-    )
-    ids = []
-    for i, mention in zip(range(start, start + count), asked, strict=True):
-        case = CaseFactory(
-            account=account,
-            department=team.department,
-            external_id=mention["status_id"],
-            author_handle=f"c{i}@mastodon.example",
-            url=mention["url"],
-        )
-        inbox.case_claim(case_id=case.pk, actor=team.officer, via="web")
-        inbox.draft_save(
-            case_id=case.pk,
-            actor=team.officer,
-            via="web",
-            text=team.answer.text_en,
-            library_answer_id=team.answer.pk,
-        )
-        inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web")
-        ids.append(case.pk)
-    return ids
+    return approved_replies_bulk(team, account, sim, count, start=start)
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -355,7 +329,7 @@ def main() -> None:
         fault_ids = approve(team, account, sim, start=base, count=args.replies)
         from celery import Celery
 
-        sender = Celery("bench-driver")
+        sender = Celery("bench-driver", set_as_current=False)
         sender.conf.broker_write_url = redis.url
         kinds = [{"delay_ms": 50}] * 6 + [
             {"status": 429, "retry_after_seconds": 1, "reset_format": "epoch"},

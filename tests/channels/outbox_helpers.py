@@ -38,20 +38,23 @@ def approved_reply(
     return OutboxItem.objects.get(case=case)
 
 
-def approved_replies_bulk(team: Any, account: Any, simulator: Any, count: int) -> list[int]:
+def approved_replies_bulk(
+    team: Any, account: Any, simulator: Any, count: int, *, start: int = 0
+) -> list[int]:
     """Many approved replies at once (fault test, bench): the citizens' posts in one
-    control call, then the same services per case."""
+    control call, then the same services per case. `start` numbers the citizens, so
+    several batches on one simulator do not repeat one another."""
     asked = simulator.post_mentions(
         [
             {
                 "text": f"Question {i}: how long does a renewal take?",
                 "acct": f"c{i}@mastodon.example",
             }
-            for i in range(count)
+            for i in range(start, start + count)
         ]
     )
     ids = []
-    for i, mention in enumerate(asked):
+    for i, mention in zip(range(start, start + count), asked, strict=True):
         case = CaseFactory(
             account=account,
             department=team.department,
