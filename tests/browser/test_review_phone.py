@@ -11,7 +11,6 @@ from responder.inbox.models import CaseState, Draft
 from tests.browser.a11y import assert_no_axe_violations
 from tests.browser.conftest import login
 from tests.workflows.mailsink import (  # noqa: F401
-    fast_passwords,
     fresh_rate_limit,
     link_in,
     smtp,
@@ -19,7 +18,7 @@ from tests.workflows.mailsink import (  # noqa: F401
 from workflows.models import ApprovalStep, StepDecision
 from workflows.tasks import step_opened_notify
 
-pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fast_passwords", "fresh_rate_limit")]
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fresh_rate_limit")]
 
 PHONE = {"width": 390, "height": 844}
 

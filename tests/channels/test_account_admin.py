@@ -10,11 +10,6 @@ from responder.channels.models import IngestError, PlatformAccount
 from tests.sim import make_mastodon_account
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def admin_client_(client, db):
     user = User.objects.create_superuser("root", "root@example.gc.ca", "pw-for-tests")

@@ -431,12 +431,6 @@ def test_engagement_reads_like_repost_and_reply_counts_in_batches_of_25():
     assert (first.favourites, first.boosts, first.replies) == (3, 1, 2)
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # The team fixture hashes eight passwords; nothing here is about passwords.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.mark.django_db
 @respx.mock
 def test_posting_through_the_outbox_saves_the_session_and_reuses_it(team):

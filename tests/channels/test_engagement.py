@@ -16,12 +16,6 @@ from tests.channels.outbox_helpers import approved_reply
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # The team fixture hashes eight passwords; nothing here is about passwords.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def posted(team, account, simulator, n: int) -> OutboxItem:
     item = approved_reply(team, account, simulator, n=n)
     assert outbox_item_send(outbox_item_id=item.pk) == "sent"

@@ -25,12 +25,6 @@ SEED = 20261125
 SETTLED = [OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.NEEDS_ATTENTION]
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # The team fixture hashes eight passwords; nothing here is about passwords.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def platform_faults(rng: random.Random, count: int) -> list[dict]:
     """One fault per posting request, in a seeded order: mostly slow answers (so that
     kills land mid-request), with 429s, 500s and dropped connections among them."""

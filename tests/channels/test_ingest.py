@@ -20,11 +20,6 @@ from responder.inbox.models import Case
 from tests.sim import make_mastodon_account
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def small_pages(monkeypatch):
     """Pages of 3, at most 2 pages per poll: paging shows with few mentions."""

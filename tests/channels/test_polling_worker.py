@@ -18,11 +18,6 @@ from tests.sim import make_mastodon_account
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def worker():
     # No result backend here, so no ping check: the test itself shows the worker works.

@@ -21,13 +21,6 @@ from tests.channels.outbox_helpers import approved_reply
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """The team fixture hashes eight passwords; with the production hasher that is
-    seconds per test. Nothing here is about passwords."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def outcomes(item: OutboxItem) -> list[str]:
     return list(item.post_attempts.order_by("started_at", "id").values_list("outcome", flat=True))
 

@@ -373,12 +373,6 @@ def test_engagement_reads_public_metrics_and_skips_deleted_tweets():
     assert (figures["901"].favourites, figures["901"].boosts, figures["901"].replies) == (7, 3, 1)
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # The team fixture hashes eight passwords; nothing here is about passwords.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def x_reply(team):
     """An approved reply to a citizen's tweet, in the outbox of our X account."""

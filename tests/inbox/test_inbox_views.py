@@ -25,9 +25,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings) -> None:
-    # The team fixture hashes eight passwords; the default hasher makes that seconds.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _private_cache(settings) -> None:
     # A private cache: the inbox caches its menus, and ids repeat between test runs.
     settings.CACHES = {
         "default": {

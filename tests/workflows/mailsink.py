@@ -120,12 +120,6 @@ def eager_tasks() -> Iterator[None]:
 
 
 @pytest.fixture
-def fast_passwords(settings: object) -> None:
-    """The team fixture hashes eight passwords; the production hasher takes seconds."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
-
-
-@pytest.fixture
 def celery_worker() -> Iterator[object]:
     """A real Celery worker, in this process, consuming this room's Redis broker.
 

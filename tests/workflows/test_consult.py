@@ -14,7 +14,6 @@ from responder.inbox.models import CaseState
 from tests.factories import person
 from tests.workflows.mailsink import (  # noqa: F401
     eager_tasks,
-    fast_passwords,
     fresh_rate_limit,
     link_in,
 )
@@ -23,7 +22,7 @@ from workflows.models import ApprovalStep, CaseComment, Consultation, StepDecisi
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.usefixtures("fast_passwords", "fresh_rate_limit", "eager_tasks"),
+    pytest.mark.usefixtures("fresh_rate_limit", "eager_tasks"),
 ]
 
 

@@ -13,7 +13,6 @@ from responder.inbox.models import CaseState
 from tests.workflows.mailsink import (  # noqa: F401
     celery_worker,
     csrf_from,
-    fast_passwords,
     fresh_rate_limit,
     link_in,
     parts,
@@ -22,7 +21,7 @@ from tests.workflows.mailsink import (  # noqa: F401
 from workflows.models import ApprovalStep, Decision, StepDecision, StepStatus
 from workflows.tasks import step_opened_notify
 
-pytestmark = pytest.mark.usefixtures("fast_passwords", "fresh_rate_limit")
+pytestmark = pytest.mark.usefixtures("fresh_rate_limit")
 
 QUESTION = "<script>alert(1)</script> How long does a renewal take & what does it cost?"
 

@@ -14,12 +14,6 @@ from workflows.services import approval_decide
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings):
-    # The team fixture hashes eight passwords; PBKDF2 at full strength is slow here.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _layer_post(policy: ApprovalPolicy, layers: list[dict[str, object]]) -> dict[str, object]:
     data: dict[str, object] = {
         "name": policy.name,

@@ -14,14 +14,14 @@ from responder.audit.models import AuditEvent
 from responder.inbox import services as inbox
 from responder.inbox.models import CaseState, Draft
 from tests.factories import PolicyFactory, layer, rule
-from tests.workflows.mailsink import fast_passwords, fresh_rate_limit  # noqa: F401
+from tests.workflows.mailsink import fresh_rate_limit  # noqa: F401
 from workflows.models import ApprovalStep, StepDecision
 from workflows.review_selectors import steps_waiting_for
 from workflows.tokens import review_token_make
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.usefixtures("fast_passwords", "fresh_rate_limit"),
+    pytest.mark.usefixtures("fresh_rate_limit"),
 ]
 
 

@@ -20,7 +20,6 @@ from responder.inbox.models import CaseState
 from tests.factories import DepartmentFactory, person
 from tests.workflows.mailsink import (  # noqa: F401
     eager_tasks,
-    fast_passwords,
     fresh_rate_limit,
     link_in,
     smtp,
@@ -29,7 +28,7 @@ from workflows.escalation import sla_sweep_run
 from workflows.models import ApprovalLayer, ApprovalStep
 from workflows.sla import WorkCalendar, add_business_minutes, step_due_at
 
-pytestmark = pytest.mark.usefixtures("fast_passwords", "fresh_rate_limit")
+pytestmark = pytest.mark.usefixtures("fresh_rate_limit")
 
 TORONTO = zoneinfo.ZoneInfo("America/Toronto")
 FRIDAY_4PM = dt.datetime(2026, 11, 27, 16, 0, tzinfo=TORONTO)
