@@ -36,7 +36,12 @@ from responder.channels.connectors.base import (
     RateLimit,
     TransportError,
 )
-from responder.channels.connectors.headers import parse_reset, parse_time, rate_limit_from
+from responder.channels.connectors.headers import (
+    HttpConnector,
+    parse_reset,
+    parse_time,
+    rate_limit_from,
+)
 
 DEFAULT_PDS = "https://bsky.social"
 POST_COLLECTION = "app.bsky.feed.post"
@@ -112,7 +117,7 @@ class _XrpcError(TransportError):
         self.error = error
 
 
-class BlueskyConnector:
+class BlueskyConnector(HttpConnector):
     """Talks to one account's PDS. Credentials: ``identifier`` (handle or DID) and
     ``password`` (an app password)."""
 
@@ -121,27 +126,7 @@ class BlueskyConnector:
     # getRecord of our own record key answers for sure whether the reply exists.
     reply_check_is_reliable = True
 
-    def __init__(
-        self,
-        *,
-        base_url: str = "",
-        credentials: Mapping[str, Any],
-        session_state: Mapping[str, Any] | None = None,
-        handle: str = "",
-        client: httpx.Client | None = None,
-        timeout: float = 15.0,
-    ) -> None:
-        self.base_url = (base_url or DEFAULT_PDS).rstrip("/")
-        self._credentials = dict(credentials)
-        self.session_state: dict[str, Any] | None = dict(session_state or {}) or None
-        self.handle = (handle or str((self.session_state or {}).get("handle") or "")).lstrip("@")
-        self._owns_client = client is None
-        self._client = client or httpx.Client(timeout=httpx.Timeout(timeout, connect=5.0))
-        self._last_response: httpx.Response | None = None
-
-    def close(self) -> None:
-        if self._owns_client:
-            self._client.close()
+    default_base_url = DEFAULT_PDS
 
     # --- sessions -------------------------------------------------------------------
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from typing import Any
+
+import httpx
 
 from responder.channels.connectors.base import RateLimit
 
@@ -54,3 +57,36 @@ def rate_limit_from(headers: Mapping[str, str], prefix: str) -> RateLimit | None
         remaining=number("remaining"),
         reset_at=parse_reset(headers.get(f"{prefix}reset")),
     )
+
+
+class HttpConnector:
+    """What the httpx-based connectors (Bluesky, X) share: the server, the credentials,
+    the saved session, the account's handle, and the HTTP client they own or were given
+    (tests hand one in with respx)."""
+
+    default_base_url = ""
+    # Where the saved session keeps the account's handle.
+    session_handle_key = "handle"
+
+    def __init__(
+        self,
+        *,
+        base_url: str = "",
+        credentials: Mapping[str, Any],
+        session_state: Mapping[str, Any] | None = None,
+        handle: str = "",
+        client: httpx.Client | None = None,
+        timeout: float = 15.0,
+    ) -> None:
+        self.base_url = (base_url or self.default_base_url).rstrip("/")
+        self._credentials = dict(credentials)
+        self.session_state: dict[str, Any] | None = dict(session_state or {}) or None
+        saved = (self.session_state or {}).get(self.session_handle_key)
+        self.handle = (handle or str(saved or "")).lstrip("@")
+        self._owns_client = client is None
+        self._client = client or httpx.Client(timeout=httpx.Timeout(timeout, connect=5.0))
+        self._last_response: httpx.Response | None = None
+
+    def close(self) -> None:
+        if self._owns_client:
+            self._client.close()

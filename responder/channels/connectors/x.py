@@ -37,7 +37,12 @@ from responder.channels.connectors.base import (
     RateLimit,
     TransportError,
 )
-from responder.channels.connectors.headers import parse_reset, parse_time, rate_limit_from
+from responder.channels.connectors.headers import (
+    HttpConnector,
+    parse_reset,
+    parse_time,
+    rate_limit_from,
+)
 
 DEFAULT_API = "https://api.x.com"
 WEB_URL = "https://x.com"
@@ -70,7 +75,7 @@ def _error_message(body: Any) -> str:
     return ""
 
 
-class XConnector:
+class XConnector(HttpConnector):
     """Talks to the X API as one account. Credentials: ``access_token`` (OAuth 2.0
     user context, scopes tweet.read tweet.write users.read offline.access), optionally
     ``refresh_token`` + ``client_id`` (+ ``client_secret``) to renew it, and
@@ -81,27 +86,8 @@ class XConnector:
     # Our own recent tweets answer whether the reply exists (within the last 100).
     reply_check_is_reliable = True
 
-    def __init__(
-        self,
-        *,
-        base_url: str = "",
-        credentials: Mapping[str, Any],
-        session_state: Mapping[str, Any] | None = None,
-        handle: str = "",
-        client: httpx.Client | None = None,
-        timeout: float = 15.0,
-    ) -> None:
-        self.base_url = (base_url or DEFAULT_API).rstrip("/")
-        self._credentials = dict(credentials)
-        self.session_state: dict[str, Any] | None = dict(session_state or {}) or None
-        self.handle = (handle or str((self.session_state or {}).get("username") or "")).lstrip("@")
-        self._owns_client = client is None
-        self._client = client or httpx.Client(timeout=httpx.Timeout(timeout, connect=5.0))
-        self._last_response: httpx.Response | None = None
-
-    def close(self) -> None:
-        if self._owns_client:
-            self._client.close()
+    default_base_url = DEFAULT_API
+    session_handle_key = "username"
 
     # --- auth -----------------------------------------------------------------------
 
