@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from responder.inbox.inbox_rows import options_html
 from responder.inbox.inbox_selectors import InboxFilters, InboxOptions
 from responder.inbox.models import CaseLanguage, CaseState, CloseReason, Platform
 
@@ -84,10 +85,7 @@ class InboxFilterForm(forms.Form):
                 "name": name,
                 "id": f"id_{name}",
                 "label": fields[name].label,
-                "options": [
-                    (str(value), label, str(value) == current[name])
-                    for value, label in fields[name].choices
-                ],
+                "options_html": options_html(fields[name].choices, current[name]),
             }
             for name in ("state", "platform", "account", "language", "topic", "owner")
         ]

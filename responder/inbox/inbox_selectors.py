@@ -170,13 +170,30 @@ def _newer_than(qs: QuerySet[Case], c: Cursor) -> QuerySet[Case]:
     )
 
 
+# The columns an inbox row shows (and the cursor and live poll need); the rest of a
+# case (its URL, close note, reply ids...) is read on the case page.
+ROW_FIELDS = (
+    "id",
+    "department_id",
+    "account_id",
+    "platform",
+    "author_handle",
+    "text",
+    "language",
+    "received_at",
+    "state",
+    "owner_id",
+    "version",
+)
+
+
 def _fetch(scopes: Sequence[QuerySet[Case]], *, limit: int, ascending: bool) -> list[Case]:
     # No select_related: owners and accounts are named from InboxOptions (an account
     # row carries encrypted credentials that would be decrypted for every case).
     order = ("received_at", "id") if ascending else ("-received_at", "-id")
     per_scope: list[list[Case]] = []
     for qs in scopes:
-        per_scope.append(list(qs.order_by(*order)[:limit]))
+        per_scope.append(list(qs.only(*ROW_FIELDS).order_by(*order)[:limit]))
     if len(per_scope) == 1:
         return per_scope[0]
 
@@ -241,10 +258,12 @@ def inbox_decorate(
     language: str = "en",
     account_names: dict[int, str] | None = None,
     owner_names: dict[int, str] | None = None,
+    topic_names: dict[int, str] | None = None,
 ) -> None:
     """Attach what a row shows: topics, the SLA clock of the open approval step (two
     queries for the whole page), and display labels computed once per page rather
-    than translated again in every row."""
+    than translated again in every row. Names of accounts, owners and topics come
+    from the (cached) menus; only names missing there are read."""
     now = now or timezone.now()
     states = {value: str(label) for value, label in CaseState.choices}
     platforms = {value: str(label) for value, label in Platform.choices}
@@ -254,23 +273,23 @@ def inbox_decorate(
     topics: dict[int, list[str]] = {}
     sla: dict[int, SlaInfo] = {}
     if ids:
-        links = Case.topics.through.objects.filter(case_id__in=ids).values_list(
-            "case_id", "topic__name_en", "topic__name_fr"
+        topic_names = dict(topic_names or {})
+        links, steps = _page_topics_and_steps(
+            ids, in_review=[c.pk for c in cases if c.state == CaseState.IN_REVIEW]
         )
-        for case_id, name_en, name_fr in links:
-            topics.setdefault(case_id, []).append(name_fr if language == "fr" else name_en)
-        in_review = [c.pk for c in cases if c.state == CaseState.IN_REVIEW]
-        if in_review:
-            steps = (
-                ApprovalStep.objects.filter(case_id__in=in_review, status=StepStatus.OPEN)
-                .order_by("due_at")
-                .values_list("case_id", "name", "due_at")
-            )
-            for case_id, name, due_at in steps:
-                if case_id not in sla:
-                    sla[case_id] = SlaInfo(
-                        step_name=name, due_at=due_at, overdue=due_at is not None and due_at < now
-                    )
+        unknown = {t for _c, t in links if t not in topic_names}
+        if unknown:  # a topic of another department, or one newer than the menus
+            for pk, en, fr in Topic.objects.filter(pk__in=unknown).values_list(
+                "pk", "name_en", "name_fr"
+            ):
+                topic_names[pk] = fr if language == "fr" else en
+        for case_id, topic_id in links:
+            topics.setdefault(case_id, []).append(topic_names.get(topic_id, ""))
+        for case_id, name, due_at in steps:
+            if case_id not in sla:  # the earliest open step's clock
+                sla[case_id] = SlaInfo(
+                    step_name=name, due_at=due_at, overdue=due_at is not None and due_at < now
+                )
     owner_names = dict(owner_names or {})
     missing = {c.owner_id for c in cases if c.owner_id and c.owner_id not in owner_names}
     if missing:  # an owner who is no longer an officer here, or a superuser
@@ -283,6 +302,47 @@ def inbox_decorate(
         c.platform_label = platforms.get(c.platform, c.platform)  # type: ignore[attr-defined]
         c.language_label = languages.get(c.language, c.language)  # type: ignore[attr-defined]
         c.account_label = account_names.get(c.account_id, "")  # type: ignore[attr-defined]
+
+
+@functools.cache
+def _topics_and_steps_sql(case_count: int, review_count: int) -> str:
+    """The page's topic links and its in-review cases' open steps, in one round trip
+    (compiled once per page shape, like _counts_sql)."""
+    q = connection.ops.quote_name
+    links, step = q(Case.topics.through._meta.db_table), q(ApprovalStep._meta.db_table)
+    topics = (
+        f"SELECT 0 AS kind, {q('case_id')}, {q('topic_id')}, NULL AS name, NULL AS due_at"  # noqa: S608
+        f" FROM {links} WHERE {q('case_id')} IN ({', '.join(['%s'] * case_count)})"
+    )
+    if not review_count:
+        return topics + f" ORDER BY {q('id')}"
+    steps = (
+        f"SELECT 1, {q('case_id')}, NULL, {q('name')}, {q('due_at')} FROM {step}"  # noqa: S608
+        f" WHERE {q('status')} = %s AND {q('case_id')} IN ({', '.join(['%s'] * review_count)})"
+    )
+    return f"{topics} UNION ALL {steps} ORDER BY 1, 5, 2, 3"
+
+
+def _page_topics_and_steps(
+    ids: list[int], *, in_review: list[int]
+) -> tuple[list[tuple[int, int]], list[tuple[int, str, dt.datetime | None]]]:
+    """((case id, topic id) pairs, (case id, step name, due) of open steps, earliest
+    due first) for the cases of one page."""
+    params: list[Any] = [*ids]
+    if in_review:
+        params += [StepStatus.OPEN, *in_review]
+    links: list[tuple[int, int]] = []
+    steps: list[tuple[int, str, dt.datetime | None]] = []
+    with connection.cursor() as cursor:
+        cursor.execute(_topics_and_steps_sql(len(ids), len(in_review)), params)
+        for kind, case_id, topic_id, name, due_at in cursor.fetchall():
+            if kind == 0:
+                links.append((case_id, topic_id))
+            else:
+                if isinstance(due_at, str):  # SQLite: UTC, as text
+                    due_at = dt.datetime.fromisoformat(due_at).replace(tzinfo=dt.UTC)
+                steps.append((case_id, name, due_at))
+    return links, steps
 
 
 @functools.cache

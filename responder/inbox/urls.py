@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # --- inbox ---
     path("", inbox.inbox, name="inbox"),
     path("inbox/live/", inbox.inbox_live, name="inbox-live"),
+    path("inbox/counts/", inbox.inbox_counts_view, name="inbox-counts"),
     path("inbox/bulk/", inbox.inbox_bulk, name="inbox-bulk"),
     path("inbox/cases/<int:case_id>/claim/", inbox.inbox_claim, name="inbox-claim"),
     path("inbox/views/", inbox.saved_view_create, name="inbox-view-save"),

@@ -210,8 +210,23 @@ def test_state_badges_count_and_cap(officer_client: Client, team, monkeypatch) -
     assert counts["new"] == 4 and counts["closed"] == 1 and counts["replied"] == 0
     monkeypatch.setattr(inbox_selectors, "COUNT_CAP", 3)
     monkeypatch.setattr(inbox_views, "COUNT_CAP", 3)
-    body = officer_client.get("/").content.decode()
-    assert re.search(r"New</span> <span class=\"badge badge--new\">2\+</span>", body)
+    page = officer_client.get("/").content.decode()
+    # The page has a place for each badge and fetches the counts just after it loads.
+    assert '<span class="badge badge--new" id="count-new"></span>' in page
+    assert 'hx-get="/inbox/counts/" hx-trigger="load, every 15s"' in page
+    response = officer_client.get("/inbox/counts/")
+    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
+    body = response.content.decode()
+    assert re.search(
+        r'<span class="badge badge--new" id="count-new" hx-swap-oob="true">2\+</span>', body
+    )
+    assert re.search(r'id="count-closed" hx-swap-oob="true">1</span>', body)
+
+
+def test_counts_need_an_officer(client: Client, team) -> None:
+    assert client.get("/inbox/counts/").status_code == 401
+    client.force_login(team.sme)
+    assert client.get("/inbox/counts/").status_code == 403
 
 
 # --- saved views -------------------------------------------------------------------------------
@@ -354,7 +369,11 @@ def test_posts_without_csrf_token_are_refused(team) -> None:
 
 
 def live_url(response) -> str:
-    return re.search(r'hx-get="([^"]+)"', response.content.decode()).group(1).replace("&amp;", "&")
+    return (
+        re.search(r'hx-get="(/inbox/live/[^"]+)"', response.content.decode())
+        .group(1)
+        .replace("&amp;", "&")
+    )
 
 
 def test_live_count_reports_new_and_changed_cases_without_moving_rows(

@@ -18,7 +18,7 @@ from responder.accounts.models import Role, User
 from responder.errors import ConflictError, PermissionDenied, ValidationError
 from responder.inbox import services
 from responder.inbox.inbox_forms import BulkForm, InboxFilterForm, SavedViewForm
-from responder.inbox.inbox_rows import inbox_rows_html
+from responder.inbox.inbox_rows import inbox_rows_html, options_html
 from responder.inbox.inbox_selectors import (
     COUNT_CAP,
     NEW_COUNT_CAP,
@@ -124,15 +124,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
         language=language,
         account_names=options.account_names,
         owner_names=dict(options.officers),
+        topic_names=dict(options.topics),
     )
-    counts = inbox_counts(user=user, department_ids=department_ids, now=now)
     state_badges = [
-        {
-            "value": value,
-            "label": label,
-            "count": _count_label(counts[value], COUNT_CAP),
-            "current": filters.state == value,
-        }
+        {"value": value, "label": label, "current": filters.state == value}
         for value, label in CaseState.choices
     ]
     context = {
@@ -145,18 +140,41 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "cases": page.cases,
         "now": now,
         "state_badges": state_badges,
-        "mine_count": _count_label(counts["mine"], SMALL_COUNT_CAP),
-        "overdue_count": _count_label(counts["overdue"], SMALL_COUNT_CAP),
         "saved_views": saved_views_for(user=user),
         "saved_form": SavedViewForm(initial={"query": query}),
-        "officers": options.officers,
-        "close_reasons": CloseReason.choices,
+        "officers_html": options_html(options.officers),
+        "close_reasons_html": options_html(CloseReason.choices),
         "poll_query": _poll_query(query, page.newest if page.is_first else None, page.cases),
         "new": 0,
         "changed": 0,
         "full_path": request.get_full_path(),
     }
     return render(request, "inbox/inbox.html", context)
+
+
+@require_GET
+def inbox_counts_view(request: HttpRequest) -> HttpResponse:
+    """The sidebar's badges (cases per state, mine, overdue), fetched by the page just
+    after it loads and every 15 seconds: out-of-band swaps of the badges alone, so
+    neither the links nor the keyboard focus move."""
+    if not request.user.is_authenticated:
+        return HttpResponse(status=401)  # not a redirect: htmx would follow it
+    try:
+        department_ids = _access(request)
+    except _NotAnOfficer:
+        return HttpResponse(status=403)
+    counts = inbox_counts(user=request.user, department_ids=department_ids)  # type: ignore[arg-type]
+    context = {
+        "state_badges": [
+            {"value": value, "count": _count_label(counts[value], COUNT_CAP)}
+            for value in CaseState.values
+        ],
+        "mine_count": _count_label(counts["mine"], SMALL_COUNT_CAP),
+        "overdue_count": _count_label(counts["overdue"], SMALL_COUNT_CAP),
+    }
+    response = render(request, "inbox/inbox.html#counts", context)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_GET
