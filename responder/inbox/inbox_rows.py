@@ -28,8 +28,57 @@ def _e(value: object) -> str:
     return html.escape(str(value))
 
 
+class _Memo(dict[object, str]):
+    """Per page: the escaped labels and the ages a page repeats row after row."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        super().__init__()
+        self.now = now
+
+    def e(self, value: str) -> str:
+        hit = self.get(value)
+        if hit is None:
+            hit = self[value] = _e(value)
+        return hit
+
+    def age(self, value: dt.datetime) -> str:
+        """naturaltime() of `value`, worked out once per distinct answer: the minute
+        under an hour, the hour under a day; an older case's age is given to the hour
+        ("2 days, 3 hours ago"), so it is worked out from the hour it arrived in."""
+        seconds = (self.now - value).total_seconds()
+        if seconds < 60:
+            return _e(naturaltime(value))
+        if seconds < 3600:
+            key: object = ("m", int(seconds // 60))
+        elif seconds < 86400:
+            key = ("h", int(seconds // 3600))
+        else:
+            value = value.replace(minute=0, second=0, microsecond=0)
+            key = value
+        hit = self.get(key)
+        if hit is None:
+            hit = self[key] = _e(naturaltime(value))
+        return hit
+
+    def clock(self, due_at: dt.datetime, *, overdue: bool) -> str:
+        """The SLA clock ("Due in 2 hours, 5 minutes"), to the minute."""
+        due = due_at.replace(second=0, microsecond=0)
+        key = ("due", due, overdue)
+        hit = self.get(key)
+        if hit is None:
+            if overdue:
+                text = _("Overdue by %(since)s") % {"since": timesince(due, self.now)}
+                hit = f'<span class="sla--overdue">{_e(text)}</span>'
+            else:
+                hit = _e(_("Due in %(left)s") % {"left": timeuntil(due, self.now)})
+            self[key] = hit
+        return hit
+
+
 def inbox_rows_html(cases: Iterable[Case], *, now: dt.datetime) -> SafeString:
     """<tr> elements for the inbox table (cases decorated by inbox_decorate)."""
+    memo = _Memo(now)
+    e = memo.e
     claim = _e(_("Claim"))
     nobody = _e(_("Nobody"))
     dash = '<span class="muted">—</span>'
@@ -37,19 +86,14 @@ def inbox_rows_html(cases: Iterable[Case], *, now: dt.datetime) -> SafeString:
     for c in cases:
         pk = int(c.pk)
         owner = (
-            _e(c.owner_label)  # type: ignore[attr-defined]
+            e(c.owner_label)  # type: ignore[attr-defined]
             if c.owner_id
             else f'<span class="muted">{nobody}</span>'
         )
         sla = c.sla  # type: ignore[attr-defined]
         if sla.due_at is not None:
-            if sla.overdue:
-                clock = '<span class="sla--overdue">{}</span>'.format(
-                    _e(_("Overdue by %(since)s") % {"since": timesince(sla.due_at, now)})
-                )
-            else:
-                clock = _e(_("Due in %(left)s") % {"left": timeuntil(sla.due_at, now)})
-            clock += f' <span class="muted">({_e(sla.step_name)})</span>'
+            clock = memo.clock(sla.due_at, overdue=sla.overdue)
+            clock += f' <span class="muted">({e(sla.step_name)})</span>'
         else:
             clock = dash
         action = ""
@@ -70,15 +114,15 @@ def inbox_rows_html(cases: Iterable[Case], *, now: dt.datetime) -> SafeString:
             f'<th scope="row" class="case-text"><a href="/cases/{pk}/" class="case-link"'
             f' id="case-{pk}">#{pk} @{_e(c.author_handle)}</a>'
             f' <span class="case-snippet">{_e(snippet)}</span></th>'
-            f'<td><span class="badge badge--{_e(c.state)}">'
-            f"{_e(c.state_label)}</span></td>"  # type: ignore[attr-defined]
-            f"<td>{_e(c.platform_label)}"  # type: ignore[attr-defined]
-            f"{f'<span class="muted"> · {_e(account)}</span>' if account else ''}</td>"
-            f"<td>{_e(c.language_label)}</td>"  # type: ignore[attr-defined]
-            f"<td>{_e(topics) if topics else dash}</td>"
+            f'<td><span class="badge badge--{e(c.state)}">'
+            f"{e(c.state_label)}</span></td>"  # type: ignore[attr-defined]
+            f"<td>{e(c.platform_label)}"  # type: ignore[attr-defined]
+            f"{f'<span class="muted"> · {e(account)}</span>' if account else ''}</td>"
+            f"<td>{e(c.language_label)}</td>"  # type: ignore[attr-defined]
+            f"<td>{e(topics) if topics else dash}</td>"
             f"<td>{owner}</td>"
             f'<td><time datetime="{c.received_at.isoformat()}">'
-            f"{_e(naturaltime(c.received_at))}</time></td>"
+            f"{memo.age(c.received_at)}</time></td>"
             f"<td>{clock}</td>"
             f"<td>{action}</td></tr>\n"
         )

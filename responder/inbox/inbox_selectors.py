@@ -304,6 +304,19 @@ def inbox_decorate(
         c.account_label = account_names.get(c.account_id, "")  # type: ignore[attr-defined]
 
 
+def _in(column: str, count: int) -> str:
+    """`column` among `count` values. On PostgreSQL one array parameter: psycopg
+    caches the parsing of a query only up to 50 parameters, and re-parsing one with a
+    page's worth of them cost more than running it."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)"
+    return f"{column} IN ({', '.join(['%s'] * count)})"
+
+
+def _in_params(values: list[int]) -> list[Any]:
+    return [values] if connection.vendor == "postgresql" else values
+
+
 @functools.cache
 def _topics_and_steps_sql(case_count: int, review_count: int) -> str:
     """The page's topic links and its in-review cases' open steps, in one round trip
@@ -312,13 +325,13 @@ def _topics_and_steps_sql(case_count: int, review_count: int) -> str:
     links, step = q(Case.topics.through._meta.db_table), q(ApprovalStep._meta.db_table)
     topics = (
         f"SELECT 0 AS kind, {q('case_id')}, {q('topic_id')}, NULL AS name, NULL AS due_at"  # noqa: S608
-        f" FROM {links} WHERE {q('case_id')} IN ({', '.join(['%s'] * case_count)})"
+        f" FROM {links} WHERE {_in(q('case_id'), case_count)}"
     )
     if not review_count:
         return topics + f" ORDER BY {q('id')}"
     steps = (
         f"SELECT 1, {q('case_id')}, NULL, {q('name')}, {q('due_at')} FROM {step}"  # noqa: S608
-        f" WHERE {q('status')} = %s AND {q('case_id')} IN ({', '.join(['%s'] * review_count)})"
+        f" WHERE {q('status')} = %s AND {_in(q('case_id'), review_count)}"
     )
     return f"{topics} UNION ALL {steps} ORDER BY 1, 5, 2, 3"
 
@@ -328,9 +341,9 @@ def _page_topics_and_steps(
 ) -> tuple[list[tuple[int, int]], list[tuple[int, str, dt.datetime | None]]]:
     """((case id, topic id) pairs, (case id, step name, due) of open steps, earliest
     due first) for the cases of one page."""
-    params: list[Any] = [*ids]
+    params: list[Any] = _in_params(ids)
     if in_review:
-        params += [StepStatus.OPEN, *in_review]
+        params += [StepStatus.OPEN, *_in_params(in_review)]
     links: list[tuple[int, int]] = []
     steps: list[tuple[int, str, dt.datetime | None]] = []
     with connection.cursor() as cursor:
@@ -482,8 +495,39 @@ def _inbox_options(*, department_ids: list[int] | None, language: str) -> InboxO
     )
 
 
-def saved_views_for(*, user: User) -> list[SavedView]:
-    return list(SavedView.objects.filter(user=user))
+@dataclass(frozen=True)
+class SavedViewLink:
+    pk: int
+    name: str
+    query: str
+
+
+SAVED_VIEWS_CACHE_SECONDS = 600
+
+
+def _saved_views_key(user_id: int) -> str:
+    return f"inbox:saved-views:v1:{user_id}"
+
+
+def saved_views_for(*, user: User) -> list[SavedViewLink]:
+    """The user's saved views, by name. Read on every inbox page, so cached until one
+    of them changes (saved_views_forget, called whenever a SavedView row is written)."""
+    key = _saved_views_key(user.pk)
+    cached = cache.get(key)
+    if isinstance(cached, list):
+        return cached
+    views = [
+        SavedViewLink(pk, name, query)
+        for pk, name, query in SavedView.objects.filter(user=user).values_list(
+            "pk", "name", "query"
+        )
+    ]
+    cache.set(key, views, SAVED_VIEWS_CACHE_SECONDS)
+    return views
+
+
+def saved_views_forget(*, user_id: int) -> None:
+    cache.delete(_saved_views_key(user_id))
 
 
 def inbox_visible_ids(*, department_ids: list[int] | None, ids: Iterable[int]) -> set[int]:

@@ -420,3 +420,17 @@ def test_language_switch_on_every_inbox_page(officer_client: Client, team) -> No
     officer_client.post("/i18n/setlang/", {"language": "fr", "next": "/"})
     body = officer_client.get("/").content.decode()
     assert '<html lang="fr">' in body
+
+
+def test_saved_views_show_at_once_however_they_change(officer_client: Client, team) -> None:
+    # The list is cached per person; a change made anywhere (here: straight on the
+    # model, as the admin does) shows on the next page.
+    assert "Evening shift" not in officer_client.get("/").content.decode()
+    view = SavedView.objects.create(user=team.officer, name="Evening shift", query="state=new")
+    assert "Evening shift" in officer_client.get("/").content.decode()
+    view.name = "Night shift"
+    view.save()
+    body = officer_client.get("/").content.decode()
+    assert "Night shift" in body and "Evening shift" not in body
+    view.delete()
+    assert "Night shift" not in officer_client.get("/").content.decode()
