@@ -144,6 +144,12 @@ class Case(FSMModelMixin, models.Model):
             models.Index(fields=["department", "-received_at", "-id"], name="case_dept_recent"),
             models.Index(fields=["owner", "-received_at", "-id"], name="case_owner_recent"),
             models.Index(fields=["account", "-received_at", "-id"], name="case_account_recent"),
+            # A rare language ("other" is about 1 case in 100) would otherwise walk a
+            # department's newest cases until it found fifty.
+            models.Index(
+                fields=["department", "language", "-received_at", "-id"],
+                name="case_dept_language_recent",
+            ),
         ]
 
     def __str__(self) -> str:

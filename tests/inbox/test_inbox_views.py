@@ -434,3 +434,35 @@ def test_saved_views_show_at_once_however_they_change(officer_client: Client, te
     assert "Night shift" in body and "Evening shift" not in body
     view.delete()
     assert "Night shift" not in officer_client.get("/").content.decode()
+
+
+def _received_column(body: str) -> dict[int, str]:
+    rows = re.findall(r'data-case-id="(\d+)".*?<time datetime="[^"]+">([^<]*)</time>', body)
+    return {int(pk): text.replace("\xa0", " ") for pk, text in rows}
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", ["5 minutes ago", "3 hours ago", "2 days, 4 hours ago", "Nov. 1, 2026"]),
+        (
+            "fr",
+            ["il y a 5 minutes", "il y a 3 heures", "il y a 2 jours, 4 heures", "1 novembre 2026"],
+        ),
+    ],
+)
+def test_received_says_how_long_ago_then_the_date(
+    officer_client: Client, team, language: str, expected: list[str]
+) -> None:
+    now = timezone.now()
+    ages = [
+        dt.timedelta(minutes=5, seconds=20),
+        dt.timedelta(hours=3, minutes=59),
+        dt.timedelta(days=2, hours=4, minutes=30),
+    ]
+    cases = [team.case(received_at=now - age) for age in ages]
+    cases.append(team.case(received_at=dt.datetime(2026, 11, 1, 15, 0, tzinfo=dt.UTC)))
+    if language == "fr":
+        officer_client.cookies["django_language"] = "fr"
+    shown = _received_column(officer_client.get("/").content.decode())
+    assert [shown[c.pk] for c in cases] == expected

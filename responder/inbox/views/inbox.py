@@ -25,6 +25,7 @@ from responder.inbox.inbox_selectors import (
     SMALL_COUNT_CAP,
     Cursor,
     InboxOptions,
+    InboxRow,
     inbox_access,
     inbox_counts,
     inbox_decorate,
@@ -36,7 +37,7 @@ from responder.inbox.inbox_selectors import (
 from responder.inbox.inbox_selectors import (
     inbox_live as live_counts,
 )
-from responder.inbox.models import Case, CaseState, CloseReason
+from responder.inbox.models import CaseState, CloseReason
 
 BULK_LIMIT = 200
 _SERVICE_ERRORS = (ConflictError, PermissionDenied, ValidationError)
@@ -85,7 +86,7 @@ def _count_label(n: int, cap: int) -> str:
     return f"{cap - 1}+" if n >= cap else str(n)
 
 
-def _poll_query(query: str, newest: Cursor | None, cases: list[Case]) -> str:
+def _poll_query(query: str, newest: Cursor | None, cases: list[InboxRow]) -> str:
     """What the live poll sends back: the filters, the newest case shown (only the
     first page counts arrivals) and each shown case's version."""
     params = QueryDict(query, mutable=True)
