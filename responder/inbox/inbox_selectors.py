@@ -8,17 +8,18 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import heapq
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Q
 from django.utils import timezone
 
 from responder.accounts.models import Membership, Role, User
+from responder.inbox import inbox_query
 from responder.inbox.models import Case, CaseLanguage, CaseState, Platform, SavedView, Topic
 from workflows.models import ApprovalStep, StepStatus
 
@@ -144,95 +145,33 @@ def inbox_access(*, user: User) -> tuple[list[int] | None, set[str]]:
     return sorted({d for d, _r in pairs}), {r for _d, r in pairs}
 
 
-def _filtered(
-    qs: QuerySet[Case], *, user: User, filters: InboxFilters, now: dt.datetime
-) -> QuerySet[Case]:
-    if filters.state:
-        qs = qs.filter(state=filters.state)
-    if filters.platform:
-        qs = qs.filter(platform=filters.platform)
-    if filters.account_id:
-        qs = qs.filter(account_id=filters.account_id)
-    if filters.language:
-        qs = qs.filter(language=filters.language)
-    if filters.topic_id:
-        qs = qs.filter(topics__id=filters.topic_id)
-    if filters.owner_id:
-        qs = qs.filter(owner_id=filters.owner_id)
-    if filters.mine:
-        qs = qs.filter(owner_id=user.pk)
-    if filters.unassigned:
-        # Nobody has claimed it: a new case (closed cases lose their owner too).
-        qs = qs.filter(state=CaseState.NEW, owner__isnull=True)
-    if filters.overdue:
-        # A correlated subquery (not EXISTS, which PostgreSQL turns into a hash join
-        # over every overdue step) probes each in-review case's open step by index.
-        next_due = (
-            ApprovalStep.objects.filter(case_id=OuterRef("pk"), status=StepStatus.OPEN)
-            .order_by("due_at")
-            .values("due_at")[:1]
-        )
-        qs = qs.filter(state=CaseState.IN_REVIEW).alias(next_due=Subquery(next_due))
-        qs = qs.filter(next_due__lt=now)
-    if filters.q:
-        # Words anywhere in the text (trigram index), or the start of the author's
-        # handle ("@jo" or "jo" finds @joan@...; a prefix index, since handles share
-        # most trigrams and a contains-search over them reads the whole index).
-        handle = filters.q.lstrip("@")
-        if filters.q.startswith("@"):
-            qs = qs.filter(author_handle__istartswith=handle)
-        else:
-            qs = qs.filter(Q(text__icontains=filters.q) | Q(author_handle__istartswith=handle))
-    return qs
-
-
-def _scopes(department_ids: list[int] | None) -> list[QuerySet[Case]]:
-    """One queryset per department, so each page is a single ordered index range scan
-    (an IN list over departments would have to sort every matching row)."""
-    base = Case.objects.all()
-    if department_ids is None:
-        return [base]
-    return [base.filter(department_id=d) for d in department_ids]
-
-
-def _older_than(qs: QuerySet[Case], c: Cursor) -> QuerySet[Case]:
-    # The redundant received_at <= bound lets PostgreSQL start the index scan there.
-    return qs.filter(received_at__lte=c.received_at).exclude(
-        received_at=c.received_at, id__gte=c.id
-    )
-
-
-def _newer_than(qs: QuerySet[Case], c: Cursor) -> QuerySet[Case]:
-    return qs.filter(received_at__gte=c.received_at).exclude(
-        received_at=c.received_at, id__lte=c.id
-    )
-
-
-# The columns an inbox row shows (and the cursor and live poll need); the rest of a
-# case (its URL, close note, reply ids...) is read on the case page.
-ROW_FIELDS = (
-    "id",
-    "department_id",
-    "account_id",
-    "platform",
-    "author_handle",
-    "text",
-    "language",
-    "received_at",
-    "state",
-    "owner_id",
-    "version",
-)
-
-
-def _fetch(scopes: Sequence[QuerySet[Case]], *, limit: int, ascending: bool) -> list[InboxRow]:
-    # No select_related: owners and accounts are named from InboxOptions (an account
-    # row carries encrypted credentials that would be decrypted for every case).
-    order = ("received_at", "id") if ascending else ("-received_at", "-id")
+def _fetch(
+    *,
+    user: User,
+    department_ids: list[int] | None,
+    filters: InboxFilters,
+    now: dt.datetime,
+    limit: int,
+    older_than: Cursor | None = None,
+    newer_than: Cursor | None = None,
+) -> list[InboxRow]:
+    """Up to `limit` rows, newest first (oldest first with `newer_than`): one ordered
+    index range scan per department (an IN list over departments would have to sort
+    every matching row), merged here. No join to accounts or owners: they are named
+    from InboxOptions (an account row carries encrypted credentials)."""
+    ascending = newer_than is not None
     per_scope: list[list[InboxRow]] = []
-    for qs in scopes:
-        rows = qs.order_by(*order).values_list(*ROW_FIELDS)[:limit]
-        per_scope.append([InboxRow(*row) for row in rows])
+    for department_id in [None] if department_ids is None else department_ids:
+        sql, params = inbox_query.scope(
+            department_id=department_id,
+            user_id=user.pk,
+            filters=filters,
+            now=now,
+            older_than=older_than,
+            newer_than=newer_than,
+        )
+        found = inbox_query.rows(sql, params, limit=limit, ascending=ascending)
+        per_scope.append([_row(r) for r in found])
     if len(per_scope) == 1:
         return per_scope[0]
 
@@ -241,6 +180,13 @@ def _fetch(scopes: Sequence[QuerySet[Case]], *, limit: int, ascending: bool) -> 
 
     merged = heapq.merge(*per_scope, key=key, reverse=not ascending)
     return list(islice(merged, limit))
+
+
+def _row(values: tuple) -> InboxRow:
+    row = InboxRow(*values)
+    if row.received_at.tzinfo is None:  # SQLite
+        row.received_at = inbox_query.utc(row.received_at)
+    return row
 
 
 def inbox_page(
@@ -254,11 +200,17 @@ def inbox_page(
     now: dt.datetime | None = None,
 ) -> InboxPage:
     """One page of the inbox, newest first: the first page, the page below `before`
-    (older), or the page above `after` (newer)."""
-    now = now or timezone.now()
-    scopes = [_filtered(qs, user=user, filters=filters, now=now) for qs in _scopes(department_ids)]
+    (older), or the page above `after` (newer). Keyset paging, never OFFSET: a page
+    deep in the history costs what the first page costs."""
+    fetch = functools.partial(
+        _fetch,
+        user=user,
+        department_ids=department_ids,
+        filters=filters,
+        now=now or timezone.now(),
+    )
     if after is not None:
-        rows = _fetch([_newer_than(s, after) for s in scopes], limit=limit + 1, ascending=True)
+        rows = fetch(limit=limit + 1, newer_than=after)
         if len(rows) > limit:
             rows = rows[:limit]
             rows.reverse()
@@ -268,7 +220,7 @@ def inbox_page(
         # Reached the top: show the first page as it is now.
         before = None
     if before is not None:
-        rows = _fetch([_older_than(s, before) for s in scopes], limit=limit + 1, ascending=False)
+        rows = fetch(limit=limit + 1, older_than=before)
         has_older = len(rows) > limit
         rows = rows[:limit]
         return InboxPage(
@@ -277,7 +229,7 @@ def inbox_page(
             newer=Cursor.of(rows[0]) if rows else before,
             is_first=False,
         )
-    rows = _fetch(scopes, limit=limit + 1, ascending=False)
+    rows = fetch(limit=limit + 1)
     has_older = len(rows) > limit
     rows = rows[:limit]
     return InboxPage(cases=rows, older=Cursor.of(rows[-1]) if has_older else None, is_first=True)
@@ -346,7 +298,7 @@ def _in(column: str, count: int) -> str:
 
 
 def _in_params(values: list[int]) -> list[Any]:
-    return [values] if connection.vendor == "postgresql" else values
+    return [values] if connection.vendor == "postgresql" else list(values)
 
 
 @functools.cache
@@ -373,7 +325,7 @@ def _page_topics_and_steps(
 ) -> tuple[list[tuple[int, int]], list[tuple[int, str, dt.datetime | None]]]:
     """((case id, topic id) pairs, (case id, step name, due) of open steps, earliest
     due first) for the cases of one page."""
-    params: list[Any] = _in_params(ids)
+    params: list[Any] = [*_in_params(ids)]
     if in_review:
         params += [StepStatus.OPEN, *_in_params(in_review)]
     links: list[tuple[int, int]] = []
@@ -384,9 +336,7 @@ def _page_topics_and_steps(
             if kind == 0:
                 links.append((case_id, topic_id))
             else:
-                if isinstance(due_at, str):  # SQLite: UTC, as text
-                    due_at = dt.datetime.fromisoformat(due_at).replace(tzinfo=dt.UTC)
-                steps.append((case_id, name, due_at))
+                steps.append((case_id, name, inbox_query.utc(due_at)))
     return links, steps
 
 
@@ -414,7 +364,7 @@ def _counts_sql(department_count: int | None) -> str:
     mine = f"SELECT 1 FROM {case} WHERE {q('owner_id')} = %s AND {q('state')} IN (%s, %s)"  # noqa: S608
     parts.append(capped(mine, SMALL_COUNT_CAP))
     # Overdue: in review and the open step's due time passed; a correlated subquery
-    # probes each case's step by index (see _filtered).
+    # probes each case's step by index (see inbox_query.scope).
     overdue = (
         f"SELECT 1 FROM {case} AS c WHERE {dept('c.')}c.{q('state')} = %s"  # noqa: S608
         f" AND (SELECT s.{q('due_at')} FROM {step} AS s"
@@ -462,9 +412,15 @@ def inbox_live(
     now = now or timezone.now()
     new = 0
     if newest is not None:
-        for qs in _scopes(department_ids):
-            qs = _newer_than(_filtered(qs, user=user, filters=filters, now=now), newest)
-            new += qs.values("id")[:NEW_COUNT_CAP].count()
+        for department_id in [None] if department_ids is None else department_ids:
+            sql, params = inbox_query.scope(
+                department_id=department_id,
+                user_id=user.pk,
+                filters=filters,
+                now=now,
+                newer_than=newest,
+            )
+            new += inbox_query.capped_count(sql, params, cap=NEW_COUNT_CAP)
         new = min(new, NEW_COUNT_CAP)
     changed = 0
     if shown:
