@@ -47,6 +47,9 @@ def test_login_and_inbox_pages_have_no_axe_violations_in_both_languages(
     login(page, live_server.url, "olivia")
     expect(page).to_have_url(f"{live_server.url}/")
     expect(page.locator("#inbox-table tbody tr[data-case-id]")).to_have_count(2)
+    # The state badges arrive just after the page (htmx, under the page's CSP).
+    expect(page.locator("#count-new")).to_have_text("2")
+    expect(page.locator("#count-closed")).to_have_text("0")
     assert_no_axe_violations(page)
     page.get_by_role("button", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
