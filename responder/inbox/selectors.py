@@ -94,8 +94,10 @@ class CaseFilter(django_filters.FilterSet):
     topic = SearchFilter(method="filter_topic", label=_("topic (short name)"))
     owner = IdFilter(field_name="owner_id")
     mine = django_filters.BooleanFilter(method="filter_mine", label=_("held by me"))
-    unassigned = django_filters.BooleanFilter(method="filter_unassigned", label=_("held by nobody"))
-    q = SearchFilter(method="filter_q", label=_("text, @handle or name"))
+    unassigned = django_filters.BooleanFilter(
+        method="filter_unassigned", label=_("new and held by nobody")
+    )
+    q = SearchFilter(method="filter_q", label=_("words in the text, or the start of a @handle"))
     received_after = UtcDateTimeFilter(field_name="received_at", lookup_expr="gte")
     received_before = UtcDateTimeFilter(field_name="received_at", lookup_expr="lt")
 
@@ -135,20 +137,22 @@ class CaseFilter(django_filters.FilterSet):
     ) -> QuerySet[Case]:
         if value is None:
             return queryset
-        return queryset.filter(owner__isnull=value)
+        # As on the inbox page (inbox_query.scope): a new case nobody has claimed
+        # (closed cases lose their owner too, and are not waiting for anyone).
+        waiting = Q(state=CaseState.NEW, owner__isnull=True)
+        return queryset.filter(waiting) if value else queryset.exclude(waiting)
 
     def filter_q(self, queryset: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
         value = value.strip()
         if not value:
             return queryset
+        # As on the inbox page (inbox_query.scope), with the same indexes: words
+        # anywhere in the text, or the start of the author's handle ("@jo" finds
+        # @joan@mastodon.example, not every text with "jo").
+        handle = value.lstrip("@")
         if value.startswith("@"):
-            # A handle search: "@jo" finds @joan@mastodon.example, not every text with "jo".
-            return queryset.filter(author_handle__istartswith=value.lstrip("@"))
-        return queryset.filter(
-            Q(text__icontains=value)
-            | Q(author_handle__icontains=value)
-            | Q(author_name__icontains=value)
-        )
+            return queryset.filter(author_handle__istartswith=handle)
+        return queryset.filter(Q(text__icontains=value) | Q(author_handle__istartswith=handle))
 
 
 def _reviewer_case_ids(user: User) -> QuerySet[Any]:
