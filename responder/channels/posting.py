@@ -1,16 +1,23 @@
 """Posting outbox replies to platforms, exactly once.
 
 One send is three short steps, so that no transaction is open while we wait for a
-platform and no platform call is made from inside one:
+platform and no platform call is made from inside one. A send works on a batch: the
+row its task names (when it is ours to send now) and other due rows, up to
+BATCH_SIZE, so that replies approved together cost a few queries each, not a dozen.
 
-1. **claim** (one transaction): lock the due outbox row, skipping a row another
-   worker holds; mark it sending, count the attempt, record a PostAttempt, and move
-   the case approved -> posting. Commit. From here a crash leaves a row `sending`.
-2. **talk** (no transaction): post with the row's idempotency key, or first ask the
-   platform whether an earlier attempt whose outcome we never learnt got through.
-3. **record** (one transaction): the platform's id and URL on the row and the case
-   (replied); or the error: back off and try later (transient), fail the case with
-   the platform's message (permanent), or flag it for a person (undecidable).
+1. **claim** (one transaction): lock the rows, skipping rows another worker holds;
+   mark them sending, count the attempts, record a PostAttempt each, and move their
+   cases approved -> posting (one audit event each). Commit. From here a crash leaves
+   the rows `sending`.
+2. **talk** (no transaction), row by row: post with the row's idempotency key, or
+   first ask the platform whether an earlier attempt whose outcome we never learnt
+   got through. After a 429 the account's remaining rows are given back, uncalled and
+   uncounted, until the platform's reset; so are all remaining rows once the batch has
+   used its share of `stuck_after`, so the sweep never takes a row still to be posted.
+3. **record** (one transaction every RECORD_EVERY posts, and at the end): the
+   platform's id and URL on the rows and the cases (replied); errors are recorded as
+   they come: back off and try later (transient), fail the case with the platform's
+   message (permanent), or flag it for a person (undecidable).
 
 A row found still `sending` long after its claim (the worker died mid-call) is
 reconciled by the sweep: we ask the platform whether our reply exists before posting
@@ -29,19 +36,28 @@ import json
 import logging
 import random
 import threading
+import time
+from collections import defaultdict
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Q
+from django.db import models, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from responder.channels.connectors.base import Connector, PostResult, TransportError
 from responder.channels.models import OutboxItem, OutboxStatus, PlatformAccount, PostAttempt
 from responder.inbox.models import CaseState
-from responder.inbox.transitions import case_lock, case_transition
+from responder.inbox.transitions import (
+    case_lock,
+    case_transition,
+    case_transition_many,
+    cases_lock,
+    rows_update,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +75,13 @@ SWEEP_BATCH = 500
 # A pending row is queued after commit; the sweep only picks it up once it has been
 # due for this long, so it rarely queues a second task for a row already queued.
 SWEEP_GRACE = dt.timedelta(seconds=5)
+# Rows one send claims at once (its own and other due ones), and posts recorded
+# together (a crash loses at most this many records; the sweep reconciles them).
+BATCH_SIZE = 50
+RECORD_EVERY = 25
+# Share of `stuck_after` a batch may spend calling the platform before it gives the
+# rest of its rows back.
+BATCH_TIME_SHARE = 0.25
 
 
 class Outcome:
@@ -169,98 +192,160 @@ class _Result:
 # --- step 1: claim ----------------------------------------------------------------------
 
 
-def _claim(*, outbox_item_id: int, now: dt.datetime) -> _Claim | None:
+def _due(*, now: dt.datetime, grace: dt.timedelta = dt.timedelta(0)) -> Q:
+    """Pending rows due (for `grace` already) whose account is not rate limited."""
+    return Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now - grace) & (
+        Q(account__rate_limit_reset_at__isnull=True) | Q(account__rate_limit_reset_at__lte=now)
+    )
+
+
+def _claim(
+    *, outbox_item_id: int | None, now: dt.datetime, limit: int | None = None
+) -> list[_Claim]:
+    """Claim the row `outbox_item_id` if it is ours to send now, and other due rows of
+    any account not rate limited, up to `limit` rows, the asked-for row first. One
+    transaction: rows another worker holds are skipped; ours are marked sending with an
+    attempt each, their cases move approved -> posting. Empty when nothing is ours."""
+    limit = BATCH_SIZE if limit is None else limit
+    wanted = _due(now=now)
+    order: list[Any] = ["next_attempt_at", "id"]
+    if outbox_item_id is not None:
+        wanted |= Q(pk=outbox_item_id)
+        order.insert(0, models.Case(models.When(pk=outbox_item_id, then=0), default=1))
     with transaction.atomic():
-        item = (
+        rows = list(
             OutboxItem.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("account")
-            .filter(pk=outbox_item_id)
-            .first()
+            .filter(wanted)
+            .order_by(*order)[:limit]
         )
-        if item is None:
-            return None  # gone, or another worker holds it right now
-        reclaimed = False
-        if item.status == OutboxStatus.PENDING:
-            if item.next_attempt_at > now:
-                return None  # backed off: the sweep brings it back when due
-        elif item.status == OutboxStatus.SENDING:
-            started = item.sending_started_at
-            if started is not None and started > now - stuck_after():
-                return None  # another worker is posting it
-            reclaimed = True
-            PostAttempt.objects.filter(outbox_item=item, finished_at__isnull=True).update(
-                finished_at=now,
-                outcome=Outcome.INTERRUPTED,
-                error="The worker stopped before the platform answered.",
-            )
-        else:
-            return None  # sent, failed or waiting for a person
+        accounts: dict[int, PlatformAccount] = {}
+        taken: list[OutboxItem] = []
+        reclaimed: set[int] = set()
+        for item in rows:
+            account = accounts.setdefault(item.account_id, item.account)
+            if item.pk == outbox_item_id:
+                # Matched by id: it may be anything. The others matched `_due`.
+                if item.status == OutboxStatus.PENDING:
+                    if item.next_attempt_at > now:
+                        continue  # backed off: the sweep brings it back when due
+                elif item.status == OutboxStatus.SENDING:
+                    started = item.sending_started_at
+                    if started is not None and started > now - stuck_after():
+                        continue  # another worker is posting it
+                    reclaimed.add(item.pk)
+                    _interrupt(item_id=item.pk, now=now)
+                else:
+                    continue  # sent, failed or waiting for a person
+                reset_at = account.rate_limit_reset_at
+                if reset_at is not None and reset_at > now:
+                    # Rate limited: wait for the reset without spending a call.
+                    item.status = OutboxStatus.PENDING
+                    item.next_attempt_at = reset_at
+                    item.sending_started_at = None
+                    item.save(update_fields=["status", "next_attempt_at", "sending_started_at"])
+                    continue
+            taken.append(item)
+        if not taken:
+            return []
 
-        account = item.account
-        if account.rate_limit_reset_at is not None and account.rate_limit_reset_at > now:
-            # The account is rate limited: wait for its reset without spending a call.
-            item.status = OutboxStatus.PENDING
-            item.next_attempt_at = account.rate_limit_reset_at
-            item.sending_started_at = None
-            item.save(update_fields=["status", "next_attempt_at", "sending_started_at"])
-            return None
-
-        case = case_lock(case_id=item.case_id)
-        if case.state == CaseState.APPROVED:
-            case_transition(
-                case=case,
-                name="start_posting",
-                actor=None,
-                via=SYSTEM,
-                details={"outbox_item": item.pk},
-            )
-        elif case.state != CaseState.POSTING:
-            # Only an approved reply of a case that is posting may go out.
-            item.status = OutboxStatus.NEEDS_ATTENTION
-            item.last_error = _(
-                "Not posted: the case is %(state)s, not waiting for this reply."
-            ) % {"state": case.get_state_display().lower()}
-            item.sending_started_at = None
-            item.save(update_fields=["status", "last_error", "sending_started_at"])
-            return None
-
-        history = (
-            list(
-                item.post_attempts.order_by("started_at", "id").values_list("started_at", "outcome")
-            )
-            if item.attempts or item.status != OutboxStatus.PENDING
-            else []
-        )
-        ambiguous_since: dt.datetime | None = None
-        attempts = 1
-        for started_at, outcome in history:
-            if outcome == Outcome.RETRY_REQUESTED:
-                ambiguous_since = None  # an officer decided; earlier doubts are settled
-                attempts = 1
+        cases = cases_lock(case_ids=[item.case_id for item in taken])
+        starting: dict[int, int] = {}  # case id -> outbox row id
+        claimed: list[OutboxItem] = []
+        for item in taken:
+            case = cases[item.case_id]
+            if case.state == CaseState.APPROVED and case.pk not in starting:
+                starting[case.pk] = item.pk
+            elif case.state != CaseState.POSTING and case.pk not in starting:
+                # Only an approved reply of a case that is posting may go out.
+                item.status = OutboxStatus.NEEDS_ATTENTION
+                item.last_error = _(
+                    "Not posted: the case is %(state)s, not waiting for this reply."
+                ) % {"state": case.get_state_display().lower()}
+                item.sending_started_at = None
+                item.save(update_fields=["status", "last_error", "sending_started_at"])
                 continue
-            attempts += 1
-            if outcome in AMBIGUOUS and ambiguous_since is None:
-                ambiguous_since = started_at
-
-        item.status = OutboxStatus.SENDING
-        item.sending_started_at = now
-        item.attempts += 1
-        item.save(update_fields=["status", "sending_started_at", "attempts"])
-        attempt = PostAttempt.objects.create(outbox_item=item, started_at=now)
-        return _Claim(
-            account=account,
-            item_id=item.pk,
-            attempt_id=attempt.pk,
-            case_id=item.case_id,
-            account_id=account.pk,
-            text=item.text,
-            in_reply_to_id=item.in_reply_to_external_id,
-            visibility=item.visibility,
-            idempotency_key=str(item.idempotency_key),
-            attempts=attempts,
-            ambiguous_since=ambiguous_since,
-            reclaimed=reclaimed,
+            claimed.append(item)
+        case_transition_many(
+            cases=[cases[case_id] for case_id in starting],
+            name="start_posting",
+            actor=None,
+            via=SYSTEM,
+            details=[{"outbox_item": item_id} for item_id in starting.values()],
         )
+        if not claimed:
+            return []
+
+        histories = _histories(
+            item_ids=[i.pk for i in claimed if i.attempts or i.status != OutboxStatus.PENDING]
+        )
+        OutboxItem.objects.filter(pk__in=[item.pk for item in claimed]).update(
+            status=OutboxStatus.SENDING, sending_started_at=now, attempts=F("attempts") + 1
+        )
+        attempts = PostAttempt.objects.bulk_create(
+            [PostAttempt(outbox_item_id=item.pk, started_at=now) for item in claimed]
+        )
+        claims = []
+        for item, attempt in zip(claimed, attempts, strict=True):
+            ambiguous_since, count = _history_summary(histories.get(item.pk, []))
+            claims.append(
+                _Claim(
+                    account=accounts[item.account_id],
+                    item_id=item.pk,
+                    attempt_id=attempt.pk,
+                    case_id=item.case_id,
+                    account_id=item.account_id,
+                    text=item.text,
+                    in_reply_to_id=item.in_reply_to_external_id,
+                    visibility=item.visibility,
+                    idempotency_key=str(item.idempotency_key),
+                    attempts=count,
+                    ambiguous_since=ambiguous_since,
+                    reclaimed=item.pk in reclaimed,
+                )
+            )
+        return claims
+
+
+def _interrupt(*, item_id: int, now: dt.datetime) -> None:
+    """Close the open attempt of a row found `sending` after its worker died."""
+    PostAttempt.objects.filter(outbox_item_id=item_id, finished_at__isnull=True).update(
+        finished_at=now,
+        outcome=Outcome.INTERRUPTED,
+        error="The worker stopped before the platform answered.",
+    )
+
+
+def _histories(*, item_ids: list[int]) -> dict[int, list[tuple[dt.datetime, str]]]:
+    """Earlier attempts (start, outcome) of each row, oldest first, in one query."""
+    histories: dict[int, list[tuple[dt.datetime, str]]] = defaultdict(list)
+    if item_ids:
+        rows = (
+            PostAttempt.objects.filter(outbox_item_id__in=item_ids)
+            .order_by("outbox_item_id", "started_at", "id")
+            .values_list("outbox_item_id", "started_at", "outcome")
+        )
+        for item_id, started_at, outcome in rows:
+            histories[item_id].append((started_at, outcome))
+    return histories
+
+
+def _history_summary(
+    history: list[tuple[dt.datetime, str]],
+) -> tuple[dt.datetime | None, int]:
+    """(When the first attempt of unknown outcome started, or None; this attempt's
+    number), both counted from the officer's last retry request."""
+    ambiguous_since: dt.datetime | None = None
+    attempts = 1
+    for started_at, outcome in history:
+        if outcome == Outcome.RETRY_REQUESTED:
+            ambiguous_since = None  # an officer decided; earlier doubts are settled
+            attempts = 1
+            continue
+        attempts += 1
+        if outcome in AMBIGUOUS and ambiguous_since is None:
+            ambiguous_since = started_at
+    return ambiguous_since, attempts
 
 
 # --- step 2: talk to the platform -----------------------------------------------------
@@ -322,52 +407,119 @@ def _finish_attempt(
     return bool(ours)
 
 
-def _record_posted(*, claim: _Claim, result: _Result, now: dt.datetime) -> str:
-    post = result.post
-    assert post is not None
+def _record_posted(*, done: list[tuple[_Claim, _Result, dt.datetime]]) -> dict[int, str]:
+    """Record posts in one transaction: the platform's id and URL on each row (`sent_at`
+    is when its own call returned), its attempt closed, its case replied."""
+    if not done:
+        return {}
+    by_item = {claim.item_id: (claim, result, at) for claim, result, at in done}
     with transaction.atomic():
-        item = OutboxItem.objects.select_for_update().get(pk=claim.item_id)
-        _finish_attempt(attempt_id=claim.attempt_id, now=now, outcome=result.outcome)
-        if item.status == OutboxStatus.SENT:
-            return OutboxStatus.SENT  # another worker recorded the same post first
-        item.status = OutboxStatus.SENT
-        item.external_id = post.external_id
-        item.external_url = post.url
-        item.sent_at = now
-        item.sending_started_at = None
-        item.last_error = ""
-        item.save(
-            update_fields=[
+        items = list(
+            OutboxItem.objects.select_for_update()
+            .only("id", "status", "attempts", "case_id")
+            .filter(pk__in=by_item)
+            .order_by("pk")
+        )
+        # An attempt the sweep already closed as interrupted (we lost the row to
+        # another worker) keeps that outcome.
+        open_attempts = set(
+            PostAttempt.objects.filter(
+                pk__in=[claim.attempt_id for claim, _result, _at in done],
+                finished_at__isnull=True,
+            ).values_list("pk", flat=True)
+        )
+        rows_update(
+            [
+                PostAttempt(pk=claim.attempt_id, outcome=result.outcome, finished_at=at)
+                for claim, result, at in done
+                if claim.attempt_id in open_attempts
+            ],
+            ["outcome", "finished_at"],
+        )
+        sent = []
+        for item in items:
+            if item.status == OutboxStatus.SENT:
+                continue  # another worker recorded the same post first
+            _ours, result, at = by_item[item.pk]
+            assert result.post is not None
+            item.status = OutboxStatus.SENT
+            item.external_id = result.post.external_id
+            item.external_url = result.post.url
+            item.sent_at = at
+            item.sending_started_at = None
+            item.last_error = ""
+            sent.append(item)
+        rows_update(
+            sent,
+            [
                 "status",
                 "external_id",
                 "external_url",
                 "sent_at",
                 "sending_started_at",
                 "last_error",
-            ]
+            ],
         )
-        case = case_lock(case_id=claim.case_id)
-        details = {
-            "outbox_item": item.pk,
-            "external_id": post.external_id,
-            "url": post.url,
-            "attempts": item.attempts,
-            "reconciled": result.outcome == Outcome.FOUND,
-        }
-        if case.state == CaseState.POST_FAILED:
-            # A late answer for a row we had given up on: the reply is out after all.
-            case_transition(case=case, name="retry", actor=None, via=SYSTEM, details=details)
-        if case.state == CaseState.POSTING:
-            case_transition(
-                case=case,
-                name="mark_replied",
-                actor=None,
-                via=SYSTEM,
-                details=details,
-                external_id=post.external_id,
-                url=post.url,
-            )
-    return OutboxStatus.SENT
+        cases = cases_lock(case_ids=[item.case_id for item in sent])
+        replied: dict[int, tuple[dict[str, Any], PostResult]] = {}
+        for item in sent:
+            case = cases[item.case_id]
+            result = by_item[item.pk][1]
+            post = result.post
+            assert post is not None
+            details = {
+                "outbox_item": item.pk,
+                "external_id": post.external_id,
+                "url": post.url,
+                "attempts": item.attempts,
+                "reconciled": result.outcome == Outcome.FOUND,
+            }
+            if case.state == CaseState.POST_FAILED:
+                # A late answer for a row we had given up on: the reply is out after all.
+                case_transition(case=case, name="retry", actor=None, via=SYSTEM, details=details)
+            if case.state == CaseState.POSTING and case.pk not in replied:
+                replied[case.pk] = (details, post)
+        case_transition_many(
+            cases=[cases[case_id] for case_id in replied],
+            name="mark_replied",
+            actor=None,
+            via=SYSTEM,
+            details=[details for details, _post in replied.values()],
+            arguments=[
+                {"external_id": post.external_id, "url": post.url}
+                for _details, post in replied.values()
+            ],
+        )
+    return dict.fromkeys(by_item, OutboxStatus.SENT)
+
+
+def _release(*, claims: list[_Claim], until: dt.datetime) -> dict[int, str]:
+    """Give back claimed rows we did not call the platform for: pending again from
+    `until`, their unstarted attempts removed (they were not attempts)."""
+    if not claims:
+        return {}
+    with transaction.atomic():
+        held = list(
+            OutboxItem.objects.select_for_update()
+            .filter(pk__in=[claim.item_id for claim in claims], status=OutboxStatus.SENDING)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        # Still ours only while our attempt is open (the sweep closes it on reclaim).
+        ours = PostAttempt.objects.filter(
+            pk__in=[claim.attempt_id for claim in claims],
+            outbox_item_id__in=held,
+            finished_at__isnull=True,
+        )
+        item_ids = list(ours.values_list("outbox_item_id", flat=True))
+        ours.delete()
+        OutboxItem.objects.filter(pk__in=item_ids).update(
+            status=OutboxStatus.PENDING,
+            next_attempt_at=until,
+            sending_started_at=None,
+            attempts=F("attempts") - 1,
+        )
+    return dict.fromkeys(item_ids, OutboxStatus.PENDING)
 
 
 def _record_failure(*, claim: _Claim, result: _Result, now: dt.datetime) -> str:
@@ -470,44 +622,88 @@ def enqueue_send(outbox_item_id: int, *, countdown: float = 0) -> None:
 # --- the services ---------------------------------------------------------------------
 
 
-def outbox_item_send(*, outbox_item_id: int) -> str:
-    """Post one outbox reply if it is due, exactly once. Safe to call twice at once
-    and after a crash. Returns the row's status afterwards ("skipped" when the row was
-    not ours to send now: not due, held by another worker, or already done)."""
-    claim = _claim(outbox_item_id=outbox_item_id, now=timezone.now())
-    if claim is None:
-        return "skipped"
+def outbox_item_send(*, outbox_item_id: int | None) -> str:
+    """Post one outbox reply if it is due, exactly once, and with it other due replies
+    (a batch, see `_claim`). Safe to call twice at once and after a crash. Returns the
+    row's status afterwards ("skipped" when the row was not ours to send now: not due,
+    held by another worker, or already done)."""
+    claims = _claim(outbox_item_id=outbox_item_id, now=timezone.now())
+    statuses = _send(claims=claims)
+    return statuses.get(outbox_item_id or 0, "skipped")
+
+
+def _send(*, claims: list[_Claim]) -> dict[int, str]:
+    """Talk to the platform for each claimed row in turn, recording posts every
+    RECORD_EVERY rows and failures as they come. After a 429 the account's other rows
+    are given back until its reset; past the time budget (well within `stuck_after`,
+    so the sweep never takes a row we are about to post) the rest are given back."""
+    statuses: dict[int, str] = {}
+    if not claims:
+        return statuses
+    deadline = time.monotonic() + stuck_after().total_seconds() * BATCH_TIME_SHARE
+    connectors: dict[int, Connector] = {}
+    done: list[tuple[_Claim, _Result, dt.datetime]] = []
+    released: set[int] = set()
+    for index, claim in enumerate(claims):
+        if claim.item_id in released:
+            continue
+        if index and time.monotonic() > deadline:
+            statuses.update(_record_posted(done=done))
+            done = []
+            rest = [c for c in claims[index:] if c.item_id not in released]
+            given_back = _release(claims=rest, until=timezone.now())
+            statuses.update(given_back)
+            if given_back:  # a task to go on with them (it drains the rest)
+                transaction.on_commit(partial(enqueue_send, min(given_back)))
+            break
+        result = _talk_safely(claim=claim, connectors=connectors)
+        now = timezone.now()
+        if result.post is not None:
+            logger.info("outbox item %s posted as %s", claim.item_id, result.post.external_id)
+            done.append((claim, result, now))
+            if len(done) >= RECORD_EVERY:
+                statuses.update(_record_posted(done=done))
+                done = []
+            continue
+        status = _record_failure(claim=claim, result=result, now=now)
+        statuses[claim.item_id] = status
+        logger.warning(
+            "outbox item %s: %s (%s) -> %s",
+            claim.item_id,
+            result.outcome,
+            result.reason or (result.error.message if result.error else ""),
+            status,
+        )
+        if result.outcome == Outcome.RATE_LIMITED:
+            # The account's other rows would be refused too: not called, not attempts.
+            retry_at = result.error.retry_at if result.error else None
+            until = retry_at or now + backoff_delay(attempts=1)
+            same = [c for c in claims[index + 1 :] if c.account_id == claim.account_id]
+            statuses.update(_release(claims=same, until=until))
+            released.update(c.item_id for c in same)
+    statuses.update(_record_posted(done=done))
+    return statuses
+
+
+def _talk_safely(*, claim: _Claim, connectors: dict[int, Connector]) -> _Result:
     account = claim.account
     session_before: Any = account.session_state  # connectors copy it, never mutate it
-    connector: Connector | None = None
+    connector = connectors.get(account.pk)
     try:
-        connector = _cached_connector(account)
+        if connector is None:
+            connector = connectors[account.pk] = _cached_connector(account)
         result = _talk(claim=claim, connector=connector, now=timezone.now())
     except Exception as exc:
         # A bug or an unexpected library error: it may have struck after the post went
         # out, so it counts as an attempt of unknown outcome and is retried carefully.
         logger.exception("posting outbox item %s failed unexpectedly", claim.item_id)
-        result = _Result(
+        _forget_connector(account.pk)
+        connectors.pop(account.pk, None)
+        return _Result(
             Outcome.ERROR, error=TransportError(f"{exc.__class__.__name__}: {exc}", permanent=False)
         )
-        _forget_connector(account.pk)
-        connector = None
-    now = timezone.now()
-    if connector is not None:
-        _save_session(account=account, before=session_before, connector=connector)
-    if result.post is not None:
-        status = _record_posted(claim=claim, result=result, now=now)
-        logger.info("outbox item %s posted as %s", claim.item_id, result.post.external_id)
-        return status
-    status = _record_failure(claim=claim, result=result, now=now)
-    logger.warning(
-        "outbox item %s: %s (%s) -> %s",
-        claim.item_id,
-        result.outcome,
-        result.reason or (result.error.message if result.error else ""),
-        status,
-    )
-    return status
+    _save_session(account=account, before=session_before, connector=connector)
+    return result
 
 
 def outbox_due_ids(
@@ -519,17 +715,23 @@ def outbox_due_ids(
 ) -> list[int]:
     """Rows to send now: pending and due (for `grace` already, and their account not
     rate limited), or sending for longer than a live worker could take."""
+    return [pk for pk, _crashed in _due_rows(now=now, limit=limit, grace=grace, stuck=stuck)]
+
+
+def _due_rows(
+    *, now: dt.datetime | None, limit: int, grace: dt.timedelta, stuck: dt.timedelta | None
+) -> list[tuple[int, bool]]:
+    """(id, left sending by a dead worker) of the rows `outbox_due_ids` returns."""
     now = now or timezone.now()
     stuck = stuck_after() if stuck is None else stuck
-    due = Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now - grace) & (
-        Q(account__rate_limit_reset_at__isnull=True) | Q(account__rate_limit_reset_at__lte=now)
-    )
+    due = _due(now=now, grace=grace)
     crashed = Q(status=OutboxStatus.SENDING, sending_started_at__lt=now - stuck)
-    return list(
+    rows = (
         OutboxItem.objects.filter(due | crashed)
         .order_by("next_attempt_at", "id")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("pk", "status")[:limit]
     )
+    return [(pk, status == OutboxStatus.SENDING) for pk, status in rows]
 
 
 def outbox_sweep(
@@ -542,14 +744,19 @@ def outbox_sweep(
 ) -> int:
     """Queue (or, with `inline`, send here) every outbox row that is due: new rows
     whose task was lost, backed-off rows whose time has come, rows left `sending` by a
-    dead worker. Queuing a row twice is harmless: the claim lets only one through."""
-    ids = outbox_due_ids(now=now, limit=limit, grace=grace, stuck=stuck)
-    for pk in ids:
-        if inline:
+    dead worker. Returns how many rows were due. A send drains up to BATCH_SIZE due
+    rows, so one task is queued per BATCH_SIZE pending rows, and one per row left
+    sending (only the task of that row reclaims it). Queuing a row twice is harmless:
+    the claim lets only one through."""
+    rows = _due_rows(now=now, limit=limit, grace=grace, stuck=stuck)
+    if inline:
+        for pk, _crashed in rows:
             outbox_item_send(outbox_item_id=pk)
-        else:
-            enqueue_send(pk)
-    return len(ids)
+        return len(rows)
+    pending = [pk for pk, crashed in rows if not crashed]
+    for pk in [pk for pk, crashed in rows if crashed] + pending[::BATCH_SIZE]:
+        enqueue_send(pk)
+    return len(rows)
 
 
 def outbox_retry_requested(*, item: OutboxItem) -> None:

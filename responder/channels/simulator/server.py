@@ -26,6 +26,12 @@ logger = logging.getLogger("responder.simulator")
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: SimulatorHTTPServer
+    # Answers leave at once: headers and body buffered into one write (flushed after
+    # each request; streams flush themselves), and no Nagle delay. Unbuffered, a small
+    # answer went out in two writes, the second waiting for the client's delayed ACK:
+    # about 40 ms a request.
+    wbufsize = -1
+    disable_nagle_algorithm = True
 
     # --- plumbing ---------------------------------------------------------------------
     def log_message(self, format: str, *args: Any) -> None:
