@@ -521,7 +521,7 @@ def render_report(mach, n, n_dept, args, rows, counts_row, plain_row, conc_rows)
     out = [
         "## Inbox",
         "",
-        f"Measured by `bench/inbox_bench.py` on {time.strftime('%Y-%m-%d')}: {mach}.",
+        f"Measured by `bench/inbox_bench.py` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: {mach}.",
         f"{n:,} cases in three departments; the officer's department holds {n_dept:,}.",
         "Server time of `GET /` through Django's whole stack (middleware, session,",
         "authentication, template), measured with the test client in-process, DEBUG off,",
