@@ -111,7 +111,11 @@ DATABASE_URL = env_url(
 try:
     DATABASES = {
         "default": dj_database_url.parse(
-            DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0, minimum=0)
+            DATABASE_URL,
+            conn_max_age=env_int("DB_CONN_MAX_AGE", 0, minimum=0),
+            # A kept connection is checked before each request reuses it, so one
+            # broken by a database restart is replaced instead of failing a request.
+            conn_health_checks=True,
         )
     }
 except ValueError as exc:  # pragma: no cover - dj_database_url's own validation
@@ -132,6 +136,10 @@ if RESPONDER_ENV == "test":
     # Hashing with the real work factor costs ~0.3 s per test user; tests need none.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGIN_URL = "login"
+# Wrong passwords allowed per username within the window, on the sign-in page and the
+# API's auth/token/ together; then that username waits (accounts/login_throttle.py).
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=1)
+LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 900, minimum=1)
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
 

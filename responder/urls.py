@@ -1,9 +1,14 @@
 from django.contrib import admin
+from django.contrib.auth.views import LoginView
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from responder.accounts.forms import SignInForm
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Sign-in pauses a username after too many wrong passwords (accounts/login_throttle).
+    path("accounts/login/", LoginView.as_view(authentication_form=SignInForm), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("responder.api_urls")),

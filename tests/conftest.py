@@ -79,3 +79,14 @@ def _english_by_default() -> Iterator[None]:
     translation.activate("en")
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with an empty cache, as it starts with an empty database: the
+    test database is made anew each run and ids start again, so a cached value keyed by
+    a user's id (saved views) or a username (sign-in failures) from an earlier test or
+    run would otherwise belong to somebody else."""
+    from django.core.cache import cache
+
+    cache.clear()

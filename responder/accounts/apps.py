@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "responder.accounts"
     label = "accounts"
+
+    def ready(self) -> None:
+        from responder.accounts import login_throttle  # noqa: F401  (signal receivers)

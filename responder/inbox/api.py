@@ -23,7 +23,7 @@ from rest_framework import mixins, viewsets
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, Throttled
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
@@ -31,6 +31,11 @@ from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
+from responder.accounts.login_throttle import (
+    login_failures_clear,
+    login_wait_message,
+    login_wait_seconds,
+)
 from responder.audit.models import Via
 from responder.inbox import services
 from responder.inbox.models import Case, LibraryAnswer, Topic
@@ -404,7 +409,18 @@ class TokenObtainView(ObtainAuthToken):
         summary="Get your API token (send it as: Authorization: Token <key>)",
         auth=[],
         request=AuthTokenSerializer,
-        responses={200: TokenSerializer, 400: BAD_INPUT},
+        responses={
+            200: TokenSerializer,
+            400: BAD_INPUT,
+            429: OpenApiResponse(description="Too many wrong passwords for this username"),
+        },
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().post(request, *args, **kwargs)
+        username = request.data.get("username") if hasattr(request.data, "get") else None
+        username = username if isinstance(username, str) else ""
+        wait = login_wait_seconds(username=username)
+        if wait:
+            raise Throttled(wait=wait, detail=login_wait_message(wait))
+        response = super().post(request, *args, **kwargs)
+        login_failures_clear(username=username)
+        return response
