@@ -107,8 +107,13 @@ def test_case_record_is_complete_and_audited(client, team):
     assert page.status_code == 200
     html = page.content.decode()
     assert "Where is my passport?" in html and "Add the tracking link." in html
+    # The printable record reads as words, not codes, in the reader's language.
+    assert "Claimed" in html and "Submitted" in html and "Sent back" in html
+    assert "case.claim" not in html and "in_review" not in html
     exports = AuditEvent.objects.filter(action="case.record_exported", case=case)
     assert sorted(e.details["format"] for e in exports) == ["html", "json"]
+    french = client.get(f"/analytics/cases/{case.pk}/record/", headers={"accept-language": "fr"})
+    assert "Pris en charge" in french.content.decode()
     assert all(e.actor == team.admin for e in exports)
 
 
