@@ -16,6 +16,7 @@ from django.utils import timezone
 from responder.audit.models import AuditEvent
 from responder.inbox import inbox_selectors
 from responder.inbox import services as inbox_services
+from responder.inbox.inbox_selectors import counts as inbox_count_selectors
 from responder.inbox.models import Case, CaseState, SavedView
 from responder.inbox.views import inbox as inbox_views
 from tests.factories import CaseFactory, PlatformAccountFactory, TopicFactory
@@ -208,7 +209,7 @@ def test_state_badges_count_and_cap(officer_client: Client, team, monkeypatch) -
     inbox_services.case_close(case_id=closed.pk, actor=team.officer, via="web", reason="spam")
     counts = inbox_selectors.inbox_counts(user=team.officer, department_ids=[team.department.pk])
     assert counts["new"] == 4 and counts["closed"] == 1 and counts["replied"] == 0
-    monkeypatch.setattr(inbox_selectors, "COUNT_CAP", 3)
+    monkeypatch.setattr(inbox_count_selectors, "COUNT_CAP", 3)
     monkeypatch.setattr(inbox_views, "COUNT_CAP", 3)
     page = officer_client.get("/").content.decode()
     # The page has a place for each badge and fetches the counts just after it loads.

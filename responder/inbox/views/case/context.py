@@ -1,0 +1,301 @@
+"""What the case page shows: the citizen's post and its thread, ownership, the draft
+editor and its checks, the approval preview, the approval steps and the case's
+history. Reads only; the views that render it are in page.py."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Prefetch, Q
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from responder.accounts.models import Role, User
+from responder.accounts.selectors import user_department_ids, user_has_role
+from responder.audit.models import AuditEvent
+from responder.channels.models import OutboxItem
+from responder.inbox import checks as outgoing
+from responder.inbox.models import (
+    Case,
+    CaseState,
+    CloseReason,
+    Draft,
+    Risk,
+    Topic,
+    normalize_reply_text,
+)
+from responder.inbox.suggest import suggest_answers
+from workflows.models import ApprovalStep, StepStatus
+
+
+def _editor_text(text: str, case: Case) -> str:
+    """A saved draft without the @handle the poster adds (shown as a fixed prefix)."""
+    prefix = outgoing.reply_prefix(case).strip()
+    if prefix and text.lower().startswith(prefix.lower()):
+        return text[len(prefix) :].lstrip()
+    return text
+
+
+def library_unchanged_for(draft: Draft) -> bool:
+    """Decided as draft_save and draft_submit decide it: the answer is still
+    pre-approved and the text is the answer word for word."""
+    answer = draft.library_answer
+    if answer is None:
+        return False
+    return answer.is_pre_approved and normalize_reply_text(draft.text) == normalize_reply_text(
+        answer.text_for(draft.language)
+    )
+
+
+@dataclass
+class LayerPreview:
+    position: int
+    name: str
+    reviewers: list[User]
+    approvals_required: int
+
+
+@dataclass
+class RoutePreview:
+    policy_name: str | None
+    reasons: list[str]
+    layers: list[LayerPreview]
+    library_unchanged: bool
+
+
+def route_preview(*, case: Case, draft: Draft) -> RoutePreview:
+    """Which approval layers this draft would need if submitted now, with names."""
+    from workflows.routing import policy_resolve
+    from workflows.services import layer_reviewers
+
+    probe = Draft(
+        case=case,
+        text=draft.text,
+        language=draft.language,
+        library_answer=draft.library_answer,
+        library_unchanged=library_unchanged_for(draft),
+    )
+    route = policy_resolve(case=case, draft=probe)
+    layers: list[LayerPreview] = []
+    if route.policy is not None:
+        for layer in route.policy.layers.order_by("position"):
+            reviewers = [
+                r for r in layer_reviewers(layer=layer, case=case) if r.pk != draft.author_id
+            ]
+            layers.append(
+                LayerPreview(
+                    position=layer.position,
+                    name=layer.name,
+                    reviewers=reviewers,
+                    approvals_required=layer.approvals_required,
+                )
+            )
+    return RoutePreview(
+        policy_name=route.policy.name if route.policy else None,
+        reasons=route.reasons,
+        layers=layers,
+        library_unchanged=probe.library_unchanged,
+    )
+
+
+_DIFF_TOKENS = re.compile(r"\s+|[^\s]+")
+
+
+def word_diff(before: str, after: str) -> list[tuple[str, str]]:
+    """(op, text) pieces, op in equal/insert/delete; the template escapes the text."""
+    a = _DIFF_TOKENS.findall(before)
+    b = _DIFF_TOKENS.findall(after)
+    pieces: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op == "equal":
+            pieces.append(("equal", "".join(a[i1:i2])))
+        else:
+            if i2 > i1:
+                pieces.append(("delete", "".join(a[i1:i2])))
+            if j2 > j1:
+                pieces.append(("insert", "".join(b[j1:j2])))
+    return pieces
+
+
+def _thread(case: Case) -> tuple[list[Case], list[Case]]:
+    """The posts this one answers (oldest first) and the follow-ups to it."""
+    ancestors: list[Case] = []
+    seen = {case.pk}
+    current = case.parent
+    while current is not None and current.pk not in seen and len(ancestors) < 10:
+        ancestors.append(current)
+        seen.add(current.pk)
+        current = current.parent
+    ancestors.reverse()
+    followups = list(case.followups.order_by("received_at", "pk")[:20])
+    return ancestors, followups
+
+
+def _sla(case: Case, open_step: ApprovalStep | None) -> dict[str, Any]:
+    now = timezone.now()
+    if open_step is not None and open_step.due_at is not None:
+        return {"due_at": open_step.due_at, "overdue": open_step.due_at < now, "step": open_step}
+    return {"due_at": None, "overdue": False, "step": None}
+
+
+def _audit_label(action: str) -> str:
+    labels = {
+        "case.claim": _("Claimed"),
+        "case.release": _("Released"),
+        "case.take_over": _("Taken over"),
+        "case.submit": _("Submitted"),
+        "case.approve": _("Approved"),
+        "case.request_changes": _("Sent back"),
+        "case.withdraw": _("Withdrawn"),
+        "case.close": _("Closed"),
+        "case.reopen": _("Reopened"),
+        "case.start_posting": _("Posting started"),
+        "case.mark_replied": _("Reply posted"),
+        "case.fail_post": _("Posting failed"),
+        "case.retry": _("Posting retried"),
+        "case.tag": _("Topics or risk changed"),
+        "draft.save": _("Draft saved"),
+    }
+    return labels.get(action, action)
+
+
+def _state_label(state: str) -> str:
+    try:
+        return str(CaseState(state).label)
+    except ValueError:
+        return state
+
+
+def case_context(
+    request: HttpRequest,
+    case: Case,
+    *,
+    editor: dict[str, Any] | None = None,
+    error: str | None = None,
+) -> dict[str, Any]:
+    user: User = request.user  # type: ignore[assignment]
+    is_admin = user_has_role(user=user, roles=(Role.ADMIN,), department_id=case.department_id)
+    drafting = case.state == CaseState.DRAFTING
+    is_owner = case.owner_id == user.pk
+    can_edit = drafting and is_owner
+    held_by_other = drafting and case.owner_id is not None and not is_owner
+
+    drafts = list(
+        case.drafts.select_related("author", "library_answer", "edited_from").order_by("version")
+    )
+    latest = drafts[-1] if drafts else None
+    history_drafts = []
+    previous: Draft | None = None
+    for draft in drafts:
+        base = draft.edited_from or previous
+        history_drafts.append(
+            {
+                "draft": draft,
+                "diff": word_diff(base.text, draft.text) if base is not None else None,
+                "base_version": base.version if base is not None else None,
+            }
+        )
+        previous = draft
+    history_drafts.reverse()
+
+    # The editor shows the latest draft unless a library answer was just picked.
+    if editor is None:
+        editor = {
+            "text": _editor_text(latest.text, case) if latest else "",
+            "language": latest.language
+            if latest
+            else (case.language if case.language in ("en", "fr") else "en"),
+            "library_answer": latest.library_answer if latest else None,
+        }
+    editor_length = outgoing.reply_length(
+        platform=case.platform, text=outgoing.full_reply_text(case=case, text=editor["text"])
+    )
+    # The saved version's checks are shown by the submit area; the editor shows its
+    # own only for text that is not saved yet (a library answer just picked).
+    unsaved = latest is None or editor["text"] != _editor_text(latest.text, case)
+    editor_checks = (
+        outgoing.outgoing_checks(case=case, text=editor["text"], language=editor["language"])
+        if editor["text"] and unsaved
+        else []
+    )
+    latest_checks = (
+        outgoing.outgoing_checks(case=case, text=latest.text, language=latest.language)
+        if latest
+        else []
+    )
+    preview = route_preview(case=case, draft=latest) if latest and drafting else None
+
+    steps = list(
+        ApprovalStep.objects.filter(case=case)
+        .select_related("layer")
+        .prefetch_related("reviewers", Prefetch("decisions__reviewer"))
+        .order_by("-round", "position")
+    )
+    open_step = next((s for s in steps if s.status == StepStatus.OPEN), None)
+    events = list(
+        AuditEvent.objects.filter(case=case).select_related("actor").order_by("created_at", "id")
+    )
+    for event in events:
+        event.label = _audit_label(event.action)  # type: ignore[attr-defined]
+        event.from_label = _state_label(event.from_state)  # type: ignore[attr-defined]
+        event.to_label = _state_label(event.to_state)  # type: ignore[attr-defined]
+    outbox = OutboxItem.objects.filter(case=case).order_by("-created_at", "-id").first()
+
+    ancestors, followups = _thread(case)
+    departments = user_department_ids(user=user, roles=(Role.OFFICER,))
+    earlier = Case.objects.filter(
+        author_handle=case.author_handle, received_at__lt=case.received_at
+    ).exclude(pk=case.pk)
+    if departments is not None:
+        earlier = earlier.filter(department_id__in=departments)
+    language = case.language if case.language in ("en", "fr") else "en"
+    other_language = "fr" if language == "en" else "en"
+
+    return {
+        "case": case,
+        "error": error,
+        "is_admin": is_admin,
+        "is_owner": is_owner,
+        "can_edit": can_edit,
+        "held_by_other": held_by_other,
+        "can_claim": case.state == CaseState.NEW,
+        "can_release": drafting and (is_owner or is_admin),
+        "can_take_over": held_by_other and is_admin,
+        "can_close": case.state in (CaseState.NEW, CaseState.DRAFTING) and not held_by_other,
+        "can_reopen": case.state == CaseState.CLOSED,
+        "can_withdraw": case.state == CaseState.IN_REVIEW and is_owner,
+        "can_retry": case.state == CaseState.POST_FAILED,
+        "can_tag": case.state in (CaseState.NEW, CaseState.DRAFTING),
+        "latest": latest,
+        "latest_checks": latest_checks,
+        "latest_blocked": outgoing.has_errors(latest_checks),
+        "editor": editor,
+        "editor_checks": editor_checks,
+        "editor_length": editor_length,
+        "limit": outgoing.platform_limit(case.platform),
+        "prefix": outgoing.reply_prefix(case),
+        "preview": preview,
+        "history_drafts": history_drafts,
+        "steps": steps,
+        "open_step": open_step,
+        "sla": _sla(case, open_step),
+        "events": events,
+        "outbox": outbox,
+        "ancestors": ancestors,
+        "followups": followups,
+        "earlier_cases": list(earlier.order_by("-received_at")[:5]),
+        "topics_all": Topic.objects.filter(
+            Q(department_id=case.department_id) | Q(department__isnull=True)
+        ),
+        "case_topic_ids": set(case.topics.values_list("id", flat=True)),
+        "risks": Risk.choices,
+        "close_reasons": CloseReason.choices,
+        "language": language,
+        "other_language": other_language,
+        "suggestions": suggest_answers(case=case, language=language),
+        "now": timezone.now(),
+    }
