@@ -56,8 +56,11 @@ def page(browser: object, request: pytest.FixtureRequest) -> Iterator[object]:
 def login(
     page: object, live_server_url: str, username: str, password: str = "correct-horse-battery"
 ) -> None:
-    """Sign in through the real login form."""
+    """Sign in through the real login form, and wait until the page it leads to has
+    loaded (its scripts, htmx included, have run): a test that goes on as soon as the
+    rows are in the DOM could otherwise call htmx before it exists."""
     page.goto(f"{live_server_url}/accounts/login/")  # type: ignore[attr-defined]
     page.fill("input[name=username]", username)  # type: ignore[attr-defined]
     page.fill("input[name=password]", password)  # type: ignore[attr-defined]
-    page.click("button[type=submit], input[type=submit]")  # type: ignore[attr-defined]
+    with page.expect_navigation(wait_until="load"):  # type: ignore[attr-defined]
+        page.click("button[type=submit], input[type=submit]")  # type: ignore[attr-defined]
