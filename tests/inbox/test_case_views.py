@@ -329,6 +329,7 @@ def test_failed_post_shows_the_error_and_can_be_retried(team, django_capture_on_
 
 def test_history_shows_versions_with_escaped_diffs_and_events(team):
     case = team.case()
+    AuditEvent.objects.create(case=case, action="case.ingested", via="system", to_state="new")
     claimed(team, case)
     client = client_for(team.officer)
     client.post(url("draft_save", case), {"text": "Renewals take ten days.", "language": "en"})
@@ -340,6 +341,7 @@ def test_history_shows_versions_with_escaped_diffs_and_events(team):
     assert "<del>ten</del>" in html
     assert "<ins>&lt;em&gt;twelve&lt;/em&gt;</ins>" in html
     assert "Claimed" in html and "Draft saved" in html
+    assert "Received from the platform" in html and "case.ingested" not in html
     assert "New → Drafting" in html
 
 

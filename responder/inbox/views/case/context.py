@@ -12,10 +12,10 @@ from typing import Any
 from django.db.models import Prefetch, Q
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from responder.accounts.models import Role, User
 from responder.accounts.selectors import user_department_ids, user_has_role
+from responder.audit.labels import audit_action_label
 from responder.audit.models import AuditEvent
 from responder.channels.models import OutboxItem
 from responder.inbox import checks as outgoing
@@ -142,27 +142,6 @@ def _sla(case: Case, open_step: ApprovalStep | None) -> dict[str, Any]:
     return {"due_at": None, "overdue": False, "step": None}
 
 
-def _audit_label(action: str) -> str:
-    labels = {
-        "case.claim": _("Claimed"),
-        "case.release": _("Released"),
-        "case.take_over": _("Taken over"),
-        "case.submit": _("Submitted"),
-        "case.approve": _("Approved"),
-        "case.request_changes": _("Sent back"),
-        "case.withdraw": _("Withdrawn"),
-        "case.close": _("Closed"),
-        "case.reopen": _("Reopened"),
-        "case.start_posting": _("Posting started"),
-        "case.mark_replied": _("Reply posted"),
-        "case.fail_post": _("Posting failed"),
-        "case.retry": _("Posting retried"),
-        "case.tag": _("Topics or risk changed"),
-        "draft.save": _("Draft saved"),
-    }
-    return labels.get(action, action)
-
-
 def _state_label(state: str) -> str:
     try:
         return str(CaseState(state).label)
@@ -240,7 +219,7 @@ def case_context(
         AuditEvent.objects.filter(case=case).select_related("actor").order_by("created_at", "id")
     )
     for event in events:
-        event.label = _audit_label(event.action)  # type: ignore[attr-defined]
+        event.label = audit_action_label(event.action)  # type: ignore[attr-defined]
         event.from_label = _state_label(event.from_state)  # type: ignore[attr-defined]
         event.to_label = _state_label(event.to_state)  # type: ignore[attr-defined]
     outbox = OutboxItem.objects.filter(case=case).order_by("-created_at", "-id").first()
