@@ -207,8 +207,11 @@ def test_state_badges_count_and_cap(officer_client: Client, team, monkeypatch) -
         team.case()
     closed = team.case()
     inbox_services.case_close(case_id=closed.pk, actor=team.officer, via="web", reason="spam")
+    held = team.case()
+    inbox_services.case_claim(case_id=held.pk, actor=team.officer2, via="web")
     counts = inbox_selectors.inbox_counts(user=team.officer, department_ids=[team.department.pk])
     assert counts["new"] == 4 and counts["closed"] == 1 and counts["replied"] == 0
+    assert counts["unassigned"] == 4 and counts["drafting"] == 1 and counts["mine"] == 0
     monkeypatch.setattr(inbox_count_selectors, "COUNT_CAP", 3)
     monkeypatch.setattr(inbox_views, "COUNT_CAP", 3)
     page = officer_client.get("/").content.decode()
@@ -222,6 +225,7 @@ def test_state_badges_count_and_cap(officer_client: Client, team, monkeypatch) -
         r'<span class="badge badge--new" id="count-new" hx-swap-oob="true">2\+</span>', body
     )
     assert re.search(r'id="count-closed" hx-swap-oob="true">1</span>', body)
+    assert re.search(r'id="count-unassigned" hx-swap-oob="true">2\+</span>', body)
 
 
 def test_counts_need_an_officer(client: Client, team) -> None:

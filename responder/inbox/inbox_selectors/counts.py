@@ -1,6 +1,6 @@
-"""The inbox's numbers: the badges (cases per state, "mine", "overdue") and the live
-poll's "N new" and "M changed". Every count stops at a cap, so it costs the same at a
-thousand cases or a million."""
+"""The inbox's numbers: the badges (cases per state, "mine", "unassigned", "overdue")
+and the live poll's "N new" and "M changed". Every count stops at a cap, so it costs
+the same at a thousand cases or a million."""
 
 from __future__ import annotations
 
@@ -47,6 +47,9 @@ def _counts_sql(department_count: int | None) -> str:
     # (owner, state) index answers alone.
     mine = f"SELECT 1 FROM {case} WHERE {q('owner_id')} = %s AND {q('state')} IN (%s, %s)"  # noqa: S608
     parts.append(capped(mine, SMALL_COUNT_CAP))
+    # Unassigned: new and held by nobody (as the filter means it, inbox_query.scope).
+    unassigned = f"{by_state} AND {q('owner_id')} IS NULL"
+    parts.append(capped(unassigned, COUNT_CAP))
     # Overdue: in review and the open step's due time passed; a correlated subquery
     # probes each case's step by index (see inbox_query.scope).
     overdue = (
@@ -59,13 +62,13 @@ def _counts_sql(department_count: int | None) -> str:
     return "SELECT " + ", ".join(parts)
 
 
-COUNT_NAMES = [*CaseState.values, "mine", "overdue"]
+COUNT_NAMES = [*CaseState.values, "mine", "unassigned", "overdue"]
 
 
 def inbox_counts(
     *, user: User, department_ids: list[int] | None, now: dt.datetime | None = None
 ) -> dict[str, int]:
-    """Cases per state, "mine" and "overdue", each counted up to a cap (COUNT_CAP,
+    """Cases per state, "mine", "unassigned" and "overdue", each counted up to a cap (COUNT_CAP,
     SMALL_COUNT_CAP), in one round trip. Each count is an index range scan that stops
     at the cap, so it costs the same at a thousand cases or a million."""
     now = now or timezone.now()
@@ -74,6 +77,7 @@ def inbox_counts(
     for state in CaseState.values:
         params += [*depts, state]
     params += [user.pk, CaseState.DRAFTING, CaseState.IN_REVIEW]
+    params += [*depts, CaseState.NEW]
     params += [*depts, CaseState.IN_REVIEW, StepStatus.OPEN, now]
     sql = _counts_sql(None if department_ids is None else len(depts))
     with connection.cursor() as cursor:

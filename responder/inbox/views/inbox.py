@@ -171,6 +171,7 @@ def inbox_counts_view(request: HttpRequest) -> HttpResponse:
             for value in CaseState.values
         ],
         "mine_count": _count_label(counts["mine"], SMALL_COUNT_CAP),
+        "unassigned_count": _count_label(counts["unassigned"], COUNT_CAP),
         "overdue_count": _count_label(counts["overdue"], SMALL_COUNT_CAP),
     }
     response = render(request, "inbox/inbox.html#counts", context)
