@@ -1,4 +1,4 @@
-"""Writes of the channels app: the outbox (posting lives in posting.py)."""
+"""Writes of the channels app: the outbox (posting lives in the posting package)."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def outbox_retry(*, case: Case) -> OutboxItem:
     item.next_attempt_at = timezone.now()
     item.sending_started_at = None
     item.save(update_fields=["status", "next_attempt_at", "sending_started_at"])
-    # The officer's decision settles any doubt about earlier attempts (see posting.py).
+    # The officer's decision settles any doubt about earlier attempts (see the posting package).
     outbox_retry_requested(item=item)
 
     transaction.on_commit(lambda: enqueue_send(item.pk))

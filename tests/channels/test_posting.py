@@ -10,10 +10,9 @@ import time_machine
 from django.utils import timezone
 
 from responder.audit.models import AuditEvent
-from responder.channels import posting
 from responder.channels.connectors import connector_for
 from responder.channels.models import OutboxItem, OutboxStatus, PlatformAccount, PostAttempt
-from responder.channels.posting import Outcome, outbox_item_send, outbox_sweep
+from responder.channels.posting import Outcome, claims, outbox_item_send, outbox_sweep, policy
 from responder.inbox import services as inbox
 from responder.inbox.models import Case, CaseState
 from tests.channels.outbox_helpers import approved_reply
@@ -162,7 +161,7 @@ def test_a_lost_account_token_is_permanent(team, mastodon_account, simulator):
 def crash_after_claim(item: OutboxItem, *, reached_platform: bool) -> None:
     """A worker claims the row and dies during the HTTP call (before or after the
     platform created the post), leaving it `sending`."""
-    (claim,) = posting._claim(outbox_item_id=item.pk, now=timezone.now())
+    (claim,) = claims._claim(outbox_item_id=item.pk, now=timezone.now())
     if reached_platform:
         connector_for(item.account).post_reply(
             text=claim.text,
@@ -183,7 +182,7 @@ def test_a_row_left_sending_by_a_dead_worker_is_reconciled_without_a_second_post
 
     # While the worker could still be alive the row is left alone.
     assert outbox_sweep(inline=True, grace=dt.timedelta(0)) == 0
-    later = timezone.now() + posting.stuck_after() + dt.timedelta(seconds=1)
+    later = timezone.now() + policy.stuck_after() + dt.timedelta(seconds=1)
     with time_machine.travel(later):
         assert outbox_sweep(inline=True, grace=dt.timedelta(0)) == 1
 
@@ -236,12 +235,12 @@ def test_backoff_grows_with_jitter_and_is_capped():
     import random
 
     rng = random.Random(7)
-    first = [posting.backoff_delay(attempts=1, rng=rng).total_seconds() for _ in range(50)]
+    first = [policy.backoff_delay(attempts=1, rng=rng).total_seconds() for _ in range(50)]
     assert all(1.0 <= d <= 2.0 for d in first)
     assert len({round(d, 3) for d in first}) > 1
-    assert 8.0 <= posting.backoff_delay(attempts=4, rng=rng).total_seconds() <= 16.0
-    capped = posting.backoff_delay(attempts=40, rng=rng).total_seconds()
-    assert posting.BACKOFF_CAP_SECONDS / 2 <= capped <= posting.BACKOFF_CAP_SECONDS
+    assert 8.0 <= policy.backoff_delay(attempts=4, rng=rng).total_seconds() <= 16.0
+    capped = policy.backoff_delay(attempts=40, rng=rng).total_seconds()
+    assert policy.BACKOFF_CAP_SECONDS / 2 <= capped <= policy.BACKOFF_CAP_SECONDS
 
 
 @pytest.mark.django_db(transaction=True)

@@ -14,10 +14,9 @@ from django.db import connection
 from django.utils import timezone
 
 from responder.audit.models import AuditEvent
-from responder.channels import posting
 from responder.channels.connectors import connector_for
 from responder.channels.models import OutboxItem, OutboxStatus, PlatformAccount, PostAttempt
-from responder.channels.posting import Outcome, outbox_item_send, outbox_sweep
+from responder.channels.posting import Outcome, claims, outbox_item_send, outbox_sweep, policy, send
 from responder.channels.simulator import Simulator
 from responder.inbox.models import Case, CaseState
 from tests.channels.outbox_helpers import approved_replies_bulk
@@ -64,7 +63,7 @@ def assert_posted_once_each(simulator: SimulatorHandle, case_ids: list[int]) -> 
 def test_replies_queued_at_once_are_posted_by_one_send_each_once_with_their_audit_trail(
     team, mastodon_account, simulator, monkeypatch
 ):
-    monkeypatch.setattr(posting, "RECORD_EVERY", 4)  # several records in one batch
+    monkeypatch.setattr(send, "RECORD_EVERY", 4)  # several records in one batch
     case_ids = approved_replies_bulk(team, mastodon_account, simulator, 10)
     first, *others = items_of(case_ids)
 
@@ -85,6 +84,9 @@ def test_replies_queued_at_once_are_posted_by_one_send_each_once_with_their_audi
     # Each row keeps the moment its own post went out, in the order they were posted.
     assert sent_at == sorted(sent_at)
     assert len(set(sent_at)) == len(sent_at)
+    # The posts were recorded four at a time: the cases of one record share its moment.
+    recorded = Case.objects.filter(pk__in=case_ids).values_list("updated_at", flat=True)
+    assert sorted(collections.Counter(recorded).values()) == [2, 4, 4]
 
 
 def test_a_429_in_a_batch_holds_back_that_accounts_other_replies_until_the_reset(
@@ -146,7 +148,7 @@ def test_a_batch_that_runs_out_of_time_gives_its_other_replies_back_uncounted(
 ):
     # No time at all: after the first post the batch stops, long before the sweep
     # could take its rows for abandoned.
-    monkeypatch.setattr(posting, "BATCH_TIME_SHARE", 0)
+    monkeypatch.setattr(send, "BATCH_TIME_SHARE", 0)
     case_ids = approved_replies_bulk(team, mastodon_account, simulator, 4)
     first, *rest = items_of(case_ids)
 
@@ -169,10 +171,10 @@ def test_a_worker_killed_after_a_batch_claim_leaves_rows_the_sweep_reconciles(
     case_ids = approved_replies_bulk(team, mastodon_account, simulator, 5)
     first = items_of(case_ids)[0]
     # A worker claims the batch, posts two replies, and dies before recording them.
-    claims = posting._claim(outbox_item_id=first.pk, now=timezone.now())
-    assert len(claims) == 5
+    batch = claims._claim(outbox_item_id=first.pk, now=timezone.now())
+    assert len(batch) == 5
     connector = connector_for(first.account)
-    for claim in claims[:2]:
+    for claim in batch[:2]:
         connector.post_reply(
             text=claim.text,
             in_reply_to_id=claim.in_reply_to_id,
@@ -183,13 +185,13 @@ def test_a_worker_killed_after_a_batch_claim_leaves_rows_the_sweep_reconciles(
 
     # While the worker could still be alive its rows are left alone.
     assert outbox_sweep(inline=True, grace=dt.timedelta(0)) == 0
-    with time_machine.travel(timezone.now() + posting.stuck_after() + dt.timedelta(seconds=1)):
+    with time_machine.travel(timezone.now() + policy.stuck_after() + dt.timedelta(seconds=1)):
         assert outbox_sweep(inline=True, grace=dt.timedelta(0)) == 5
 
     # The platform was asked first: the two posts were found, the others posted once.
     assert len(simulator.posts()) == 5
     assert_posted_once_each(simulator, case_ids)
-    found = {c.item_id for c in claims[:2]}
+    found = {c.item_id for c in batch[:2]}
     for item in items_of(case_ids):
         expected = Outcome.FOUND if item.pk in found else Outcome.SENT
         assert outcomes(item) == [Outcome.INTERRUPTED, expected]
@@ -199,21 +201,21 @@ def test_a_worker_killed_after_a_batch_claim_leaves_rows_the_sweep_reconciles(
 def test_two_sends_draining_at_once_never_post_a_reply_twice(
     team, mastodon_account, simulator, monkeypatch
 ):
-    monkeypatch.setattr(posting, "BATCH_SIZE", 4)
+    monkeypatch.setattr(claims, "BATCH_SIZE", 4)
     case_ids = approved_replies_bulk(team, mastodon_account, simulator, 24)
     ids = [i.pk for i in items_of(case_ids)]
     # Slow answers, so that both senders are mid-batch at the same time.
     simulator.fault(delay_ms=15, times=100, **POSTS)
     barrier = threading.Barrier(2)
     claimed: collections.Counter[str] = collections.Counter()
-    claim = posting._claim
+    claim = claims._claim
 
     def counted_claim(**kwargs: Any) -> list[Any]:
-        claims = claim(**kwargs)
-        claimed[threading.current_thread().name] += len(claims)
-        return claims
+        batch = claim(**kwargs)
+        claimed[threading.current_thread().name] += len(batch)
+        return batch
 
-    monkeypatch.setattr(posting, "_claim", counted_claim)
+    monkeypatch.setattr(send, "_claim", counted_claim)
 
     def drain(worker: int) -> None:
         try:
@@ -230,8 +232,9 @@ def test_two_sends_draining_at_once_never_post_a_reply_twice(
     for thread in threads:
         thread.join(timeout=60)
 
-    # Both did part of the work; together they posted each reply once.
-    assert len(claimed) == 2
+    # Both did part of the work (`+` drops a sender that claimed nothing); together
+    # they posted each reply once.
+    assert len(+claimed) == 2
     assert sum(claimed.values()) == 24
     assert len(simulator.posts()) == 24
     assert_posted_once_each(simulator, case_ids)

@@ -1,0 +1,215 @@
+"""Step 1, claim: lock due rows, mark them sending, open an attempt each, and move
+their cases approved -> posting, in one transaction. Also which rows are due."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from responder.channels.models import OutboxItem, OutboxStatus, PlatformAccount, PostAttempt
+from responder.channels.posting.policy import (
+    AMBIGUOUS,
+    BATCH_SIZE,
+    SYSTEM,
+    Outcome,
+    stuck_after,
+)
+from responder.inbox.models import CaseState
+from responder.inbox.transitions import case_transition_many, cases_lock
+
+
+@dataclass(frozen=True)
+class _Claim:
+    account: PlatformAccount
+    item_id: int
+    attempt_id: int
+    case_id: int
+    account_id: int
+    text: str
+    in_reply_to_id: str
+    visibility: str
+    idempotency_key: str
+    # Attempts since an officer last asked to retry (the back-off and give-up count).
+    attempts: int
+    # When the first attempt whose outcome we never learnt started (None: no such).
+    ambiguous_since: dt.datetime | None
+    reclaimed: bool
+
+
+def _due(*, now: dt.datetime, grace: dt.timedelta = dt.timedelta(0)) -> Q:
+    """Pending rows due (for `grace` already) whose account is not rate limited."""
+    return Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now - grace) & (
+        Q(account__rate_limit_reset_at__isnull=True) | Q(account__rate_limit_reset_at__lte=now)
+    )
+
+
+def _claim(
+    *, outbox_item_id: int | None, now: dt.datetime, limit: int | None = None
+) -> list[_Claim]:
+    """Claim the row `outbox_item_id` if it is ours to send now, and other due rows of
+    any account not rate limited, up to `limit` rows, the asked-for row first. One
+    transaction: rows another worker holds are skipped; ours are marked sending with an
+    attempt each, their cases move approved -> posting. Empty when nothing is ours."""
+    limit = BATCH_SIZE if limit is None else limit
+    wanted = _due(now=now)
+    order: list[Any] = ["next_attempt_at", "id"]
+    if outbox_item_id is not None:
+        wanted |= Q(pk=outbox_item_id)
+        order.insert(0, models.Case(models.When(pk=outbox_item_id, then=0), default=1))
+    with transaction.atomic():
+        rows = list(
+            OutboxItem.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("account")
+            .filter(wanted)
+            .order_by(*order)[:limit]
+        )
+        accounts: dict[int, PlatformAccount] = {}
+        taken: list[OutboxItem] = []
+        reclaimed: set[int] = set()
+        for item in rows:
+            account = accounts.setdefault(item.account_id, item.account)
+            if item.pk == outbox_item_id:
+                # Matched by id: it may be anything. The others matched `_due`.
+                if item.status == OutboxStatus.PENDING:
+                    if item.next_attempt_at > now:
+                        continue  # backed off: the sweep brings it back when due
+                elif item.status == OutboxStatus.SENDING:
+                    started = item.sending_started_at
+                    if started is not None and started > now - stuck_after():
+                        continue  # another worker is posting it
+                    reclaimed.add(item.pk)
+                    _interrupt(item_id=item.pk, now=now)
+                else:
+                    continue  # sent, failed or waiting for a person
+                reset_at = account.rate_limit_reset_at
+                if reset_at is not None and reset_at > now:
+                    # Rate limited: wait for the reset without spending a call.
+                    item.status = OutboxStatus.PENDING
+                    item.next_attempt_at = reset_at
+                    item.sending_started_at = None
+                    item.save(update_fields=["status", "next_attempt_at", "sending_started_at"])
+                    continue
+            taken.append(item)
+        if not taken:
+            return []
+
+        cases = cases_lock(case_ids=[item.case_id for item in taken])
+        starting: dict[int, int] = {}  # case id -> outbox row id
+        claimed: list[OutboxItem] = []
+        for item in taken:
+            case = cases[item.case_id]
+            if case.state == CaseState.APPROVED and case.pk not in starting:
+                starting[case.pk] = item.pk
+            elif case.state != CaseState.POSTING and case.pk not in starting:
+                # Only an approved reply of a case that is posting may go out.
+                item.status = OutboxStatus.NEEDS_ATTENTION
+                item.last_error = _(
+                    "Not posted: the case is %(state)s, not waiting for this reply."
+                ) % {"state": case.get_state_display().lower()}
+                item.sending_started_at = None
+                item.save(update_fields=["status", "last_error", "sending_started_at"])
+                continue
+            claimed.append(item)
+        case_transition_many(
+            cases=[cases[case_id] for case_id in starting],
+            name="start_posting",
+            actor=None,
+            via=SYSTEM,
+            details=[{"outbox_item": item_id} for item_id in starting.values()],
+        )
+        if not claimed:
+            return []
+
+        histories = _histories(
+            item_ids=[i.pk for i in claimed if i.attempts or i.status != OutboxStatus.PENDING]
+        )
+        OutboxItem.objects.filter(pk__in=[item.pk for item in claimed]).update(
+            status=OutboxStatus.SENDING, sending_started_at=now, attempts=F("attempts") + 1
+        )
+        attempts = PostAttempt.objects.bulk_create(
+            [PostAttempt(outbox_item_id=item.pk, started_at=now) for item in claimed]
+        )
+        claims = []
+        for item, attempt in zip(claimed, attempts, strict=True):
+            ambiguous_since, count = _history_summary(histories.get(item.pk, []))
+            claims.append(
+                _Claim(
+                    account=accounts[item.account_id],
+                    item_id=item.pk,
+                    attempt_id=attempt.pk,
+                    case_id=item.case_id,
+                    account_id=item.account_id,
+                    text=item.text,
+                    in_reply_to_id=item.in_reply_to_external_id,
+                    visibility=item.visibility,
+                    idempotency_key=str(item.idempotency_key),
+                    attempts=count,
+                    ambiguous_since=ambiguous_since,
+                    reclaimed=item.pk in reclaimed,
+                )
+            )
+        return claims
+
+
+def _interrupt(*, item_id: int, now: dt.datetime) -> None:
+    """Close the open attempt of a row found `sending` after its worker died."""
+    PostAttempt.objects.filter(outbox_item_id=item_id, finished_at__isnull=True).update(
+        finished_at=now,
+        outcome=Outcome.INTERRUPTED,
+        error="The worker stopped before the platform answered.",
+    )
+
+
+def _histories(*, item_ids: list[int]) -> dict[int, list[tuple[dt.datetime, str]]]:
+    """Earlier attempts (start, outcome) of each row, oldest first, in one query."""
+    histories: dict[int, list[tuple[dt.datetime, str]]] = defaultdict(list)
+    if item_ids:
+        rows = (
+            PostAttempt.objects.filter(outbox_item_id__in=item_ids)
+            .order_by("outbox_item_id", "started_at", "id")
+            .values_list("outbox_item_id", "started_at", "outcome")
+        )
+        for item_id, started_at, outcome in rows:
+            histories[item_id].append((started_at, outcome))
+    return histories
+
+
+def _history_summary(
+    history: list[tuple[dt.datetime, str]],
+) -> tuple[dt.datetime | None, int]:
+    """(When the first attempt of unknown outcome started, or None; this attempt's
+    number), both counted from the officer's last retry request."""
+    ambiguous_since: dt.datetime | None = None
+    attempts = 1
+    for started_at, outcome in history:
+        if outcome == Outcome.RETRY_REQUESTED:
+            ambiguous_since = None  # an officer decided; earlier doubts are settled
+            attempts = 1
+            continue
+        attempts += 1
+        if outcome in AMBIGUOUS and ambiguous_since is None:
+            ambiguous_since = started_at
+    return ambiguous_since, attempts
+
+
+def _due_rows(
+    *, now: dt.datetime | None, limit: int, grace: dt.timedelta, stuck: dt.timedelta | None
+) -> list[tuple[int, bool]]:
+    """(id, left sending by a dead worker) of the rows `outbox_due_ids` returns."""
+    now = now or timezone.now()
+    stuck = stuck_after() if stuck is None else stuck
+    due = _due(now=now, grace=grace)
+    crashed = Q(status=OutboxStatus.SENDING, sending_started_at__lt=now - stuck)
+    rows = (
+        OutboxItem.objects.filter(due | crashed)
+        .order_by("next_attempt_at", "id")
+        .values_list("pk", "status")[:limit]
+    )
+    return [(pk, status == OutboxStatus.SENDING) for pk, status in rows]

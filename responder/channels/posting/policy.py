@@ -1,0 +1,63 @@
+"""How posting behaves: retry timing, batch sizes, attempt outcomes.
+
+The tunables are imported by the modules that use them (`from ... import BATCH_SIZE`):
+a test that changes one patches it in the module that reads it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from django.conf import settings
+
+SYSTEM = "system"
+# Mastodon keeps an Idempotency-Key for about an hour; leave a margin.
+DEFAULT_KEY_LIFETIME = dt.timedelta(minutes=50)
+BACKOFF_BASE_SECONDS = 2.0
+BACKOFF_CAP_SECONDS = 600.0
+# Transient failures in a row before a person is asked to look (about 4 hours).
+MAX_ATTEMPTS = 30
+# Backed-off retries due within this long are queued with a countdown; later ones are
+# left to the sweep (long countdowns are redelivered by Redis' visibility timeout).
+SHORT_COUNTDOWN_SECONDS = 30.0
+SWEEP_BATCH = 500
+# A pending row is queued after commit; the sweep only picks it up once it has been
+# due for this long, so it rarely queues a second task for a row already queued.
+SWEEP_GRACE = dt.timedelta(seconds=5)
+# Rows one send claims at once (its own and other due ones), and posts recorded
+# together (a crash loses at most this many records; the sweep reconciles them).
+BATCH_SIZE = 50
+RECORD_EVERY = 25
+# Share of `stuck_after` a batch may spend calling the platform before it gives the
+# rest of its rows back.
+BATCH_TIME_SHARE = 0.25
+
+
+class Outcome:
+    """`PostAttempt.outcome` values."""
+
+    SENT = "sent"  # posted now
+    FOUND = "found"  # an earlier attempt had posted it; the platform told us
+    RATE_LIMITED = "rate_limited"  # 429: surely not posted
+    ERROR = "error"  # transient error: may or may not have been posted
+    FAILED = "failed"  # permanent error
+    INTERRUPTED = "interrupted"  # the worker died mid-attempt (found by the sweep)
+    NEEDS_ATTENTION = "needs_attention"
+    RETRY_REQUESTED = "retry_requested"  # an officer asked to post again
+
+
+# Outcomes after which the reply may exist on the platform without our knowing.
+AMBIGUOUS = {Outcome.ERROR, Outcome.INTERRUPTED}
+
+
+def stuck_after() -> dt.timedelta:
+    """How long a row may stay `sending` before the sweep treats its worker as dead.
+    Longer than any connector's HTTP timeout."""
+    return dt.timedelta(seconds=float(getattr(settings, "OUTBOX_STUCK_AFTER_SECONDS", 120)))
+
+
+def backoff_delay(*, attempts: int, rng: random.Random | None = None) -> dt.timedelta:
+    """Exponential back-off with "equal jitter", capped: half fixed, half random."""
+    ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0))
+    rnd = (rng or random).random()
+    return dt.timedelta(seconds=ceiling / 2 + rnd * ceiling / 2)

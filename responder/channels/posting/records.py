@@ -1,0 +1,231 @@
+"""Step 3, record: what the platform answered, on the rows, their attempts and their
+cases; and giving back rows that were claimed but not sent."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils.translation import gettext as _
+
+from responder.channels.connectors.base import PostResult
+from responder.channels.models import OutboxItem, OutboxStatus, PlatformAccount, PostAttempt
+from responder.channels.posting.claims import _Claim
+from responder.channels.posting.enqueue import enqueue_send
+from responder.channels.posting.policy import (
+    MAX_ATTEMPTS,
+    SHORT_COUNTDOWN_SECONDS,
+    SYSTEM,
+    Outcome,
+    backoff_delay,
+)
+from responder.channels.posting.talk import _Result
+from responder.db import rows_update
+from responder.inbox.models import CaseState
+from responder.inbox.transitions import (
+    case_lock,
+    case_transition,
+    case_transition_many,
+    cases_lock,
+)
+
+
+def _finish_attempt(
+    *, attempt_id: int, now: dt.datetime, outcome: str, error: str = "", status: int | None = None
+) -> bool:
+    """Close our attempt row; False when the sweep already marked it interrupted (we
+    lost the row to another worker)."""
+    ours = PostAttempt.objects.filter(pk=attempt_id, finished_at__isnull=True).update(
+        outcome=outcome, finished_at=now, error=error[:2000], http_status=status
+    )
+    if not ours and (error or status):
+        # Keep what we learnt on the attempt the sweep closed as interrupted.
+        PostAttempt.objects.filter(pk=attempt_id).update(error=error[:2000], http_status=status)
+    return bool(ours)
+
+
+def _record_posted(*, done: list[tuple[_Claim, _Result, dt.datetime]]) -> dict[int, str]:
+    """Record posts in one transaction: the platform's id and URL on each row (`sent_at`
+    is when its own call returned), its attempt closed, its case replied."""
+    if not done:
+        return {}
+    by_item = {claim.item_id: (claim, result, at) for claim, result, at in done}
+    with transaction.atomic():
+        items = list(
+            OutboxItem.objects.select_for_update()
+            .only("id", "status", "attempts", "case_id")
+            .filter(pk__in=by_item)
+            .order_by("pk")
+        )
+        # An attempt the sweep already closed as interrupted (we lost the row to
+        # another worker) keeps that outcome.
+        open_attempts = set(
+            PostAttempt.objects.filter(
+                pk__in=[claim.attempt_id for claim, _result, _at in done],
+                finished_at__isnull=True,
+            ).values_list("pk", flat=True)
+        )
+        rows_update(
+            [
+                PostAttempt(pk=claim.attempt_id, outcome=result.outcome, finished_at=at)
+                for claim, result, at in done
+                if claim.attempt_id in open_attempts
+            ],
+            ["outcome", "finished_at"],
+        )
+        sent = []
+        for item in items:
+            if item.status == OutboxStatus.SENT:
+                continue  # another worker recorded the same post first
+            _ours, result, at = by_item[item.pk]
+            assert result.post is not None
+            item.status = OutboxStatus.SENT
+            item.external_id = result.post.external_id
+            item.external_url = result.post.url
+            item.sent_at = at
+            item.sending_started_at = None
+            item.last_error = ""
+            sent.append(item)
+        rows_update(
+            sent,
+            [
+                "status",
+                "external_id",
+                "external_url",
+                "sent_at",
+                "sending_started_at",
+                "last_error",
+            ],
+        )
+        cases = cases_lock(case_ids=[item.case_id for item in sent])
+        replied: dict[int, tuple[dict[str, Any], PostResult]] = {}
+        for item in sent:
+            case = cases[item.case_id]
+            result = by_item[item.pk][1]
+            post = result.post
+            assert post is not None
+            details = {
+                "outbox_item": item.pk,
+                "external_id": post.external_id,
+                "url": post.url,
+                "attempts": item.attempts,
+                "reconciled": result.outcome == Outcome.FOUND,
+            }
+            if case.state == CaseState.POST_FAILED:
+                # A late answer for a row we had given up on: the reply is out after all.
+                case_transition(case=case, name="retry", actor=None, via=SYSTEM, details=details)
+            if case.state == CaseState.POSTING and case.pk not in replied:
+                replied[case.pk] = (details, post)
+        case_transition_many(
+            cases=[cases[case_id] for case_id in replied],
+            name="mark_replied",
+            actor=None,
+            via=SYSTEM,
+            details=[details for details, _post in replied.values()],
+            arguments=[
+                {"external_id": post.external_id, "url": post.url}
+                for _details, post in replied.values()
+            ],
+        )
+    return dict.fromkeys(by_item, OutboxStatus.SENT)
+
+
+def _release(*, claims: list[_Claim], until: dt.datetime) -> dict[int, str]:
+    """Give back claimed rows we did not call the platform for: pending again from
+    `until`, their unstarted attempts removed (they were not attempts)."""
+    if not claims:
+        return {}
+    with transaction.atomic():
+        held = list(
+            OutboxItem.objects.select_for_update()
+            .filter(pk__in=[claim.item_id for claim in claims], status=OutboxStatus.SENDING)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        # Still ours only while our attempt is open (the sweep closes it on reclaim).
+        ours = PostAttempt.objects.filter(
+            pk__in=[claim.attempt_id for claim in claims],
+            outbox_item_id__in=held,
+            finished_at__isnull=True,
+        )
+        item_ids = list(ours.values_list("outbox_item_id", flat=True))
+        ours.delete()
+        OutboxItem.objects.filter(pk__in=item_ids).update(
+            status=OutboxStatus.PENDING,
+            next_attempt_at=until,
+            sending_started_at=None,
+            attempts=F("attempts") - 1,
+        )
+    return dict.fromkeys(item_ids, OutboxStatus.PENDING)
+
+
+def _record_failure(*, claim: _Claim, result: _Result, now: dt.datetime) -> str:
+    error = result.error
+    message = result.reason or (error.message if error else "")
+    status = error.status if error else None
+    with transaction.atomic():
+        item = OutboxItem.objects.select_for_update().get(pk=claim.item_id)
+        ours = _finish_attempt(
+            attempt_id=claim.attempt_id,
+            now=now,
+            outcome=result.outcome,
+            error=message,
+            status=status,
+        )
+        if error is not None and error.retry_at is not None:
+            # Every row of this account waits for the platform's reset, not just this one.
+            PlatformAccount.objects.filter(pk=claim.account_id).filter(
+                Q(rate_limit_reset_at__isnull=True) | Q(rate_limit_reset_at__lt=error.retry_at)
+            ).update(rate_limit_reset_at=error.retry_at, rate_limit_remaining=0)
+        if not ours or item.status != OutboxStatus.SENDING:
+            return str(item.status)  # the row moved on without us
+
+        transient = result.outcome in (Outcome.RATE_LIMITED, Outcome.ERROR)
+        if transient and claim.attempts < MAX_ATTEMPTS:
+            next_at = now + backoff_delay(attempts=claim.attempts)
+            if error is not None and error.retry_at is not None and error.retry_at > next_at:
+                next_at = error.retry_at
+            item.status = OutboxStatus.PENDING
+            item.next_attempt_at = next_at
+            item.sending_started_at = None
+            item.last_error = message
+            item.save(
+                update_fields=["status", "next_attempt_at", "sending_started_at", "last_error"]
+            )
+            delay = (next_at - now).total_seconds()
+            if delay <= SHORT_COUNTDOWN_SECONDS:
+                transaction.on_commit(lambda: enqueue_send(item.pk, countdown=delay))
+            return OutboxStatus.PENDING
+
+        if transient:
+            status_value = OutboxStatus.NEEDS_ATTENTION
+            message = _("Gave up after %(count)s attempts. Last error: %(error)s") % {
+                "count": claim.attempts,
+                "error": message,
+            }
+        elif result.outcome == Outcome.NEEDS_ATTENTION:
+            status_value = OutboxStatus.NEEDS_ATTENTION
+        else:
+            status_value = OutboxStatus.FAILED
+        item.status = status_value
+        item.sending_started_at = None
+        item.last_error = message
+        item.save(update_fields=["status", "sending_started_at", "last_error"])
+        case = case_lock(case_id=claim.case_id)
+        if case.state == CaseState.POSTING:
+            case_transition(
+                case=case,
+                name="fail_post",
+                actor=None,
+                via=SYSTEM,
+                details={
+                    "outbox_item": item.pk,
+                    "outbox_status": status_value,
+                    "error": message,
+                    "http_status": status,
+                    "attempts": item.attempts,
+                },
+            )
+        return str(status_value)
