@@ -27,6 +27,7 @@ AUDIT_ACTION_LABELS: dict[str, Promise] = {
     "case.mark_replied": _("Reply posted"),
     "case.fail_post": _("Posting failed"),
     "case.retry": _("Posting retried"),
+    "case.revise": _("Taken back to change the refused reply"),
     "case.tag": _("Topics or risk changed"),
     "case.comment": _("Comment"),
     "case.record_exported": _("Record exported"),

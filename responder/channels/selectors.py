@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from responder.channels.models import IngestError, PlatformAccount
+from responder.channels.models import (
+    IngestError,
+    OutboxItem,
+    OutboxStatus,
+    PlatformAccount,
+    PostAttempt,
+)
 
 
 def accounts_due_for_poll(*, now: dt.datetime | None = None) -> QuerySet[PlatformAccount]:
@@ -23,3 +31,63 @@ def accounts_streaming() -> QuerySet[PlatformAccount]:
 
 def account_ingest_errors(*, account: PlatformAccount, limit: int = 50) -> list[IngestError]:
     return list(IngestError.objects.filter(account=account).order_by("-created_at")[:limit])
+
+
+@dataclass(frozen=True)
+class OutboxFailure:
+    """Why a reply did not go out: `reason` in the reader's language, and what the
+    platform itself said (its own words, untranslated; empty when it said nothing)."""
+
+    reason: str
+    platform_said: str
+
+
+# Outcomes whose row error is the platform's answer (or the network's).
+_FROM_THE_PLATFORM = {"failed", "error", "rate_limited"}
+
+
+def outbox_failure(*, item: OutboxItem) -> OutboxFailure:
+    """Explain a reply that failed or needs a person, from the row and its last attempt.
+
+    Built when the page is read, so each officer reads it in their own language; the
+    worker that recorded the failure ran in none in particular."""
+    last = (
+        PostAttempt.objects.filter(outbox_item=item)
+        .exclude(outcome="retry_requested")
+        .order_by("-started_at", "-id")
+        .values_list("outcome", "http_status")
+        .first()
+    )
+    outcome, status = last if last is not None else ("", None)
+    said = item.last_error if outcome in _FROM_THE_PLATFORM else ""
+    if item.status == OutboxStatus.NEEDS_ATTENTION:
+        if outcome == "needs_attention":
+            reason = _(
+                "Responder cannot tell whether this reply was posted: an earlier attempt "
+                "was interrupted and the platform does not show it. Check the conversation "
+                "on the platform; retry only if the reply is not there."
+            )
+        elif outcome in _FROM_THE_PLATFORM:
+            reason = _(
+                "The platform kept failing, so Responder stopped trying after %(count)d "
+                "attempts. Retry when the platform works again."
+            ) % {"count": item.attempts}
+        else:
+            reason = _("Not posted: the case was no longer waiting for this reply.")
+    elif status in (401, 403):
+        reason = _(
+            "The platform refused the account's access. An administrator must renew the "
+            "account's token (Administration, platform accounts), then retry."
+        )
+    elif status in (404, 410):
+        reason = _(
+            "The post this reply answers is no longer on the platform (deleted, or hidden "
+            "from our account). Close the case, or answer the citizen another way."
+        )
+    elif status in (400, 413, 422):
+        reason = _(
+            "The platform refused the reply as written. Change the reply, then submit again."
+        )
+    else:
+        reason = _("The platform refused the reply.")
+    return OutboxFailure(reason=reason, platform_said=said)

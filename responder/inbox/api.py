@@ -323,6 +323,15 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Case]):
         return self._act(VersionedInput, services.case_retry_post)
 
     @extend_schema(
+        summary="Take a refused reply back to drafting, to change it and submit it again",
+        request=VersionedInput,
+        responses=action_responses(CaseDetailSerializer),
+    )
+    @action_post
+    def revise(self, request: Request, pk: str | None = None) -> Response:
+        return self._act(VersionedInput, services.case_revise)
+
+    @extend_schema(
         summary="Set the case's topics and/or risk (before submitting)",
         request=TagInput,
         responses=action_responses(CaseDetailSerializer),

@@ -194,7 +194,12 @@ class Case(FSMModelMixin, models.Model):
     def withdraw(self) -> None:
         pass
 
-    @transition(field=state, source=[CaseState.NEW, CaseState.DRAFTING], target=CaseState.CLOSED)
+    # A reply the platform refused can also end in a close (e.g. answered by hand).
+    @transition(
+        field=state,
+        source=[CaseState.NEW, CaseState.DRAFTING, CaseState.POST_FAILED],
+        target=CaseState.CLOSED,
+    )
     def close(self, *, reason: str, note: str = "") -> None:
         self.close_reason = reason
         self.close_note = note
@@ -225,6 +230,13 @@ class Case(FSMModelMixin, models.Model):
     @transition(field=state, source=CaseState.POST_FAILED, target=CaseState.POSTING)
     def retry(self) -> None:
         pass
+
+    # The platform refused the reply as written: back to drafting, held by whoever
+    # revises it; the new version goes through approval again.
+    @transition(field=state, source=CaseState.POST_FAILED, target=CaseState.DRAFTING)
+    def revise(self, *, user: object) -> None:
+        self.owner = user  # type: ignore[assignment]
+        self.claimed_at = timezone.now()
 
     @property
     def age(self) -> dt.timedelta:

@@ -353,6 +353,18 @@ def case_retry_post(
         return case
 
 
+def case_revise(
+    *, case_id: int, actor: User, via: str, expected_version: int | None = None
+) -> Case:
+    """Take a reply the platform refused back to drafting, to change it and submit it
+    again (through approval, as any new version). The refused outbox row stays as it
+    is, failed or waiting for a person, and is never sent."""
+    with transaction.atomic():
+        case = case_lock(case_id=case_id, expected_version=expected_version)
+        _require_officer(user=actor, case=case)
+        return case_transition(case=case, name="revise", actor=actor, via=via, user=actor)
+
+
 def case_assign(
     *,
     case_id: int,

@@ -345,6 +345,37 @@ def test_a_failed_post_can_be_retried_with_the_same_outbox_row(team, api_as):
     ]
 
 
+def test_a_refused_reply_is_taken_back_to_drafting(team, api_as):
+    from django.db import transaction
+
+    from responder.channels.models import OutboxItem, OutboxStatus
+    from responder.inbox.transitions import case_lock, case_transition
+
+    case = team.case()
+    officer = api_as(team.officer)
+    refused_too_early = officer.post(f"/api/v1/cases/{case.pk}/revise/", {}, format="json")
+    assert refused_too_early.status_code == 409
+    assert refused_too_early.json()["code"] == "invalid_transition"
+    post(officer, f"/api/v1/cases/{case.pk}/claim/")
+    post(
+        officer,
+        f"/api/v1/cases/{case.pk}/draft/",
+        {"text": team.answer.text_en, "library_answer": team.answer.pk},
+    )
+    post(officer, f"/api/v1/cases/{case.pk}/submit/")
+    with transaction.atomic():
+        locked = case_lock(case_id=case.pk)
+        case_transition(case=locked, name="start_posting", actor=None, via="system")
+        case_transition(case=locked, name="fail_post", actor=None, via="system")
+        OutboxItem.objects.filter(case=case).update(status=OutboxStatus.FAILED)
+
+    revised = post(api_as(team.officer2), f"/api/v1/cases/{case.pk}/revise/")
+
+    assert revised["state"] == "drafting"
+    assert revised["owner"]["username"] == team.officer2.username
+    assert [o["status"] for o in revised["outbox"]] == ["failed"]
+
+
 def test_reading_a_case_costs_the_same_queries_however_long_its_history(team, api_as):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

@@ -7,9 +7,10 @@ import re
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from responder.audit.models import AuditEvent
-from responder.channels.models import OutboxItem, OutboxStatus
+from responder.channels.models import OutboxItem, OutboxStatus, PostAttempt
 from responder.inbox import services
 from responder.inbox.models import CaseState, Draft
 from tests.factories import TopicFactory
@@ -294,8 +295,12 @@ def test_close_needs_a_known_reason(team):
     assert case.state == CaseState.NEW
 
 
-def test_failed_post_shows_the_error_and_can_be_retried(team, django_capture_on_commit_callbacks):
-    case = team.case()
+def refused(team, case, *, http: int = 422, error: str = "422 <b>Text too long</b>"):
+    """The case's library answer approved, then refused by the platform."""
+    from django.db import transaction
+
+    from responder.inbox.transitions import case_lock, case_transition
+
     claimed(team, case)
     services.draft_save(
         case_id=case.pk,
@@ -305,26 +310,68 @@ def test_failed_post_shows_the_error_and_can_be_retried(team, django_capture_on_
         library_answer_id=team.answer.pk,
     )
     services.draft_submit(case_id=case.pk, actor=team.officer, via="web")
-    from django.db import transaction
-
-    from responder.inbox.transitions import case_lock, case_transition
-
     with transaction.atomic():
         locked = case_lock(case_id=case.pk)
         case_transition(case=locked, name="start_posting", actor=None, via="system")
         case_transition(case=locked, name="fail_post", actor=None, via="system")
-    OutboxItem.objects.filter(case=case).update(
-        status=OutboxStatus.FAILED, last_error="HTTP 503 <b>unavailable</b>"
+    item = OutboxItem.objects.get(case=case)
+    OutboxItem.objects.filter(pk=item.pk).update(
+        status=OutboxStatus.FAILED, attempts=1, last_error=error
     )
+    PostAttempt.objects.create(
+        outbox_item=item, finished_at=timezone.now(), outcome="failed", http_status=http
+    )
+    return item
+
+
+def test_failed_post_shows_the_error_and_can_be_retried(team, django_capture_on_commit_callbacks):
+    case = team.case()
+    refused(team, case)
     client = client_for(team.officer)
     html = client.get(url("detail", case)).content.decode()
-    assert "HTTP 503 &lt;b&gt;unavailable&lt;/b&gt;" in html
+    # Why, in the officer's language, then the platform's own words, escaped.
+    assert "The platform refused the reply as written." in html
+    assert "The platform said:" in html and "422 &lt;b&gt;Text too long&lt;/b&gt;" in html
+    french = client.get(url("detail", case), headers={"accept-language": "fr"})
+    assert "La plateforme a refusé la réponse telle qu’elle est rédigée." in french.content.decode()
     with django_capture_on_commit_callbacks(execute=False):
         response = client.post(url("retry", case))
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.state == CaseState.POSTING
     assert OutboxItem.objects.get(case=case).status == OutboxStatus.PENDING
+
+
+def test_a_refused_reply_is_changed_and_goes_through_approval_again(team):
+    case = team.case()
+    first = refused(team, case)
+    client = client_for(team.officer2)  # any officer of the department may take it
+    html = client.get(url("detail", case)).content.decode()
+    assert 'id="case-revise"' in html and 'id="case-retry"' in html
+    response = client.post(url("revise", case), follow=True)
+    assert "Change the reply, then submit it again." in response.content.decode()
+    case.refresh_from_db()
+    assert case.state == CaseState.DRAFTING and case.owner == team.officer2
+    # The editor starts from the refused text.
+    assert team.answer.text_en[:30] in response.content.decode()
+    client.post(url("draft_save", case), {"text": "Renewals take ten days.", "language": "en"})
+    client.post(url("submit", case))
+    case.refresh_from_db()
+    assert case.state == CaseState.IN_REVIEW  # new words: the SME decides
+    first.refresh_from_db()
+    assert first.status == OutboxStatus.FAILED  # the refused row is never sent
+    assert AuditEvent.objects.filter(case=case, action="case.revise").count() == 1
+
+
+def test_a_refused_reply_can_be_closed_instead(team):
+    case = team.case()
+    refused(team, case, http=404, error="404 Record not found")
+    client = client_for(team.officer)
+    html = client.get(url("detail", case)).content.decode()
+    assert "no longer on the platform" in html and 'id="case-close"' in html
+    client.post(url("close", case), {"reason": "handled_elsewhere", "note": "Phoned them."})
+    case.refresh_from_db()
+    assert case.state == CaseState.CLOSED and case.close_reason == "handled_elsewhere"
 
 
 def test_history_shows_versions_with_escaped_diffs_and_events(team):

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F, Q
-from django.utils.translation import gettext as _
 
 from responder.channels.connectors.base import PostResult
 from responder.channels.models import OutboxItem, OutboxStatus, PlatformAccount, PostAttempt
@@ -200,11 +199,9 @@ def _record_failure(*, claim: _Claim, result: _Result, now: dt.datetime) -> str:
             return OutboxStatus.PENDING
 
         if transient:
+            # Given up: the page says so in the reader's language (channels.selectors.
+            # outbox_failure); the row keeps the platform's own words.
             status_value = OutboxStatus.NEEDS_ATTENTION
-            message = _("Gave up after %(count)s attempts. Last error: %(error)s") % {
-                "count": claim.attempts,
-                "error": message,
-            }
         elif result.outcome == Outcome.NEEDS_ATTENTION:
             status_value = OutboxStatus.NEEDS_ATTENTION
         else:

@@ -18,6 +18,7 @@ from responder.inbox.views.case.actions import (
     case_release,
     case_reopen,
     case_retry,
+    case_revise,
     case_tag,
     case_take_over,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "case_release",
     "case_reopen",
     "case_retry",
+    "case_revise",
     "case_tag",
     "case_take_over",
     "case_withdraw",
@@ -78,5 +80,6 @@ urlpatterns = [
     path("cases/<int:case_id>/close/", case_close, name="close"),
     path("cases/<int:case_id>/reopen/", case_reopen, name="reopen"),
     path("cases/<int:case_id>/retry/", case_retry, name="retry"),
+    path("cases/<int:case_id>/revise/", case_revise, name="revise"),
     path("cases/<int:case_id>/library/", library_panel, name="library"),
 ]

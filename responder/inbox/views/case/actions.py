@@ -110,3 +110,14 @@ def case_retry(request: HttpRequest, case_id: int) -> HttpResponse:
         lambda u: services.case_retry_post(case_id=case_id, actor=u, via=VIA),
         _("The reply will be posted again."),
     )
+
+
+@login_required
+@require_POST
+def case_revise(request: HttpRequest, case_id: int) -> HttpResponse:
+    return act(
+        request,
+        case_id,
+        lambda u: services.case_revise(case_id=case_id, actor=u, via=VIA),
+        _("Change the reply, then submit it again."),
+    )

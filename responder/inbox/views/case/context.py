@@ -18,6 +18,7 @@ from responder.accounts.selectors import user_department_ids, user_has_role
 from responder.audit.labels import audit_action_label
 from responder.audit.models import AuditEvent
 from responder.channels.models import OutboxItem
+from responder.channels.selectors import outbox_failure
 from responder.inbox import checks as outgoing
 from responder.inbox.models import (
     Case,
@@ -244,10 +245,14 @@ def case_context(
         "can_claim": case.state == CaseState.NEW,
         "can_release": drafting and (is_owner or is_admin),
         "can_take_over": held_by_other and is_admin,
-        "can_close": case.state in (CaseState.NEW, CaseState.DRAFTING) and not held_by_other,
+        "can_close": (
+            case.state in (CaseState.NEW, CaseState.DRAFTING, CaseState.POST_FAILED)
+            and not held_by_other
+        ),
         "can_reopen": case.state == CaseState.CLOSED,
         "can_withdraw": case.state == CaseState.IN_REVIEW and is_owner,
         "can_retry": case.state == CaseState.POST_FAILED,
+        "can_revise": case.state == CaseState.POST_FAILED,
         "can_tag": case.state in (CaseState.NEW, CaseState.DRAFTING),
         "latest": latest,
         "latest_checks": latest_checks,
@@ -264,6 +269,11 @@ def case_context(
         "sla": _sla(case, open_step),
         "events": events,
         "outbox": outbox,
+        "post_failure": (
+            outbox_failure(item=outbox)
+            if outbox is not None and case.state == CaseState.POST_FAILED
+            else None
+        ),
         "ancestors": ancestors,
         "followups": followups,
         "earlier_cases": list(earlier.order_by("-received_at")[:5]),
