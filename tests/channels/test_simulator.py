@@ -32,6 +32,9 @@ def test_api_needs_the_bearer_token(simulator):
     me = api(simulator).get("/api/v1/accounts/verify_credentials")
     assert me.status_code == 200
     assert me.json()["acct"] == "passports"
+    # The streaming health check is open, as on Mastodon (docker-compose's health check).
+    health = api(simulator, token=None).get("/api/v1/streaming/health")
+    assert (health.status_code, health.text) == (200, "OK")
 
 
 def test_rate_limit_headers_on_every_response(simulator):

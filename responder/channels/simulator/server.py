@@ -132,6 +132,10 @@ class _Handler(BaseHTTPRequestHandler):
                 self._error(fault.status, message, headers)
                 return
             malformed = fault.malformed
+        if method == "GET" and path == "/api/v1/streaming/health":
+            # As on Mastodon, open to anyone (load balancers and health checks ask it).
+            self._send(200, None, raw=b"OK")
+            return
         if not self._authorized():
             self._error(401, "The access token is invalid", self.state.rate_headers())
             return
@@ -167,8 +171,6 @@ class _Handler(BaseHTTPRequestHandler):
             "/api/v1/streaming/user",
         ):
             self._stream(notifications_only=path.endswith("notification"))
-        elif method == "GET" and path == "/api/v1/streaming/health":
-            self._send(200, None, raw=b"OK")
         else:
             self._error(404, "Record not found", rate)
 
