@@ -9,6 +9,7 @@ app_name = "workflows"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("mine/", views.review_mine, name="mine"),
     path("step/<int:step_id>/", views.review_step, name="step"),
+    path("consultation/<int:consultation_id>/", views.review_consultation, name="consultation"),
     path("case/<int:case_id>/comment/", views.case_comment, name="case-comment"),
     path("case/<int:case_id>/consult/", views.case_consult, name="case-consult"),
     # Last: a token is any other single path segment.

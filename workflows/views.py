@@ -290,6 +290,55 @@ def review_step(request: HttpRequest, step_id: int) -> HttpResponse:
     return render(request, "workflows/review.html", context, status=status)
 
 
+@never_cache
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def review_consultation(request: HttpRequest, consultation_id: int) -> HttpResponse:
+    """The consulted expert's page when signed in: the same page as the emailed link,
+    to answer the question (recorded via web). Only that expert may open it."""
+    user: User = request.user  # type: ignore[assignment]
+    consultation = get_object_or_404(
+        Consultation.objects.select_related("case", "requested_by"), pk=consultation_id
+    )
+    if consultation.expert_id != user.pk:
+        raise PermissionDenied(_("Only the consulted expert can answer this question."))
+    case = consultation.case
+    allowed: tuple[str, ...] = () if consultation.answered_at else CONSULT_ACTIONS
+    if request.method == "POST":
+        form = ReviewDecisionForm(request.POST, allowed=allowed or ("none",))
+        if form.is_valid():
+            try:
+                outcome = _act(
+                    request,
+                    form=form,
+                    user=user,
+                    step=None,
+                    case=case,
+                    via="web",
+                    consultation=consultation,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            except (ConflictError, PermissionDenied) as exc:
+                return _service_error(request, exc)
+            else:
+                return _done_page(request, outcome=outcome, case=case, step=None)
+        status = 400
+    else:
+        form = ReviewDecisionForm(allowed=allowed or ("none",))
+        status = 200
+    context = _review_context(
+        step=None,
+        case=case,
+        form=form,
+        allowed=allowed,
+        consultation=consultation,
+        reviewer=user,
+    )
+    context["already_decided"] = consultation.answered_at is not None
+    return render(request, "workflows/review.html", context, status=status)
+
+
 @login_required
 @require_POST
 def case_comment(request: HttpRequest, case_id: int) -> HttpResponse:

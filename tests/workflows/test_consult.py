@@ -151,3 +151,46 @@ def test_officer_and_reviewer_talk_in_the_case_thread(team, django_capture_on_co
 
     with pytest.raises(PermissionDenied):
         comment_add(case_id=case.pk, author=team.outsider, text="Hi", via="web")
+
+
+def test_a_signed_in_expert_answers_from_waiting_for_me(
+    team, tax_expert, django_capture_on_commit_callbacks
+):
+    case = _claimed(team)
+    with django_capture_on_commit_callbacks(execute=True):
+        consultation = consultation_request(
+            case_id=case.pk,
+            actor=team.officer,
+            expert_id=tax_expert.pk,
+            question="Is a passport refund taxable?",
+            via="web",
+        )
+    page_url = f"/review/consultation/{consultation.pk}/"
+
+    # Someone else, even a reviewer of the case's department, cannot open it.
+    other = Client()
+    other.force_login(team.sme)
+    assert other.get(page_url).status_code == 403
+
+    client = Client()
+    client.force_login(tax_expert)
+    mine = client.get("/review/mine/").content.decode()
+    assert "Is a passport refund taxable?" in mine and f'href="{page_url}"' in mine
+    page = client.get(page_url).content.decode()
+    assert "Is a passport refund taxable?" in page and "&lt;refund&gt;" in page
+    assert 'value="approve"' not in page  # comment only: no approval right
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(page_url, {"action": "comment", "comment": "Not taxable."})
+    assert done.status_code == 200
+    reply = CaseComment.objects.get(case=case, author=tax_expert)
+    assert (reply.text, reply.via, reply.consultation) == ("Not taxable.", "web", consultation)
+    assert [m.to for m in mail.outbox] == [[team.officer.email]]
+    assert "Is a passport refund taxable?" not in client.get("/review/mine/").content.decode()
+
+    # Answered once: the page says so and takes no second answer.
+    again = client.post(page_url, {"action": "comment", "comment": "Also this."})
+    assert again.status_code == 400
+    assert "You already answered this question." in client.get(page_url).content.decode()
+    assert CaseComment.objects.filter(author=tax_expert).count() == 1
