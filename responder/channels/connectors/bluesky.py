@@ -17,10 +17,7 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
-import json
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -36,6 +33,14 @@ from responder.channels.connectors.base import (
     RateLimit,
     TransportError,
 )
+from responder.channels.connectors.bluesky_parsing import (
+    did_of,
+    jwt_expires_at,
+    mention_facets,
+    mention_from,
+    post_web_url,
+    tid_for_key,
+)
 from responder.channels.connectors.headers import (
     HttpConnector,
     parse_reset,
@@ -45,7 +50,6 @@ from responder.channels.connectors.headers import (
 
 DEFAULT_PDS = "https://bsky.social"
 POST_COLLECTION = "app.bsky.feed.post"
-WEB_URL = "https://bsky.app"
 NOTIFICATION_REASONS = ("mention", "reply")
 PAGE_LIMIT = 100
 # A fetch walks back at most this many pages; an account that fell further behind
@@ -53,49 +57,6 @@ PAGE_LIMIT = 100
 MAX_PAGES = 10
 GET_POSTS_BATCH = 25  # app.bsky.feed.getPosts takes at most 25 URIs
 TOKEN_ERRORS = {"ExpiredToken", "InvalidToken"}
-
-_TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
-# Derived record keys carry a timestamp inside this window (2023-01-01 .. +2 years):
-# in the past, so they never sort ahead of keys the account's other clients choose.
-_TID_WINDOW_START_US = 1_672_531_200_000_000
-_TID_WINDOW_US = 2 * 365 * 24 * 3600 * 1_000_000
-
-
-def tid_for_key(idempotency_key: str) -> str:
-    """The record key of the reply for this idempotency key: a valid TID (13 base32
-    characters, 53-bit microsecond timestamp + 10-bit clock id), the same every time."""
-    digest = hashlib.sha256(f"responder-rkey:{idempotency_key}".encode()).digest()
-    n = int.from_bytes(digest[:8], "big")
-    micros = _TID_WINDOW_START_US + (n >> 10) % _TID_WINDOW_US
-    value = (micros << 10) | (n & 0x3FF)
-    chars = []
-    for _ in range(13):
-        chars.append(_TID_ALPHABET[value & 31])
-        value >>= 5
-    return "".join(reversed(chars))
-
-
-def _jwt_expires_at(token: str) -> float | None:
-    """The `exp` claim of a JWT, unverified: only used to refresh before it lapses."""
-    try:
-        payload = token.split(".")[1]
-        payload += "=" * (-len(payload) % 4)
-        return float(json.loads(base64.urlsafe_b64decode(payload))["exp"])
-    except (IndexError, KeyError, ValueError, TypeError):
-        return None
-
-
-def _rkey_of(uri: str) -> str:
-    return uri.rstrip("/").rsplit("/", 1)[-1]
-
-
-def _did_of(uri: str) -> str:
-    # at://did:plc:abc/app.bsky.feed.post/3k... -> did:plc:abc
-    return uri.removeprefix("at://").split("/", 1)[0]
-
-
-def post_web_url(*, handle_or_did: str, uri: str) -> str:
-    return f"{WEB_URL}/profile/{handle_or_did}/post/{_rkey_of(uri)}"
 
 
 def _retry_at(response: httpx.Response) -> dt.datetime | None:
@@ -134,7 +95,7 @@ class BlueskyConnector(HttpConnector):
         state = self.session_state or {}
         access = state.get("accessJwt")
         if access:
-            expires = _jwt_expires_at(access)
+            expires = jwt_expires_at(access)
             if expires is None or expires > time.time() + 60:
                 return state
             if self._refresh():
@@ -168,7 +129,7 @@ class BlueskyConnector(HttpConnector):
         refresh = (self.session_state or {}).get("refreshJwt")
         if not refresh:
             return False
-        expires = _jwt_expires_at(refresh)
+        expires = jwt_expires_at(refresh)
         if expires is not None and expires <= time.time() + 10:
             return False
         try:
@@ -307,7 +268,7 @@ class BlueskyConnector(HttpConnector):
             if item.get("reason") not in NOTIFICATION_REASONS:
                 continue
             try:
-                mention = self._mention_from(item)
+                mention = mention_from(item)
             except (KeyError, TypeError, ValueError) as exc:
                 errors.append(ItemError(str(item.get("uri", "")), f"unreadable: {exc!r}", item))
                 continue
@@ -321,35 +282,6 @@ class BlueskyConnector(HttpConnector):
             mentions=mentions, cursor=next_cursor, errors=errors, rate_limit=rate_limit
         )
 
-    @staticmethod
-    def _mention_from(item: Mapping[str, Any], source: str = "mention") -> Mention:
-        uri = str(item["uri"])
-        author = item["author"]
-        record = item["record"]
-        text = record["text"]
-        if not isinstance(text, str):
-            raise TypeError("record.text is not a string")
-        created = parse_time(record.get("createdAt")) or parse_time(item.get("indexedAt"))
-        if created is None:
-            raise ValueError("no createdAt")
-        reply = record.get("reply") or {}
-        langs = record.get("langs") or []
-        handle = str(author["handle"])
-        return Mention(
-            external_id=uri,
-            author_handle=handle,
-            author_name=str(author.get("displayName") or ""),
-            author_external_id=str(author["did"]),
-            text=text,
-            url=post_web_url(handle_or_did=handle, uri=uri),
-            created_at=created,
-            visibility="public",
-            conversation_id=str((reply.get("root") or {}).get("uri") or uri),
-            in_reply_to_external_id=str((reply.get("parent") or {}).get("uri") or ""),
-            language_hint=str(langs[0]) if langs else "",
-            source=source,
-        )
-
     def fetch_hashtag(self, *, tag: str, cursor: str) -> FetchResult:
         params: dict[str, Any] = {"q": f"#{tag.lstrip('#')}", "sort": "latest", "limit": 100}
         if cursor:
@@ -360,7 +292,7 @@ class BlueskyConnector(HttpConnector):
         newest = parse_time(cursor)
         for post in data.get("posts") or []:
             try:
-                mention = self._mention_from(post, source="hashtag")
+                mention = mention_from(post, source="hashtag")
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
                 uri = str(post.get("uri", "")) if isinstance(post, dict) else ""
                 errors.append(ItemError(uri, f"unreadable: {exc!r}", {"post": repr(post)[:500]}))
@@ -404,7 +336,7 @@ class BlueskyConnector(HttpConnector):
 
     def _result(self, uri: str) -> PostResult:
         return PostResult(
-            external_id=uri, url=post_web_url(handle_or_did=self.handle or _did_of(uri), uri=uri)
+            external_id=uri, url=post_web_url(handle_or_did=self.handle or did_of(uri), uri=uri)
         )
 
     def post_reply(
@@ -429,7 +361,7 @@ class BlueskyConnector(HttpConnector):
             .replace("+00:00", "Z"),
             "reply": {"root": root_ref, "parent": parent_ref},
         }
-        facets = _mention_facets(text, parent.get("author") or {})
+        facets = mention_facets(text, parent.get("author") or {})
         if facets:
             record["facets"] = facets
         body = {"repo": self.did, "collection": POST_COLLECTION, "rkey": rkey, "record": record}
@@ -470,26 +402,6 @@ class BlueskyConnector(HttpConnector):
             )
             for uri, post in posts.items()
         }
-
-
-def _mention_facets(text: str, author: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """A mention facet for the citizen's @handle in our text, so they are notified.
-    Facet offsets count UTF-8 bytes, not characters."""
-    handle = str(author.get("handle") or "")
-    did = str(author.get("did") or "")
-    if not (handle and did):
-        return []
-    needle = f"@{handle}"
-    at = text.lower().find(needle.lower())
-    if at < 0:
-        return []
-    start = len(text[:at].encode())
-    return [
-        {
-            "index": {"byteStart": start, "byteEnd": start + len(needle.encode())},
-            "features": [{"$type": "app.bsky.richtext.facet#mention", "did": did}],
-        }
-    ]
 
 
 def build(

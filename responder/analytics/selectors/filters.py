@@ -1,0 +1,106 @@
+"""The period and filters of the dashboard, and the cases they select."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from responder.inbox.models import Case
+
+# The breakdowns of the figures (response times, volumes, engagement): dimension ->
+# the Case field it groups by.
+DIMENSIONS: dict[str, str] = {
+    "department": "department__name",
+    "platform": "platform",
+    "language": "language",
+    "topic": "topics__slug",
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    start: dt.date
+    end: dt.date  # inclusive
+    department_id: int | None = None
+    platform: str = ""
+    language: str = ""
+    topic_id: int | None = None
+
+    @property
+    def start_at(self) -> dt.datetime:
+        return timezone.make_aware(dt.datetime.combine(self.start, dt.time.min))
+
+    @property
+    def end_at(self) -> dt.datetime:
+        return timezone.make_aware(
+            dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min)
+        )
+
+    def as_query(self) -> dict[str, str]:
+        values = {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "department": str(self.department_id or ""),
+            "platform": self.platform,
+            "language": self.language,
+            "topic": str(self.topic_id or ""),
+        }
+        return {k: v for k, v in values.items() if v}
+
+
+def _date(raw: str | None, default: dt.date) -> dt.date:
+    try:
+        return dt.date.fromisoformat(raw) if raw else default
+    except ValueError:
+        return default
+
+
+def _int_or_none(raw: str | None) -> int | None:
+    try:
+        return int(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def filters_from(params: Any, *, today: dt.date | None = None) -> Filters:
+    """Filters from a request's GET parameters; the last 30 days by default."""
+    today = today or timezone.localdate()
+    end = _date(params.get("end"), today)
+    start = _date(params.get("start"), end - dt.timedelta(days=29))
+    if start > end:
+        start, end = end, start
+    return Filters(
+        start=start,
+        end=end,
+        department_id=_int_or_none(params.get("department")),
+        platform=params.get("platform", "") or "",
+        language=params.get("language", "") or "",
+        topic_id=_int_or_none(params.get("topic")),
+    )
+
+
+def case_q(filters: Filters, prefix: str = "") -> Q:
+    """The filters as a Q on Case, or on a model that reaches Case through `prefix`."""
+    q = Q(
+        **{
+            f"{prefix}received_at__gte": filters.start_at,
+            f"{prefix}received_at__lt": filters.end_at,
+        }
+    )
+    if filters.department_id:
+        q &= Q(**{f"{prefix}department_id": filters.department_id})
+    if filters.platform:
+        q &= Q(**{f"{prefix}platform": filters.platform})
+    if filters.language:
+        q &= Q(**{f"{prefix}language": filters.language})
+    if filters.topic_id:
+        q &= Q(**{f"{prefix}topics": filters.topic_id})
+    return q
+
+
+def cases_for(filters: Filters) -> QuerySet[Case]:
+    return Case.objects.filter(case_q(filters))
