@@ -46,6 +46,14 @@ def _fmt(value: float | int | None) -> str:
     return f"{value:.1f}" if abs(value) < 100 else f"{value:.0f}"
 
 
+def _tick(value: float) -> str:
+    """An axis tick, exact to two decimals: quarters of 1 read 0.25 and 0.75, never a
+    rounded 0.2 and 0.8."""
+    if abs(value) >= 100:
+        return f"{value:.0f}"
+    return f"{value:.2f}".rstrip("0").rstrip(".") or "0"
+
+
 def _legend(uid: str, series: Sequence[str], *, y: int, line: bool = False) -> str:
     parts = []
     x = 10
@@ -171,7 +179,7 @@ def line_chart(
         y = top + plot_h * (1 - tick / 4)
         out.append(
             f'<text x="{left - 4}" y="{y + 4:.1f}" font-size="10" text-anchor="end">'
-            f"{escape(_fmt(v))}{escape(unit)}</text>"
+            f"{escape(_tick(v))}{escape(unit)}</text>"
             f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="#ddd"/>'
         )
     step = max(1, len(labels) // 8)
