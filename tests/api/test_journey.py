@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
+from tests.channels.outbox_helpers import platform_refused
+
 pytestmark = pytest.mark.django_db
 
 
@@ -313,14 +315,8 @@ def test_the_browser_uses_its_session_and_must_send_the_csrf_token(team):
     assert claimed.json()["owner"]["username"] == "olivia"
 
 
-def test_a_failed_post_can_be_retried_with_the_same_outbox_row(team, api_as):
-    from django.db import transaction
-
-    from responder.channels.models import OutboxItem, OutboxStatus
-    from responder.inbox.transitions import case_lock, case_transition
-
+def _answered_from_the_library(team, officer):
     case = team.case()
-    officer = api_as(team.officer)
     post(officer, f"/api/v1/cases/{case.pk}/claim/")
     post(
         officer,
@@ -328,12 +324,13 @@ def test_a_failed_post_can_be_retried_with_the_same_outbox_row(team, api_as):
         {"text": team.answer.text_en, "library_answer": team.answer.pk},
     )
     post(officer, f"/api/v1/cases/{case.pk}/submit/")
-    # What the posting task does when the platform refuses for good.
-    with transaction.atomic():
-        locked = case_lock(case_id=case.pk)
-        case_transition(case=locked, name="start_posting", actor=None, via="system")
-        case_transition(case=locked, name="fail_post", actor=None, via="system")
-        OutboxItem.objects.filter(case=case).update(status=OutboxStatus.FAILED)
+    return case
+
+
+def test_a_failed_post_can_be_retried_with_the_same_outbox_row(team, api_as):
+    officer = api_as(team.officer)
+    case = _answered_from_the_library(team, officer)
+    platform_refused(case.pk)
     failed = officer.get(f"/api/v1/cases/{case.pk}/").json()
     assert (failed["state"], failed["outbox"][0]["status"]) == ("post_failed", "failed")
 
@@ -346,28 +343,13 @@ def test_a_failed_post_can_be_retried_with_the_same_outbox_row(team, api_as):
 
 
 def test_a_refused_reply_is_taken_back_to_drafting(team, api_as):
-    from django.db import transaction
-
-    from responder.channels.models import OutboxItem, OutboxStatus
-    from responder.inbox.transitions import case_lock, case_transition
-
-    case = team.case()
     officer = api_as(team.officer)
-    refused_too_early = officer.post(f"/api/v1/cases/{case.pk}/revise/", {}, format="json")
+    new = team.case()
+    refused_too_early = officer.post(f"/api/v1/cases/{new.pk}/revise/", {}, format="json")
     assert refused_too_early.status_code == 409
     assert refused_too_early.json()["code"] == "invalid_transition"
-    post(officer, f"/api/v1/cases/{case.pk}/claim/")
-    post(
-        officer,
-        f"/api/v1/cases/{case.pk}/draft/",
-        {"text": team.answer.text_en, "library_answer": team.answer.pk},
-    )
-    post(officer, f"/api/v1/cases/{case.pk}/submit/")
-    with transaction.atomic():
-        locked = case_lock(case_id=case.pk)
-        case_transition(case=locked, name="start_posting", actor=None, via="system")
-        case_transition(case=locked, name="fail_post", actor=None, via="system")
-        OutboxItem.objects.filter(case=case).update(status=OutboxStatus.FAILED)
+    case = _answered_from_the_library(team, officer)
+    platform_refused(case.pk)
 
     revised = post(api_as(team.officer2), f"/api/v1/cases/{case.pk}/revise/")
 

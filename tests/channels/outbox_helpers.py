@@ -73,3 +73,19 @@ def approved_replies_bulk(
         inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web")
         ids.append(case.pk)
     return ids
+
+
+def platform_refused(case_id: int) -> OutboxItem:
+    """What the posting task records when the platform refuses an approved reply for
+    good: the case moves posting -> post failed and its outbox row is failed."""
+    from django.db import transaction
+
+    from responder.channels.models import OutboxStatus
+    from responder.inbox.transitions import case_lock, case_transition
+
+    with transaction.atomic():
+        locked = case_lock(case_id=case_id)
+        case_transition(case=locked, name="start_posting", actor=None, via="system")
+        case_transition(case=locked, name="fail_post", actor=None, via="system")
+        OutboxItem.objects.filter(case_id=case_id).update(status=OutboxStatus.FAILED)
+    return OutboxItem.objects.get(case_id=case_id)

@@ -13,6 +13,7 @@ from responder.audit.models import AuditEvent
 from responder.channels.models import OutboxItem, OutboxStatus, PostAttempt
 from responder.inbox import services
 from responder.inbox.models import CaseState, Draft
+from tests.channels.outbox_helpers import platform_refused
 from tests.factories import TopicFactory
 
 pytestmark = pytest.mark.django_db
@@ -297,10 +298,6 @@ def test_close_needs_a_known_reason(team):
 
 def refused(team, case, *, http: int = 422, error: str = "422 <b>Text too long</b>"):
     """The case's library answer approved, then refused by the platform."""
-    from django.db import transaction
-
-    from responder.inbox.transitions import case_lock, case_transition
-
     claimed(team, case)
     services.draft_save(
         case_id=case.pk,
@@ -310,14 +307,8 @@ def refused(team, case, *, http: int = 422, error: str = "422 <b>Text too long</
         library_answer_id=team.answer.pk,
     )
     services.draft_submit(case_id=case.pk, actor=team.officer, via="web")
-    with transaction.atomic():
-        locked = case_lock(case_id=case.pk)
-        case_transition(case=locked, name="start_posting", actor=None, via="system")
-        case_transition(case=locked, name="fail_post", actor=None, via="system")
-    item = OutboxItem.objects.get(case=case)
-    OutboxItem.objects.filter(pk=item.pk).update(
-        status=OutboxStatus.FAILED, attempts=1, last_error=error
-    )
+    item = platform_refused(case.pk)
+    OutboxItem.objects.filter(pk=item.pk).update(attempts=1, last_error=error)
     PostAttempt.objects.create(
         outbox_item=item, finished_at=timezone.now(), outcome="failed", http_status=http
     )

@@ -42,18 +42,23 @@ def _claimed(team):
     return case
 
 
+def _consulted(team, case, expert, capture_on_commit):
+    """The officer asks `expert` about `case`; the email goes out."""
+    with capture_on_commit(execute=True):
+        return consultation_request(
+            case_id=case.pk,
+            actor=team.officer,
+            expert_id=expert.pk,
+            question="Is a passport refund taxable?",
+            via="web",
+        )
+
+
 def test_an_expert_of_another_department_answers_in_the_thread(
     team, tax_expert, django_capture_on_commit_callbacks
 ):
     case = _claimed(team)
-    with django_capture_on_commit_callbacks(execute=True):
-        consultation = consultation_request(
-            case_id=case.pk,
-            actor=team.officer,
-            expert_id=tax_expert.pk,
-            question="Is a passport refund taxable?",
-            via="web",
-        )
+    consultation = _consulted(team, case, tax_expert, django_capture_on_commit_callbacks)
     (asked,) = [m for m in mail.outbox if m.to == [tax_expert.email]]
     assert "Is a passport refund taxable?" in asked.body
     assert "Do I pay tax on a passport <refund>?" in asked.body
@@ -157,14 +162,7 @@ def test_a_signed_in_expert_answers_from_waiting_for_me(
     team, tax_expert, django_capture_on_commit_callbacks
 ):
     case = _claimed(team)
-    with django_capture_on_commit_callbacks(execute=True):
-        consultation = consultation_request(
-            case_id=case.pk,
-            actor=team.officer,
-            expert_id=tax_expert.pk,
-            question="Is a passport refund taxable?",
-            via="web",
-        )
+    consultation = _consulted(team, case, tax_expert, django_capture_on_commit_callbacks)
     page_url = f"/review/consultation/{consultation.pk}/"
 
     # Someone else, even a reviewer of the case's department, cannot open it.

@@ -6,11 +6,12 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from responder.inbox import services
 from responder.inbox.forms import CloseForm, SubmitForm, TagForm, TakeOverForm
-from responder.inbox.views.case.page import VIA, act, failure, form_error
+from responder.inbox.views.case.page import VIA, act, button_action, failure, form_error
 
 
 @login_required
@@ -26,15 +27,7 @@ def case_claim(request: HttpRequest, case_id: int) -> HttpResponse:
     )
 
 
-@login_required
-@require_POST
-def case_release(request: HttpRequest, case_id: int) -> HttpResponse:
-    return act(
-        request,
-        case_id,
-        lambda u: services.case_release(case_id=case_id, actor=u, via=VIA),
-        _("Case released."),
-    )
+case_release = button_action(services.case_release, gettext_lazy("Case released."))
 
 
 @login_required
@@ -90,34 +83,14 @@ def case_close(request: HttpRequest, case_id: int) -> HttpResponse:
     )
 
 
-@login_required
-@require_POST
-def case_reopen(request: HttpRequest, case_id: int) -> HttpResponse:
-    return act(
-        request,
-        case_id,
-        lambda u: services.case_reopen(case_id=case_id, actor=u, via=VIA),
-        _("Case reopened."),
-    )
+case_reopen = button_action(services.case_reopen, gettext_lazy("Case reopened."))
 
 
-@login_required
-@require_POST
-def case_retry(request: HttpRequest, case_id: int) -> HttpResponse:
-    return act(
-        request,
-        case_id,
-        lambda u: services.case_retry_post(case_id=case_id, actor=u, via=VIA),
-        _("The reply will be posted again."),
-    )
+case_retry = button_action(
+    services.case_retry_post, gettext_lazy("The reply will be posted again.")
+)
 
 
-@login_required
-@require_POST
-def case_revise(request: HttpRequest, case_id: int) -> HttpResponse:
-    return act(
-        request,
-        case_id,
-        lambda u: services.case_revise(case_id=case_id, actor=u, via=VIA),
-        _("Change the reply, then submit it again."),
-    )
+case_revise = button_action(
+    services.case_revise, gettext_lazy("Change the reply, then submit it again.")
+)

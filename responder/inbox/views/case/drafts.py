@@ -7,12 +7,21 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from responder.inbox import checks as outgoing
 from responder.inbox import services
 from responder.inbox.forms import CheckForm, DraftForm, SubmitForm
-from responder.inbox.views.case.page import TEMPLATE, VIA, act, case_for, failure, form_error
+from responder.inbox.views.case.page import (
+    TEMPLATE,
+    VIA,
+    act,
+    button_action,
+    case_for,
+    failure,
+    form_error,
+)
 
 
 @login_required
@@ -53,15 +62,9 @@ def draft_submit(request: HttpRequest, case_id: int) -> HttpResponse:
     )
 
 
-@login_required
-@require_POST
-def case_withdraw(request: HttpRequest, case_id: int) -> HttpResponse:
-    return act(
-        request,
-        case_id,
-        lambda u: services.case_withdraw(case_id=case_id, actor=u, via=VIA),
-        _("Reply withdrawn from review; you can change it."),
-    )
+case_withdraw = button_action(
+    services.case_withdraw, gettext_lazy("Reply withdrawn from review; you can change it.")
+)
 
 
 @login_required

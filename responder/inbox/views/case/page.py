@@ -10,14 +10,17 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from responder.accounts.models import Role, User
 from responder.accounts.selectors import user_has_role
 from responder.errors import ConflictError, PermissionDenied, ValidationError
 from responder.inbox.models import Case
 from responder.inbox.views.case.context import case_context
+
+StrOrPromise = str | Promise
 
 VIA = "web"
 TEMPLATE = "inbox/case.html"
@@ -79,7 +82,7 @@ def failure(request: HttpRequest, case_id: int, message: str, status: int) -> Ht
 
 
 def act(
-    request: HttpRequest, case_id: int, action: Callable[[User], object], done: str
+    request: HttpRequest, case_id: int, action: Callable[[User], object], done: StrOrPromise
 ) -> HttpResponse:
     """Run one service for the signed-in user and answer with the fresh page."""
     user: User = request.user  # type: ignore[assignment]
@@ -99,8 +102,22 @@ def act(
         return response
     from django.contrib import messages
 
-    messages.success(request, done)
+    messages.success(request, str(done))
     return redirect(reverse("cases:detail", args=[case_id]))
+
+
+def button_action(
+    service: Callable[..., object], done: StrOrPromise
+) -> Callable[[HttpRequest, int], HttpResponse]:
+    """The view of a case action that takes no input (one button): run `service` for
+    the signed-in user, as `act` does."""
+
+    @login_required
+    @require_POST
+    def view(request: HttpRequest, case_id: int) -> HttpResponse:
+        return act(request, case_id, lambda u: service(case_id=case_id, actor=u, via=VIA), done)
+
+    return view
 
 
 def form_error(form: Any) -> str:
