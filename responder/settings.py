@@ -172,9 +172,12 @@ if REDIS_URL:
     env_url("REDIS_URL", REDIS_URL, schemes={"redis", "rediss"})
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, failing soft: with Redis down a read misses and a
+            # write is skipped (everything cached is also in PostgreSQL or recomputed).
+            "BACKEND": "responder.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "responder"),
+            "OPTIONS": {"socket_connect_timeout": 1.0, "socket_timeout": 2.0},
         }
     }
 else:
