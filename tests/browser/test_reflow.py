@@ -1,11 +1,13 @@
-"""WCAG 2.1 1.4.10 Reflow: at 320 CSS pixels wide, no page scrolls sideways. Wide
-data tables scroll inside their own box, which the criterion allows."""
+"""WCAG 2.1 1.4.10 Reflow: at 320 CSS pixels wide, no page scrolls sideways (wide data
+tables scroll inside their own box, which the criterion allows); and the refusal page
+passes axe-core in both languages."""
 
 from __future__ import annotations
 
 import pytest
 
 from responder.inbox import services
+from tests.browser.a11y import assert_no_axe_violations
 from tests.browser.conftest import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -51,3 +53,18 @@ def test_the_admins_pages_reflow_at_320_pixels(page, live_server, team) -> None:
     )
     for path in paths:
         _fits(page, live_server.url + path)
+
+
+def test_refusal_and_error_pages_pass_axe_in_both_languages(page, live_server, team) -> None:
+    login(page, live_server.url, "olivia")
+    headings = {
+        "en": "Your account cannot open this page",
+        "fr": "Votre compte ne peut pas ouvrir cette page",
+    }
+    for lang, heading in headings.items():
+        page.goto(f"{live_server.url}/analytics/")  # an officer: refused, with the reason
+        assert page.locator("h1").inner_text() == heading
+        assert_no_axe_violations(page)
+        if lang == "en":
+            page.get_by_role("button", name="Français").click()
+            page.wait_for_load_state("load")
