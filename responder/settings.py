@@ -197,7 +197,17 @@ if CELERY_BROKER_URL.startswith("filesystem"):
         "data_folder_processed": str(_broker_dir / "processed"),
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A broker that cannot be reached fails a publish within seconds instead of
+    # holding a web request (see responder.queueing).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 3}
+# A publish that fails is retried briefly (about 0.4 s in all), then given up: the
+# caller logs it and a sweep queues the work again (responder.queueing).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0.2,
+    "interval_step": 0,
+    "interval_max": 0.2,
+}
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

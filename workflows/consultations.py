@@ -14,6 +14,7 @@ from responder.audit.services import audit_record
 from responder.errors import ConflictError, PermissionDenied, ValidationError
 from responder.inbox.models import Case, CaseState
 from responder.inbox.transitions import case_lock
+from responder.queueing import enqueue_on_commit
 from workflows.models import ApprovalStep, CaseComment, Consultation
 
 COMMENT_MAX_LENGTH = 5000
@@ -97,7 +98,7 @@ def comment_add(
 
     from workflows.tasks import comment_added_notify
 
-    transaction.on_commit(lambda: comment_added_notify.delay(comment.pk))
+    enqueue_on_commit(comment_added_notify, comment.pk)
     return comment
 
 
@@ -162,5 +163,5 @@ def consultation_request(
 
     from workflows.tasks import consultation_notify
 
-    transaction.on_commit(lambda: consultation_notify.delay(consultation.pk))
+    enqueue_on_commit(consultation_notify, consultation.pk)
     return consultation

@@ -5,6 +5,13 @@ at most once (reminded_at) and escalated at most once (escalated_at), even when 
 sweeps run at the same time: the step row is locked with SKIP LOCKED, and the stamp
 is written by a conditional UPDATE ... WHERE <stamp> IS NULL, so only one sweep can
 win it. Emails go out after commit.
+
+The sweep also queues again the approval and consultation emails whose task was lost
+(the broker was down when the action committed, see responder.queueing): a reviewer
+of an open step, or a consulted expert, with no email notice a while after it
+opened. The emails are idempotent (EmailNotice's unique key): queuing one whose task
+is merely late sends nothing twice once either has run; only the two running at the
+same moment could both send, which LOST_EMAIL_AFTER makes rare.
 """
 
 from __future__ import annotations
@@ -13,19 +20,29 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import CharField, Exists, OuterRef, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from responder.audit.services import audit_record
-from workflows.models import ApprovalStep, StepStatus
+from responder.inbox.models import CaseState
+from responder.queueing import enqueue_now, enqueue_on_commit
+from workflows.models import ApprovalStep, Consultation, EmailNotice, StepDecision, StepStatus
 from workflows.sla import step_remind_at
 
 SWEEP_BATCH = 500
+# How long an email's task may take to be run before the sweep queues it again: well
+# past a normal queue wait, so a late task and the sweep's rarely run at once.
+LOST_EMAIL_AFTER = dt.timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
 class SweepResult:
     reminded: int
     escalated: int
+    # Emails whose task was lost, queued again: steps and consultations.
+    opened_requeued: int = 0
+    consultations_requeued: int = 0
 
 
 def _claim_step(
@@ -84,7 +101,7 @@ def step_escalate(*, step_id: int, now: dt.datetime | None = None) -> bool:
 
     from workflows.tasks import step_escalated_notify
 
-    transaction.on_commit(lambda: step_escalated_notify.delay(step.pk))
+    enqueue_on_commit(step_escalated_notify, step.pk)
     return True
 
 
@@ -114,7 +131,7 @@ def step_remind(*, step_id: int, now: dt.datetime | None = None) -> bool:
 
     from workflows.tasks import step_reminder_notify
 
-    transaction.on_commit(lambda: step_reminder_notify.delay(step.pk))
+    enqueue_on_commit(step_reminder_notify, step.pk)
     return True
 
 
@@ -143,4 +160,77 @@ def sla_sweep_run(*, now: dt.datetime | None = None) -> SweepResult:
         )
         if remind_at <= now:
             reminded += step_remind(step_id=step.pk, now=now)
-    return SweepResult(reminded=reminded, escalated=escalated)
+    return SweepResult(
+        reminded=reminded,
+        escalated=escalated,
+        opened_requeued=_lost_opened_emails_requeue(now=now),
+        consultations_requeued=_lost_consultation_emails_requeue(now=now),
+    )
+
+
+def _as_text(field: str) -> Cast:
+    return Cast(OuterRef(field), output_field=CharField())
+
+
+def _lost_opened_emails_requeue(*, now: dt.datetime) -> int:
+    """Queue the "opened" email again for open steps where a reviewer who should have
+    had it (active, with an address, not decided) has no notice at all (a notice
+    refused by the mail server counts as handled). One query."""
+    from workflows.tasks import step_opened_notify
+
+    reviewers = ApprovalStep.reviewers.through.objects
+    notice = EmailNotice.objects.filter(
+        key=Concat(
+            Value("step:"),
+            _as_text("approvalstep_id"),
+            Value(":opened:"),
+            _as_text("user_id"),
+            output_field=CharField(),
+        )
+    )
+    decided = StepDecision.objects.filter(
+        step_id=OuterRef("approvalstep_id"), reviewer_id=OuterRef("user_id")
+    )
+    step_ids = list(
+        reviewers.filter(
+            approvalstep__status=StepStatus.OPEN,
+            approvalstep__opened_at__lte=now - LOST_EMAIL_AFTER,
+            user__is_active=True,
+        )
+        .exclude(user__email="")
+        .exclude(Exists(decided))
+        .exclude(Exists(notice))
+        .order_by("approvalstep_id")
+        .values_list("approvalstep_id", flat=True)
+        .distinct()[:SWEEP_BATCH]
+    )
+    return sum(enqueue_now(step_opened_notify, step_id) for step_id in step_ids)
+
+
+def _lost_consultation_emails_requeue(*, now: dt.datetime) -> int:
+    """Queue the email of each unanswered consultation (of a case still open) whose
+    expert has no notice. One query."""
+    from workflows.tasks import consultation_notify
+
+    notice = EmailNotice.objects.filter(
+        key=Concat(
+            Value("consult:"),
+            _as_text("pk"),
+            Value(":"),
+            _as_text("expert_id"),
+            output_field=CharField(),
+        )
+    )
+    consultation_ids = list(
+        Consultation.objects.filter(
+            answered_at__isnull=True,
+            created_at__lte=now - LOST_EMAIL_AFTER,
+            expert__is_active=True,
+        )
+        .exclude(expert__email="")
+        .exclude(case__state=CaseState.CLOSED)
+        .exclude(Exists(notice))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    return sum(enqueue_now(consultation_notify, pk) for pk in consultation_ids)

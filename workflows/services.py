@@ -15,6 +15,7 @@ from responder.channels.services import outbox_create
 from responder.errors import ConflictError, PermissionDenied, ValidationError
 from responder.inbox.models import Case, CaseState, Draft
 from responder.inbox.transitions import case_lock, case_touch, case_transition
+from responder.queueing import enqueue_on_commit
 from workflows.models import (
     ApprovalLayer,
     ApprovalPolicy,
@@ -42,11 +43,9 @@ def layer_reviewers(*, layer: ApprovalLayer, case: Case) -> list[User]:
 def _notify_step_opened(step_ids: list[int]) -> None:
     from workflows.tasks import step_opened_notify
 
-    def _send() -> None:
-        for step_id in step_ids:
-            step_opened_notify.delay(step_id)
-
-    transaction.on_commit(_send)
+    # A lost task (broker down) is queued again by the SLA sweep (sla_sweep_run).
+    for step_id in step_ids:
+        enqueue_on_commit(step_opened_notify, step_id)
 
 
 def _open_step(step: ApprovalStep, *, now: Any) -> None:
@@ -274,4 +273,4 @@ def approval_decide(
 def _notify_changes_requested(*, case_id: int, step_id: int) -> None:
     from workflows.tasks import changes_requested_notify
 
-    transaction.on_commit(lambda: changes_requested_notify.delay(step_id))
+    enqueue_on_commit(changes_requested_notify, step_id)

@@ -37,6 +37,7 @@ from responder.channels.language import language_detect
 from responder.channels.models import IngestError, PlatformAccount
 from responder.crypto import Secret
 from responder.inbox.models import Case, CaseState
+from responder.queueing import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -448,14 +449,10 @@ def polls_dispatch(*, now: dt.datetime | None = None) -> list[int]:
             )
         ids = [account_id for account_id, _ in due]
         if ids:
+            from responder.channels.tasks import account_poll as account_poll_task
 
-            def _enqueue() -> None:
-                from responder.channels.tasks import account_poll as account_poll_task
-
-                for account_id in ids:
-                    account_poll_task.delay(account_id)
-
-            transaction.on_commit(_enqueue)
+            for account_id in ids:
+                enqueue_on_commit(account_poll_task, account_id)
     return ids
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from responder.queueing import enqueue_now
+
 
 def enqueue_send(outbox_item_id: int, *, countdown: float = 0) -> None:
-    """Queue the send task; call it after commit (the row must be visible)."""
+    """Queue the send task; call it after commit (the row must be visible). A broker
+    outage is logged, not raised: the outbox sweep queues the row again once due."""
     from responder.channels.tasks import outbox_send
 
     if countdown > 0:
-        outbox_send.apply_async(args=(outbox_item_id,), countdown=countdown)
+        enqueue_now(outbox_send, outbox_item_id, countdown=countdown)
     else:
-        outbox_send.delay(outbox_item_id)
+        enqueue_now(outbox_send, outbox_item_id)
