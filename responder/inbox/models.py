@@ -150,6 +150,14 @@ class Case(FSMModelMixin, models.Model):
                 fields=["department", "language", "-received_at", "-id"],
                 name="case_dept_language_recent",
             ),
+            # "Unassigned" (new and held by nobody): its badge and filter. Without it
+            # PostgreSQL ANDs the (department, state) index with the owner index over
+            # every closed case (no owner either): 8-10 ms instead of well under one.
+            models.Index(
+                fields=["department", "-received_at", "-id"],
+                name="case_dept_unassigned",
+                condition=models.Q(state="new", owner__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
