@@ -4,12 +4,15 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from responder.accounts.forms import SignInForm
+from responder.accounts.language import language_switch
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     # Sign-in pauses a username after too many wrong passwords (accounts/login_throttle).
     path("accounts/login/", LoginView.as_view(authentication_form=SignInForm), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
+    # The header's language switch: the cookie, and a signed-in person's preference.
+    path("i18n/setlang/", language_switch, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("responder.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

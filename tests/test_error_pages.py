@@ -17,7 +17,8 @@ def test_a_refused_page_says_why_in_the_house_style(client, team):
     assert 'href="/"' in html and "Go to the inbox" in html
     assert "app.css" in html  # the site's look, not a bare "403 Forbidden"
 
-    french = client.get("/analytics/", headers={"accept-language": "fr"}).content.decode()
+    client.cookies["django_language"] = "fr"  # the header's switch
+    french = client.get("/analytics/").content.decode()
     assert "Votre compte ne peut pas ouvrir cette page" in french
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from responder.accounts.language import language_activate_for
 from responder.accounts.models import Role, User
 from responder.accounts.selectors import user_has_role
 from responder.errors import ConflictError, PermissionDenied, ValidationError
@@ -184,6 +185,8 @@ def review_link(request: HttpRequest, token: str) -> HttpResponse:
         link = tokens.link_resolve(token, session_user=request.user)
     except tokens.LinkError as error:
         return _link_problem(request, error)
+    # The emailed person's page, in their language (as their email was).
+    language_activate_for(request, link.user)
 
     if link.purpose == tokens.Purpose.CONSULT:
         assert link.consultation is not None

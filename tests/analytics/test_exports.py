@@ -112,7 +112,8 @@ def test_case_record_is_complete_and_audited(client, team):
     assert "case.claim" not in html and "in_review" not in html
     exports = AuditEvent.objects.filter(action="case.record_exported", case=case)
     assert sorted(e.details["format"] for e in exports) == ["html", "json"]
-    french = client.get(f"/analytics/cases/{case.pk}/record/", headers={"accept-language": "fr"})
+    client.cookies["django_language"] = "fr"  # the header's switch
+    french = client.get(f"/analytics/cases/{case.pk}/record/")
     assert "Pris en charge" in french.content.decode()
     assert all(e.actor == team.admin for e in exports)
 

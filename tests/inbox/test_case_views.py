@@ -323,7 +323,8 @@ def test_failed_post_shows_the_error_and_can_be_retried(team, django_capture_on_
     # Why, in the officer's language, then the platform's own words, escaped.
     assert "The platform refused the reply as written." in html
     assert "The platform said:" in html and "422 &lt;b&gt;Text too long&lt;/b&gt;" in html
-    french = client.get(url("detail", case), headers={"accept-language": "fr"})
+    client.cookies["django_language"] = "fr"  # the header's switch
+    french = client.get(url("detail", case))
     assert "La plateforme a refusé la réponse telle qu’elle est rédigée." in french.content.decode()
     with django_capture_on_commit_callbacks(execute=False):
         response = client.post(url("retry", case))
