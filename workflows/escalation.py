@@ -31,6 +31,10 @@ from workflows.models import ApprovalStep, Consultation, EmailNotice, StepDecisi
 from workflows.sla import step_remind_at
 
 SWEEP_BATCH = 500
+# A reminder or escalation whose email never went out is queued again for this long
+# after its stamp, then left alone: a step with nobody to write to (no delegate, no
+# reviewer or owner with an address) would otherwise be queued every minute for ever.
+LOST_EMAIL_GIVE_UP = dt.timedelta(days=1)
 # How long an email's task may take to be run before the sweep queues it again: well
 # past a normal queue wait, so a late task and the sweep's rarely run at once.
 LOST_EMAIL_AFTER = dt.timedelta(minutes=2)
@@ -43,6 +47,8 @@ class SweepResult:
     # Emails whose task was lost, queued again: steps and consultations.
     opened_requeued: int = 0
     consultations_requeued: int = 0
+    escalations_requeued: int = 0
+    reminders_requeued: int = 0
 
 
 def _claim_step(
@@ -165,6 +171,12 @@ def sla_sweep_run(*, now: dt.datetime | None = None) -> SweepResult:
         escalated=escalated,
         opened_requeued=_lost_opened_emails_requeue(now=now),
         consultations_requeued=_lost_consultation_emails_requeue(now=now),
+        escalations_requeued=_lost_stamped_emails_requeue(
+            now=now, stamp="escalated_at", kinds=("escalated", "overdue")
+        ),
+        reminders_requeued=_lost_stamped_emails_requeue(
+            now=now, stamp="reminded_at", kinds=("reminder",)
+        ),
     )
 
 
@@ -234,3 +246,26 @@ def _lost_consultation_emails_requeue(*, now: dt.datetime) -> int:
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )
     return sum(enqueue_now(consultation_notify, pk) for pk in consultation_ids)
+
+
+def _lost_stamped_emails_requeue(*, now: dt.datetime, stamp: str, kinds: tuple[str, ...]) -> int:
+    """Queue again the reminder (stamp reminded_at) or escalation (escalated_at) email
+    of open steps stamped a while ago with no notice of that kind for anyone (the
+    escalation writes to the delegate, or else to the reviewers and the officer as
+    "overdue"). One query."""
+    from workflows.tasks import step_escalated_notify, step_reminder_notify
+
+    task = step_escalated_notify if stamp == "escalated_at" else step_reminder_notify
+    steps = ApprovalStep.objects.filter(
+        status=StepStatus.OPEN,
+        **{f"{stamp}__lte": now - LOST_EMAIL_AFTER, f"{stamp}__gt": now - LOST_EMAIL_GIVE_UP},
+    )
+    if stamp == "reminded_at":
+        steps = steps.filter(escalated_at__isnull=True)  # the escalation supersedes it
+    for kind in kinds:
+        prefix = Concat(
+            Value("step:"), _as_text("pk"), Value(f":{kind}:"), output_field=CharField()
+        )
+        steps = steps.exclude(Exists(EmailNotice.objects.filter(key__startswith=prefix)))
+    step_ids = list(steps.order_by("pk").values_list("pk", flat=True)[:SWEEP_BATCH])
+    return sum(enqueue_now(task, step_id) for step_id in step_ids)

@@ -71,13 +71,10 @@ def comment_added_notify(comment_id: int) -> None:
 @shared_task(acks_late=True, ignore_result=True, time_limit=300)
 def sla_sweep() -> dict[str, int]:
     """Beat, every minute: remind steps near their deadline, escalate late ones, and
-    queue again approval and consultation emails whose task was lost."""
+    queue again the emails whose task was lost (approval requests, consultations,
+    reminders, escalations)."""
+    from dataclasses import asdict
+
     from workflows.escalation import sla_sweep_run
 
-    result = sla_sweep_run()
-    return {
-        "reminded": result.reminded,
-        "escalated": result.escalated,
-        "opened_requeued": result.opened_requeued,
-        "consultations_requeued": result.consultations_requeued,
-    }
+    return asdict(sla_sweep_run())

@@ -25,7 +25,7 @@ from responder.inbox.models import CaseState
 from tests.broker import broker_down, queueing_errors, tasks_run_inline
 from tests.factories import person
 from workflows.escalation import LOST_EMAIL_AFTER, sla_sweep_run
-from workflows.models import ApprovalStep, Consultation, StepStatus
+from workflows.models import ApprovalLayer, ApprovalStep, Consultation, StepStatus
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -143,3 +143,35 @@ def test_an_officer_consults_while_the_broker_is_down_and_the_sweep_asks_the_exp
     assert "Your input is requested" in email.subject
     assert sweep_later(minutes=10).consultations_requeued == 0
     assert len(mail.outbox) == 1
+
+
+def test_an_escalation_whose_email_was_lost_reaches_the_delegate_once(team, caplog):
+    delegate = person(Role.APPROVER, team.department, username="dana")
+    # Steps copy their layer when the draft is submitted: the delegate is set first.
+    ApprovalLayer.objects.filter(policy__name="New answer").update(delegate=delegate)
+    case = team.case()
+    inbox.case_claim(case_id=case.pk, actor=team.officer, via="web")
+    inbox.draft_save(case_id=case.pk, actor=team.officer, via="web", text="Ten business days.")
+    with tasks_run_inline():
+        inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web")
+    step = ApprovalStep.objects.get(case=case, status=StepStatus.OPEN)
+    assert step.delegate == delegate
+    mail.outbox.clear()
+
+    # The sweep escalates while the broker is restarting: stamped, email lost.
+    overdue = step.due_at + dt.timedelta(seconds=1)
+    with broker_down(), caplog.at_level(logging.ERROR, logger="responder.queueing"):
+        assert sla_sweep_run(now=overdue).escalated == 1
+    assert queueing_errors(caplog, "workflows.tasks.step_escalated_notify")
+    assert approval_requests(delegate.email) == []
+
+    def sweep_at(moment):
+        with tasks_run_inline():
+            return sla_sweep_run(now=moment)
+
+    assert sweep_at(overdue + LOST_EMAIL_AFTER / 2).escalations_requeued == 0
+    assert sweep_at(overdue + LOST_EMAIL_AFTER * 2).escalations_requeued == 1
+    (sent,) = approval_requests(delegate.email)
+    assert f"#{case.pk}" in sent
+    assert sweep_at(overdue + LOST_EMAIL_AFTER * 3).escalations_requeued == 0
+    assert len(approval_requests(delegate.email)) == 1
