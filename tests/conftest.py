@@ -14,6 +14,7 @@ from tests.factories import (
     LibraryAnswerFactory,
     PlatformAccountFactory,
     PolicyFactory,
+    answer_from_library,
     layer,
     person,
     rule,
@@ -42,6 +43,9 @@ class Team:
 
     def sensitive_case(self, **kwargs: object) -> Case:
         return self.case(risk=Risk.SENSITIVE, **kwargs)
+
+    def answer_from_library(self, case: Case) -> None:
+        answer_from_library(self, case)
 
 
 @pytest.fixture

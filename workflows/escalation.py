@@ -180,8 +180,18 @@ def sla_sweep_run(*, now: dt.datetime | None = None) -> SweepResult:
     )
 
 
-def _as_text(field: str) -> Cast:
-    return Cast(OuterRef(field), output_field=CharField())
+def _notice_key(*parts: str) -> Concat:
+    """An EmailNotice key built in SQL from the outer row: "step:", "=pk", ":opened:"
+    ... (a part starting with "=" is a field of the outer query)."""
+    return Concat(
+        *(
+            Cast(OuterRef(part[1:]), output_field=CharField())
+            if part.startswith("=")
+            else Value(part)
+            for part in parts
+        ),
+        output_field=CharField(),
+    )
 
 
 def _lost_opened_emails_requeue(*, now: dt.datetime) -> int:
@@ -192,13 +202,7 @@ def _lost_opened_emails_requeue(*, now: dt.datetime) -> int:
 
     reviewers = ApprovalStep.reviewers.through.objects
     notice = EmailNotice.objects.filter(
-        key=Concat(
-            Value("step:"),
-            _as_text("approvalstep_id"),
-            Value(":opened:"),
-            _as_text("user_id"),
-            output_field=CharField(),
-        )
+        key=_notice_key("step:", "=approvalstep_id", ":opened:", "=user_id")
     )
     decided = StepDecision.objects.filter(
         step_id=OuterRef("approvalstep_id"), reviewer_id=OuterRef("user_id")
@@ -224,15 +228,7 @@ def _lost_consultation_emails_requeue(*, now: dt.datetime) -> int:
     expert has no notice. One query."""
     from workflows.tasks import consultation_notify
 
-    notice = EmailNotice.objects.filter(
-        key=Concat(
-            Value("consult:"),
-            _as_text("pk"),
-            Value(":"),
-            _as_text("expert_id"),
-            output_field=CharField(),
-        )
-    )
+    notice = EmailNotice.objects.filter(key=_notice_key("consult:", "=pk", ":", "=expert_id"))
     consultation_ids = list(
         Consultation.objects.filter(
             answered_at__isnull=True,
@@ -263,9 +259,7 @@ def _lost_stamped_emails_requeue(*, now: dt.datetime, stamp: str, kinds: tuple[s
     if stamp == "reminded_at":
         steps = steps.filter(escalated_at__isnull=True)  # the escalation supersedes it
     for kind in kinds:
-        prefix = Concat(
-            Value("step:"), _as_text("pk"), Value(f":{kind}:"), output_field=CharField()
-        )
+        prefix = _notice_key("step:", "=pk", f":{kind}:")
         steps = steps.exclude(Exists(EmailNotice.objects.filter(key__startswith=prefix)))
     step_ids = list(steps.order_by("pk").values_list("pk", flat=True)[:SWEEP_BATCH])
     return sum(enqueue_now(task, step_id) for step_id in step_ids)

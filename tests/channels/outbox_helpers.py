@@ -6,7 +6,7 @@ from typing import Any
 
 from responder.channels.models import OutboxItem
 from responder.inbox import services as inbox
-from tests.factories import CaseFactory
+from tests.factories import CaseFactory, answer_from_library
 
 
 def approved_reply(
@@ -62,15 +62,7 @@ def approved_replies_bulk(
             author_handle=f"c{i}@mastodon.example",
             url=mention["url"],
         )
-        inbox.case_claim(case_id=case.pk, actor=team.officer, via="web")
-        inbox.draft_save(
-            case_id=case.pk,
-            actor=team.officer,
-            via="web",
-            text=team.answer.text_en,
-            library_answer_id=team.answer.pk,
-        )
-        inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web")
+        answer_from_library(team, case)
         ids.append(case.pk)
     return ids
 

@@ -13,7 +13,6 @@ from responder.channels.ingest import polls_dispatch
 from responder.channels.models import OutboxItem, OutboxStatus, PlatformAccount
 from responder.channels.posting import outbox_sweep
 from responder.channels.posting.policy import SWEEP_GRACE
-from responder.inbox import services as inbox
 from tests.broker import broker_down, queueing_errors
 
 pytestmark = pytest.mark.django_db
@@ -39,15 +38,7 @@ def test_polls_are_dispatched_while_the_broker_is_down_without_failing(
 
 def test_the_outbox_sweep_carries_on_while_the_broker_is_down(team, caplog):
     case = team.case()
-    inbox.case_claim(case_id=case.pk, actor=team.officer, via="web")
-    inbox.draft_save(
-        case_id=case.pk,
-        actor=team.officer,
-        via="web",
-        text=team.answer.text_en,
-        library_answer_id=team.answer.pk,
-    )
-    inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web")  # no approval needed
+    team.answer_from_library(case)  # no approval needed
     item = OutboxItem.objects.get(case=case)
     due = timezone.now() + SWEEP_GRACE + dt.timedelta(seconds=1)
 

@@ -298,15 +298,7 @@ def test_close_needs_a_known_reason(team):
 
 def refused(team, case, *, http: int = 422, error: str = "422 <b>Text too long</b>"):
     """The case's library answer approved, then refused by the platform."""
-    claimed(team, case)
-    services.draft_save(
-        case_id=case.pk,
-        actor=team.officer,
-        via="web",
-        text=team.answer.text_en,
-        library_answer_id=team.answer.pk,
-    )
-    services.draft_submit(case_id=case.pk, actor=team.officer, via="web")
+    team.answer_from_library(case)
     item = platform_refused(case.pk)
     OutboxItem.objects.filter(pk=item.pk).update(attempts=1, last_error=error)
     PostAttempt.objects.create(

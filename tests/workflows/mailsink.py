@@ -109,14 +109,10 @@ def fresh_rate_limit() -> Iterator[None]:
 def eager_tasks() -> Iterator[None]:
     """Run tasks queued with .delay() inline (where a test needs the email the task
     sends but not a worker)."""
-    from responder.celery import app
+    from tests.broker import tasks_run_inline
 
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    try:
+    with tasks_run_inline():
         yield
-    finally:
-        app.conf.task_always_eager = previous
 
 
 @pytest.fixture
