@@ -161,6 +161,30 @@ def scope(
     return sql, params
 
 
+def scopes(
+    *,
+    department_ids: list[int] | None,
+    user_id: int,
+    filters: InboxFilters,
+    now: dt.datetime,
+    older_than: Cursor | None = None,
+    newer_than: Cursor | None = None,
+) -> list[tuple[str, list[Any]]]:
+    """`scope` for each department (None: one scope over all of them): each is then one
+    ordered index range scan, where an IN list over departments would sort every row."""
+    return [
+        scope(
+            department_id=department_id,
+            user_id=user_id,
+            filters=filters,
+            now=now,
+            older_than=older_than,
+            newer_than=newer_than,
+        )
+        for department_id in ([None] if department_ids is None else department_ids)
+    ]
+
+
 def rows(scope_sql: str, params: list[Any], *, limit: int, ascending: bool) -> list[tuple]:
     """The row columns of the scope's cases, newest first (or oldest first)."""
     n = _names()

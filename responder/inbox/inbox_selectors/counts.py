@@ -100,15 +100,14 @@ def inbox_live(
     now = now or timezone.now()
     new = 0
     if newest is not None:
-        for department_id in [None] if department_ids is None else department_ids:
-            sql, params = inbox_query.scope(
-                department_id=department_id,
-                user_id=user.pk,
-                filters=filters,
-                now=now,
-                newer_than=newest,
-            )
-            new += inbox_query.capped_count(sql, params, cap=NEW_COUNT_CAP)
+        scopes = inbox_query.scopes(
+            department_ids=department_ids,
+            user_id=user.pk,
+            filters=filters,
+            now=now,
+            newer_than=newest,
+        )
+        new = sum(inbox_query.capped_count(sql, p, cap=NEW_COUNT_CAP) for sql, p in scopes)
         new = min(new, NEW_COUNT_CAP)
     changed = 0
     if shown:

@@ -88,18 +88,17 @@ def _fetch(
     every matching row), merged here. No join to accounts or owners: they are named
     from InboxOptions (an account row carries encrypted credentials)."""
     ascending = newer_than is not None
-    per_scope: list[list[InboxRow]] = []
-    for department_id in [None] if department_ids is None else department_ids:
-        sql, params = inbox_query.scope(
-            department_id=department_id,
+    per_scope = [
+        [_row(r) for r in inbox_query.rows(sql, params, limit=limit, ascending=ascending)]
+        for sql, params in inbox_query.scopes(
+            department_ids=department_ids,
             user_id=user.pk,
             filters=filters,
             now=now,
             older_than=older_than,
             newer_than=newer_than,
         )
-        found = inbox_query.rows(sql, params, limit=limit, ascending=ascending)
-        per_scope.append([_row(r) for r in found])
+    ]
     if len(per_scope) == 1:
         return per_scope[0]
 
