@@ -77,6 +77,27 @@ def test_officer_sees_own_department_newest_first_never_another_department(
     assert b"a tax question" not in response.content
 
 
+def test_an_officer_of_two_departments_sees_both_merged_newest_first_across_pages(
+    client: Client, team
+) -> None:
+    from responder.accounts.models import Department, Membership, Role
+
+    taxes = Department.objects.get(slug="taxes")
+    Membership.objects.create(user=team.officer, department=taxes, role=Role.OFFICER)
+    elsewhere = PlatformAccountFactory(department=taxes)
+    made = []
+    for minute in range(60):  # alternate departments, one minute apart
+        if minute % 2:
+            made.append(CaseFactory(account=elsewhere, department=taxes, received_at=ago(minute)))
+        else:
+            made.append(team.case(received_at=ago(minute)))
+    client.force_login(team.officer)
+    first = client.get("/")
+    assert shown_ids(first) == [c.pk for c in made[:50]]
+    older = re.search(r'href="(/\?[^"]*before=[^"]+)"', first.content.decode()).group(1)
+    assert shown_ids(client.get(older.replace("&amp;", "&"))) == [c.pk for c in made[50:]]
+
+
 def test_a_subject_matter_expert_without_officer_role_goes_to_their_review_list(
     client: Client, team
 ) -> None:
