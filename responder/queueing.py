@@ -5,10 +5,9 @@ is restarting at that moment, publishing raises after the transaction committed:
 officer's or reviewer's action is saved, yet the request would answer 500. Here the
 failure is logged instead, and the task is left to the periodic sweeps that find
 work whose task was lost: the outbox sweep (posts), the poll dispatch (polls) and
-the SLA sweep (the emails of a newly opened step, a consultation, a reminder and an
-escalation). Changes-requested and comment emails have no such sweep (the officer
-sees the case back in their inbox, the comment on the case page): a lost one is only
-in the log.
+the SLA sweep (the emails of a newly opened step, a consultation, a reminder, an
+escalation, and a draft sent back). Comment emails have no such sweep (the comment is
+on the case page): a lost one is only in the log.
 
 Celery retries a failed publish briefly itself (CELERY_TASK_PUBLISH_RETRY_POLICY in
 settings) before the error reaches us, so a request never waits long.

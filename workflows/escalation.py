@@ -49,6 +49,7 @@ class SweepResult:
     consultations_requeued: int = 0
     escalations_requeued: int = 0
     reminders_requeued: int = 0
+    changes_requeued: int = 0
 
 
 def _claim_step(
@@ -177,6 +178,9 @@ def sla_sweep_run(*, now: dt.datetime | None = None) -> SweepResult:
         reminders_requeued=_lost_stamped_emails_requeue(
             now=now, stamp="reminded_at", kinds=("reminder",)
         ),
+        changes_requeued=_lost_stamped_emails_requeue(
+            now=now, stamp="decided_at", kinds=("changes",)
+        ),
     )
 
 
@@ -245,17 +249,30 @@ def _lost_consultation_emails_requeue(*, now: dt.datetime) -> int:
 
 
 def _lost_stamped_emails_requeue(*, now: dt.datetime, stamp: str, kinds: tuple[str, ...]) -> int:
-    """Queue again the reminder (stamp reminded_at) or escalation (escalated_at) email
-    of open steps stamped a while ago with no notice of that kind for anyone (the
-    escalation writes to the delegate, or else to the reviewers and the officer as
-    "overdue"). One query."""
-    from workflows.tasks import step_escalated_notify, step_reminder_notify
-
-    task = step_escalated_notify if stamp == "escalated_at" else step_reminder_notify
-    steps = ApprovalStep.objects.filter(
-        status=StepStatus.OPEN,
-        **{f"{stamp}__lte": now - LOST_EMAIL_AFTER, f"{stamp}__gt": now - LOST_EMAIL_GIVE_UP},
+    """Queue again the email of steps stamped a while ago with no notice of that kind
+    for anyone: the reminder (reminded_at) and the escalation (escalated_at) of open
+    steps (the escalation writes to the delegate, or else to the reviewers and the
+    officer as "overdue"), and the officer's "changes requested" (decided_at of a step
+    sent back). One query."""
+    from workflows.tasks import (
+        changes_requested_notify,
+        step_escalated_notify,
+        step_reminder_notify,
     )
+
+    window = {f"{stamp}__lte": now - LOST_EMAIL_AFTER, f"{stamp}__gt": now - LOST_EMAIL_GIVE_UP}
+    if stamp == "decided_at":
+        task = changes_requested_notify
+        # Only while the draft is still being changed: later, the news is stale.
+        steps = ApprovalStep.objects.filter(
+            status=StepStatus.CHANGES_REQUESTED,
+            case__state=CaseState.DRAFTING,
+            case__owner__isnull=False,
+            **window,
+        )
+    else:
+        task = step_escalated_notify if stamp == "escalated_at" else step_reminder_notify
+        steps = ApprovalStep.objects.filter(status=StepStatus.OPEN, **window)
     if stamp == "reminded_at":
         steps = steps.filter(escalated_at__isnull=True)  # the escalation supersedes it
     for kind in kinds:

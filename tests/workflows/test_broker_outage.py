@@ -175,3 +175,28 @@ def test_an_escalation_whose_email_was_lost_reaches_the_delegate_once(team, capl
     assert f"#{case.pk}" in sent
     assert sweep_at(overdue + LOST_EMAIL_AFTER * 3).escalations_requeued == 0
     assert len(approval_requests(delegate.email)) == 1
+
+
+def test_a_draft_sent_back_while_the_broker_is_down_reaches_the_officer_once(team, caplog):
+    case = team.case()
+    inbox.case_claim(case_id=case.pk, actor=team.officer, via="web")
+    inbox.draft_save(case_id=case.pk, actor=team.officer, via="web", text="Ten business days.")
+    with tasks_run_inline():
+        inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web")
+    step = ApprovalStep.objects.get(case=case, status=StepStatus.OPEN)
+    mail.outbox.clear()
+
+    with broker_down(), caplog.at_level(logging.ERROR, logger="responder.queueing"):
+        response = signed_in(team.sme).post(
+            f"/review/step/{step.pk}/",
+            {"action": "request_changes", "comment": "Say business days."},
+        )
+    assert response.status_code == 302
+    assert queueing_errors(caplog, "workflows.tasks.changes_requested_notify")
+    assert approval_requests(team.officer.email) == []
+
+    assert sweep_later().changes_requeued == 1
+    (told,) = approval_requests(team.officer.email)
+    assert f"#{case.pk}" in told
+    assert sweep_later(minutes=10).changes_requeued == 0
+    assert len(approval_requests(team.officer.email)) == 1
