@@ -3,8 +3,11 @@ from django.contrib.auth.views import LoginView
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from responder.accounts.forms import SignInForm
+from responder.accounts.forms import AdminSignInForm, SignInForm
 from responder.accounts.language import language_switch
+
+# The admin's sign-in pauses a username too (the same count as the other doors).
+admin.site.login_form = AdminSignInForm
 
 urlpatterns = [
     path("admin/", admin.site.urls),

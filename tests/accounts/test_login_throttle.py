@@ -107,3 +107,13 @@ def test_the_pause_is_explained_in_french(people, clock):
         page = sign_in(client, "olivia", PASSWORD)[1]
     assert "Trop de mots de passe erronés pour ce nom d’utilisateur." in page
     assert "Réessayez dans 2 minutes." in page
+
+
+@override_settings(LOGIN_FAILURE_LIMIT=2, LOGIN_FAILURE_WINDOW_SECONDS=600)
+def test_the_admin_sign_in_pauses_too(people, clock):
+    client = Client()
+    sign_in(client, "olivia", "wrong")
+    client.post("/admin/login/", {"username": "olivia", "password": "wrong"})
+    paused = client.post("/admin/login/", {"username": "olivia", "password": PASSWORD})
+    assert paused.status_code == 200
+    assert "Too many wrong passwords for this username." in paused.content.decode()
