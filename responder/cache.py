@@ -53,7 +53,8 @@ def _default(key: Any, default: Any = None) -> Any:
 
 
 class ResilientRedisCacheClient(RedisCacheClient):
-    # Reads miss, writes are skipped; incr has no honest fallback and still raises.
+    # Reads miss, writes are skipped. incr counts as a first hit: the rate limits built
+    # on it (review links) let people through while Redis is away rather than fail.
     get = _soft("get", _default)
     get_many = _soft("get_many", lambda keys: {})
     has_key = _soft("has_key", lambda key: False)
@@ -64,6 +65,7 @@ class ResilientRedisCacheClient(RedisCacheClient):
     delete = _soft("delete", lambda key: False)
     delete_many = _soft("delete_many", lambda keys: None)
     clear = _soft("clear", lambda: False)
+    incr = _soft("incr", lambda key, delta: delta)
 
 
 class ResilientRedisCache(RedisCache):

@@ -42,6 +42,7 @@ def test_reads_miss_and_writes_are_skipped(redis_down, caplog, monkeypatch):
         assert cache.get("k", "missing") == "missing"
         assert cache.get_many(["k"]) == {}
         assert cache.add("k", 2) is False
+        assert cache.incr("hits") == 1  # a rate limit counts a first hit
         cache.delete("k")
     # Said once, not once per call.
     warnings = [r for r in caplog.records if r.name == "responder.cache"]
@@ -58,3 +59,19 @@ def test_signing_in_and_the_inbox_work_while_redis_is_down(redis_down, team):
     page = client.get("/")
     assert page.status_code == 200 and "Inbox" in page.content.decode()
     assert client.get("/inbox/counts/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_emailed_review_link_opens_while_redis_is_down(redis_down, team):
+    from responder.inbox import services as inbox
+    from workflows import tokens
+    from workflows.models import ApprovalStep
+
+    case = team.case()
+    inbox.case_claim(case_id=case.pk, actor=team.officer, via="web")
+    inbox.draft_save(case_id=case.pk, actor=team.officer, via="web", text="New words.")
+    inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web")
+    step = ApprovalStep.objects.get(case=case)
+    token = tokens.review_token_make(step_id=step.pk, user_id=team.sme.pk)
+    page = Client().get(f"/review/{token}/")  # its rate limit counts in the cache
+    assert page.status_code == 200 and "New words." in page.content.decode()
