@@ -277,6 +277,9 @@ def _lost_stamped_emails_requeue(*, now: dt.datetime, stamp: str, kinds: tuple[s
         steps = steps.filter(escalated_at__isnull=True)  # the escalation supersedes it
     for kind in kinds:
         prefix = _notice_key("step:", "=pk", f":{kind}:")
-        steps = steps.exclude(Exists(EmailNotice.objects.filter(key__startswith=prefix)))
+        # The case's notices first (by index), then the prefix among those few: a
+        # LIKE on a computed pattern cannot use the key's index.
+        notices = EmailNotice.objects.filter(case_id=OuterRef("case_id"), key__startswith=prefix)
+        steps = steps.exclude(Exists(notices))
     step_ids = list(steps.order_by("pk").values_list("pk", flat=True)[:SWEEP_BATCH])
     return sum(enqueue_now(task, step_id) for step_id in step_ids)
