@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from responder.accounts.models import Role, User
 from responder.accounts.selectors import user_department_ids, user_has_role
-from responder.audit.labels import audit_action_label
 from responder.audit.models import AuditEvent
 from responder.channels.models import OutboxItem
 from responder.channels.selectors import outbox_failure
@@ -143,13 +142,6 @@ def _sla(case: Case, open_step: ApprovalStep | None) -> dict[str, Any]:
     return {"due_at": None, "overdue": False, "step": None}
 
 
-def _state_label(state: str) -> str:
-    try:
-        return str(CaseState(state).label)
-    except ValueError:
-        return state
-
-
 def case_context(
     request: HttpRequest,
     case: Case,
@@ -219,10 +211,6 @@ def case_context(
     events = list(
         AuditEvent.objects.filter(case=case).select_related("actor").order_by("created_at", "id")
     )
-    for event in events:
-        event.label = audit_action_label(event.action)  # type: ignore[attr-defined]
-        event.from_label = _state_label(event.from_state)  # type: ignore[attr-defined]
-        event.to_label = _state_label(event.to_state)  # type: ignore[attr-defined]
     outbox = OutboxItem.objects.filter(case=case).order_by("-created_at", "-id").first()
 
     ancestors, followups = _thread(case)
