@@ -6,6 +6,7 @@ A link identifies its reviewer for one step only: nobody is logged in by it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -170,6 +171,57 @@ def _done_page(
     )
 
 
+def _review_page(
+    request: HttpRequest,
+    *,
+    user: User,
+    case: Case,
+    step: ApprovalStep | None,
+    allowed: tuple[str, ...],
+    via: str,
+    done: Callable[[str], HttpResponse],
+    consultation: Consultation | None = None,
+    extra: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """The review page, for an emailed link and for the signed-in pages alike: GET
+    shows it; POST carries out the chosen action (`_act`) and answers with
+    `done(outcome)`, or shows the page again with the error. `allowed` empty means
+    nothing may be done any more."""
+    if request.method == "POST":
+        form = ReviewDecisionForm(request.POST, allowed=allowed or ("none",))
+        if form.is_valid():
+            try:
+                outcome = _act(
+                    request,
+                    form=form,
+                    user=user,
+                    step=step,
+                    case=case,
+                    via=via,
+                    consultation=consultation,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            except (ConflictError, PermissionDenied) as exc:
+                return _service_error(request, exc)
+            else:
+                return done(outcome)
+        status = 400
+    else:
+        form = ReviewDecisionForm(initial=_initial(step), allowed=allowed or ("none",))
+        status = 200
+    context = _review_context(
+        step=step,
+        case=case,
+        form=form,
+        allowed=allowed,
+        consultation=consultation,
+        reviewer=user,
+    )
+    context.update(extra or {})
+    return render(request, "workflows/review.html", context, status=status)
+
+
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def review_link(request: HttpRequest, token: str) -> HttpResponse:
@@ -195,42 +247,23 @@ def review_link(request: HttpRequest, token: str) -> HttpResponse:
         assert link.step is not None
         case, step, allowed = link.step.case, link.step, REVIEW_ACTIONS
 
-    if request.method == "POST":
-        form = ReviewDecisionForm(request.POST, allowed=allowed)
-        if form.is_valid():
-            try:
-                outcome = _act(
-                    request,
-                    form=form,
-                    user=link.user,
-                    step=step,
-                    case=case,
-                    via="email",
-                    consultation=link.consultation,
-                )
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            except (ConflictError, PermissionDenied) as exc:
-                return _service_error(request, exc)
-            else:
-                if outcome == ReviewAction.COMMENT and step is not None:
-                    messages.success(request, _("Your comment was added."))
-                    return HttpResponseRedirect(request.path)
-                return _done_page(request, outcome=outcome, case=case, step=step)
-        status = 400
-    else:
-        form = ReviewDecisionForm(initial=_initial(step), allowed=allowed)
-        status = 200
-    context = _review_context(
-        step=step,
+    def done(outcome: str) -> HttpResponse:
+        if outcome == ReviewAction.COMMENT and step is not None:
+            messages.success(request, _("Your comment was added."))
+            return HttpResponseRedirect(request.path)
+        return _done_page(request, outcome=outcome, case=case, step=step)
+
+    return _review_page(
+        request,
+        user=link.user,
         case=case,
-        form=form,
+        step=step,
         allowed=allowed,
+        via="email",
+        done=done,
         consultation=link.consultation,
-        reviewer=link.user,
+        extra={"via_link": True},
     )
-    context["via_link"] = True
-    return render(request, "workflows/review.html", context, status=status)
 
 
 def _require_reviewer(user: User) -> None:
@@ -268,29 +301,24 @@ def review_step(request: HttpRequest, step_id: int) -> HttpResponse:
     if not reviewer_may_decide(step=step, user=user):
         raise PermissionDenied(_("You are not a reviewer of this approval step."))
     decided = step.decisions.filter(reviewer=user).exists() or step.status != StepStatus.OPEN
-    allowed: tuple[str, ...] = () if decided else REVIEW_ACTIONS
-    if request.method == "POST":
-        form = ReviewDecisionForm(request.POST, allowed=allowed or ("none",))
-        if form.is_valid():
-            try:
-                outcome = _act(request, form=form, user=user, step=step, case=step.case, via="web")
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            except (ConflictError, PermissionDenied) as exc:
-                return _service_error(request, exc)
-            else:
-                if outcome == ReviewAction.COMMENT:
-                    messages.success(request, _("Your comment was added."))
-                    return HttpResponseRedirect(request.path)
-                messages.success(request, _("Thank you: your decision was recorded."))
-                return HttpResponseRedirect(reverse("workflows:mine"))
-        status = 400
-    else:
-        form = ReviewDecisionForm(initial=_initial(step), allowed=allowed)
-        status = 200
-    context = _review_context(step=step, case=step.case, form=form, allowed=allowed, reviewer=user)
-    context["already_decided"] = decided
-    return render(request, "workflows/review.html", context, status=status)
+
+    def done(outcome: str) -> HttpResponse:
+        if outcome == ReviewAction.COMMENT:
+            messages.success(request, _("Your comment was added."))
+            return HttpResponseRedirect(request.path)
+        messages.success(request, _("Thank you: your decision was recorded."))
+        return HttpResponseRedirect(reverse("workflows:mine"))
+
+    return _review_page(
+        request,
+        user=user,
+        case=step.case,
+        step=step,
+        allowed=() if decided else REVIEW_ACTIONS,
+        via="web",
+        done=done,
+        extra={"already_decided": decided},
+    )
 
 
 @never_cache
@@ -306,40 +334,18 @@ def review_consultation(request: HttpRequest, consultation_id: int) -> HttpRespo
     if consultation.expert_id != user.pk:
         raise PermissionDenied(_("Only the consulted expert can answer this question."))
     case = consultation.case
-    allowed: tuple[str, ...] = () if consultation.answered_at else CONSULT_ACTIONS
-    if request.method == "POST":
-        form = ReviewDecisionForm(request.POST, allowed=allowed or ("none",))
-        if form.is_valid():
-            try:
-                outcome = _act(
-                    request,
-                    form=form,
-                    user=user,
-                    step=None,
-                    case=case,
-                    via="web",
-                    consultation=consultation,
-                )
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            except (ConflictError, PermissionDenied) as exc:
-                return _service_error(request, exc)
-            else:
-                return _done_page(request, outcome=outcome, case=case, step=None)
-        status = 400
-    else:
-        form = ReviewDecisionForm(allowed=allowed or ("none",))
-        status = 200
-    context = _review_context(
-        step=None,
+    answered = consultation.answered_at is not None
+    return _review_page(
+        request,
+        user=user,
         case=case,
-        form=form,
-        allowed=allowed,
+        step=None,
+        allowed=() if answered else CONSULT_ACTIONS,
+        via="web",
+        done=lambda outcome: _done_page(request, outcome=outcome, case=case, step=None),
         consultation=consultation,
-        reviewer=user,
+        extra={"already_decided": answered},
     )
-    context["already_decided"] = consultation.answered_at is not None
-    return render(request, "workflows/review.html", context, status=status)
 
 
 @login_required
