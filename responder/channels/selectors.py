@@ -16,6 +16,7 @@ from responder.channels.models import (
     PlatformAccount,
     PostAttempt,
 )
+from responder.channels.posting.policy import Outcome
 
 
 def accounts_due_for_poll(*, now: dt.datetime | None = None) -> QuerySet[PlatformAccount]:
@@ -43,7 +44,7 @@ class OutboxFailure:
 
 
 # Outcomes whose row error is the platform's answer (or the network's).
-_FROM_THE_PLATFORM = {"failed", "error", "rate_limited"}
+_FROM_THE_PLATFORM = {Outcome.FAILED, Outcome.ERROR, Outcome.RATE_LIMITED}
 
 
 def outbox_failure(*, item: OutboxItem) -> OutboxFailure:
@@ -53,7 +54,7 @@ def outbox_failure(*, item: OutboxItem) -> OutboxFailure:
     worker that recorded the failure ran in none in particular."""
     last = (
         PostAttempt.objects.filter(outbox_item=item)
-        .exclude(outcome="retry_requested")
+        .exclude(outcome=Outcome.RETRY_REQUESTED)
         .order_by("-started_at", "-id")
         .values_list("outcome", "http_status")
         .first()
@@ -61,7 +62,7 @@ def outbox_failure(*, item: OutboxItem) -> OutboxFailure:
     outcome, status = last if last is not None else ("", None)
     said = item.last_error if outcome in _FROM_THE_PLATFORM else ""
     if item.status == OutboxStatus.NEEDS_ATTENTION:
-        if outcome == "needs_attention":
+        if outcome == Outcome.NEEDS_ATTENTION:
             reason = _(
                 "Responder cannot tell whether this reply was posted: an earlier attempt "
                 "was interrupted and the platform does not show it. Check the conversation "
