@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
-from django.db.models import CharField, Exists, OuterRef, Value
+from django.db.models import CharField, Exists, OuterRef, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
@@ -172,15 +173,9 @@ def sla_sweep_run(*, now: dt.datetime | None = None) -> SweepResult:
         escalated=escalated,
         opened_requeued=_lost_opened_emails_requeue(now=now),
         consultations_requeued=_lost_consultation_emails_requeue(now=now),
-        escalations_requeued=_lost_stamped_emails_requeue(
-            now=now, stamp="escalated_at", kinds=("escalated", "overdue")
-        ),
-        reminders_requeued=_lost_stamped_emails_requeue(
-            now=now, stamp="reminded_at", kinds=("reminder",)
-        ),
-        changes_requeued=_lost_stamped_emails_requeue(
-            now=now, stamp="decided_at", kinds=("changes",)
-        ),
+        escalations_requeued=_lost_escalation_emails_requeue(now=now),
+        reminders_requeued=_lost_reminder_emails_requeue(now=now),
+        changes_requeued=_lost_changes_emails_requeue(now=now),
     )
 
 
@@ -248,33 +243,15 @@ def _lost_consultation_emails_requeue(*, now: dt.datetime) -> int:
     return sum(enqueue_now(consultation_notify, pk) for pk in consultation_ids)
 
 
-def _lost_stamped_emails_requeue(*, now: dt.datetime, stamp: str, kinds: tuple[str, ...]) -> int:
-    """Queue again the email of steps stamped a while ago with no notice of that kind
-    for anyone: the reminder (reminded_at) and the escalation (escalated_at) of open
-    steps (the escalation writes to the delegate, or else to the reviewers and the
-    officer as "overdue"), and the officer's "changes requested" (decided_at of a step
-    sent back). One query."""
-    from workflows.tasks import (
-        changes_requested_notify,
-        step_escalated_notify,
-        step_reminder_notify,
-    )
+def _stamped_between(stamp: str, *, now: dt.datetime) -> dict[str, dt.datetime]:
+    """Stamped long enough ago for the email's task to have run, and not so long ago
+    that there is no point any more (see LOST_EMAIL_GIVE_UP)."""
+    return {f"{stamp}__lte": now - LOST_EMAIL_AFTER, f"{stamp}__gt": now - LOST_EMAIL_GIVE_UP}
 
-    window = {f"{stamp}__lte": now - LOST_EMAIL_AFTER, f"{stamp}__gt": now - LOST_EMAIL_GIVE_UP}
-    if stamp == "decided_at":
-        task = changes_requested_notify
-        # Only while the draft is still being changed: later, the news is stale.
-        steps = ApprovalStep.objects.filter(
-            status=StepStatus.CHANGES_REQUESTED,
-            case__state=CaseState.DRAFTING,
-            case__owner__isnull=False,
-            **window,
-        )
-    else:
-        task = step_escalated_notify if stamp == "escalated_at" else step_reminder_notify
-        steps = ApprovalStep.objects.filter(status=StepStatus.OPEN, **window)
-    if stamp == "reminded_at":
-        steps = steps.filter(escalated_at__isnull=True)  # the escalation supersedes it
+
+def _steps_requeue(task: Any, steps: QuerySet[ApprovalStep], *, kinds: tuple[str, ...]) -> int:
+    """Queue `task` again for the steps with no email notice of any of `kinds` for
+    anyone ("step:<id>:<kind>:<person>"). One query."""
     for kind in kinds:
         prefix = _notice_key("step:", "=pk", f":{kind}:")
         # The case's notices first (by index), then the prefix among those few: a
@@ -283,3 +260,39 @@ def _lost_stamped_emails_requeue(*, now: dt.datetime, stamp: str, kinds: tuple[s
         steps = steps.exclude(Exists(notices))
     step_ids = list(steps.order_by("pk").values_list("pk", flat=True)[:SWEEP_BATCH])
     return sum(enqueue_now(task, step_id) for step_id in step_ids)
+
+
+def _lost_escalation_emails_requeue(*, now: dt.datetime) -> int:
+    """An escalation writes to the delegate, or else to the reviewers and the officer
+    ("overdue")."""
+    from workflows.tasks import step_escalated_notify
+
+    steps = ApprovalStep.objects.filter(
+        status=StepStatus.OPEN, **_stamped_between("escalated_at", now=now)
+    )
+    return _steps_requeue(step_escalated_notify, steps, kinds=("escalated", "overdue"))
+
+
+def _lost_reminder_emails_requeue(*, now: dt.datetime) -> int:
+    from workflows.tasks import step_reminder_notify
+
+    steps = ApprovalStep.objects.filter(
+        status=StepStatus.OPEN,
+        escalated_at__isnull=True,  # the escalation supersedes the reminder
+        **_stamped_between("reminded_at", now=now),
+    )
+    return _steps_requeue(step_reminder_notify, steps, kinds=("reminder",))
+
+
+def _lost_changes_emails_requeue(*, now: dt.datetime) -> int:
+    """The officer's "changes requested", only while the draft is still being changed:
+    later, the news is stale."""
+    from workflows.tasks import changes_requested_notify
+
+    steps = ApprovalStep.objects.filter(
+        status=StepStatus.CHANGES_REQUESTED,
+        case__state=CaseState.DRAFTING,
+        case__owner__isnull=False,
+        **_stamped_between("decided_at", now=now),
+    )
+    return _steps_requeue(changes_requested_notify, steps, kinds=("changes",))
