@@ -134,3 +134,16 @@ def answer_from_library(team: object, case: Case) -> None:
         library_answer_id=answer.pk,
     )
     inbox.draft_submit(case_id=case.pk, actor=officer, via="web")
+
+
+def submitted_in_new_words(team: object, case: Case, text: str = "New words.") -> object:
+    """The team's officer claims `case`, writes `text` (not from the library) and
+    submits it; returns the approval step now open (the first layer's)."""
+    from responder.inbox import services as inbox
+    from workflows.models import ApprovalStep, StepStatus
+
+    officer = team.officer  # type: ignore[attr-defined]
+    inbox.case_claim(case_id=case.pk, actor=officer, via="web")
+    inbox.draft_save(case_id=case.pk, actor=officer, via="web", text=text)
+    inbox.draft_submit(case_id=case.pk, actor=officer, via="web")
+    return ApprovalStep.objects.get(case=case, status=StepStatus.OPEN)

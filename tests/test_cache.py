@@ -63,15 +63,10 @@ def test_signing_in_and_the_inbox_work_while_redis_is_down(redis_down, team):
 
 @pytest.mark.django_db
 def test_an_emailed_review_link_opens_while_redis_is_down(redis_down, team):
-    from responder.inbox import services as inbox
+    from tests.factories import submitted_in_new_words
     from workflows import tokens
-    from workflows.models import ApprovalStep
 
-    case = team.case()
-    inbox.case_claim(case_id=case.pk, actor=team.officer, via="web")
-    inbox.draft_save(case_id=case.pk, actor=team.officer, via="web", text="New words.")
-    inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web")
-    step = ApprovalStep.objects.get(case=case)
+    step = submitted_in_new_words(team, team.case())
     token = tokens.review_token_make(step_id=step.pk, user_id=team.sme.pk)
     page = Client().get(f"/review/{token}/")  # its rate limit counts in the cache
     assert page.status_code == 200 and "New words." in page.content.decode()

@@ -6,9 +6,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from responder.inbox import services as inbox
+from tests.factories import submitted_in_new_words
 from workflows import tokens
-from workflows.models import ApprovalStep
 
 pytestmark = pytest.mark.django_db
 
@@ -48,11 +47,7 @@ def test_switching_while_signed_in_becomes_the_preference(team):
 def test_an_emailed_link_opens_in_the_reviewers_language(team):
     team.sme.language = "fr"
     team.sme.save()
-    case = team.case()
-    inbox.case_claim(case_id=case.pk, actor=team.officer, via="web")
-    inbox.draft_save(case_id=case.pk, actor=team.officer, via="web", text="New words here.")
-    inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web")
-    step = ApprovalStep.objects.get(case=case)
+    step = submitted_in_new_words(team, team.case())
     token = tokens.review_token_make(step_id=step.pk, user_id=team.sme.pk)
     page = Client().get(f"/review/{token}/")
     assert page.status_code == 200 and _lang(page) == "fr"

@@ -23,7 +23,7 @@ from responder.channels.posting.policy import SWEEP_GRACE
 from responder.inbox import services as inbox
 from responder.inbox.models import CaseState
 from tests.broker import broker_down, queueing_errors, tasks_run_inline
-from tests.factories import person
+from tests.factories import person, submitted_in_new_words
 from workflows.escalation import LOST_EMAIL_AFTER, sla_sweep_run
 from workflows.models import ApprovalLayer, ApprovalStep, Consultation, StepStatus
 
@@ -150,11 +150,8 @@ def test_an_escalation_whose_email_was_lost_reaches_the_delegate_once(team, capl
     # Steps copy their layer when the draft is submitted: the delegate is set first.
     ApprovalLayer.objects.filter(policy__name="New answer").update(delegate=delegate)
     case = team.case()
-    inbox.case_claim(case_id=case.pk, actor=team.officer, via="web")
-    inbox.draft_save(case_id=case.pk, actor=team.officer, via="web", text="Ten business days.")
     with tasks_run_inline():
-        inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web")
-    step = ApprovalStep.objects.get(case=case, status=StepStatus.OPEN)
+        step = submitted_in_new_words(team, case, "Ten business days.")
     assert step.delegate == delegate
     mail.outbox.clear()
 
@@ -179,11 +176,8 @@ def test_an_escalation_whose_email_was_lost_reaches_the_delegate_once(team, capl
 
 def test_a_draft_sent_back_while_the_broker_is_down_reaches_the_officer_once(team, caplog):
     case = team.case()
-    inbox.case_claim(case_id=case.pk, actor=team.officer, via="web")
-    inbox.draft_save(case_id=case.pk, actor=team.officer, via="web", text="Ten business days.")
     with tasks_run_inline():
-        inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web")
-    step = ApprovalStep.objects.get(case=case, status=StepStatus.OPEN)
+        step = submitted_in_new_words(team, case, "Ten business days.")
     mail.outbox.clear()
 
     with broker_down(), caplog.at_level(logging.ERROR, logger="responder.queueing"):
