@@ -6,4 +6,4 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
-        from responder.accounts import login_throttle  # noqa: F401  (signal receivers)
+        from responder.accounts import authz, login_throttle  # noqa: F401  (rules, signal receivers)

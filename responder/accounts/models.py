@@ -92,6 +92,13 @@ class User(AbstractUser):
     departments = models.ManyToManyField(
         Department, through="Membership", related_name="people", blank=True
     )
+    # Site-wide settings and every department (superusers are site admins too); a
+    # department admin is a Membership with the admin role instead.
+    site_admin = models.BooleanField(
+        _("site admin"),
+        default=False,
+        help_text=_("Administers site-wide policies and settings and every department."),
+    )
 
     class Meta:
         verbose_name = _("person")
