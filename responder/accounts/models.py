@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +20,20 @@ class Role(models.TextChoices):
 class Language(models.TextChoices):
     EN = "en", _("English")
     FR = "fr", _("French")
+
+
+def validate_patterns(value: str) -> None:
+    """Every line must be a valid regular expression (the admin form says which not)."""
+    for number, line in enumerate(value.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            re.compile(line)
+        except re.error as exc:
+            raise ValidationError(
+                _("Line %(line)s is not a valid pattern: %(error)s"),
+                params={"line": number, "error": exc},
+            ) from None
 
 
 class Department(models.Model):
@@ -45,6 +61,26 @@ class Department(models.Model):
         default="12345",
         validators=[RegexValidator(r"^[1-7]{1,7}$", _("Use the digits 1 (Monday) to 7 (Sunday)."))],
         help_text=_("Weekdays as digits, 1 = Monday … 7 = Sunday. For example 12345."),
+    )
+
+    # Personal information (responder.inbox.pii): the department's own public numbers
+    # and addresses, never flagged; and its own file-number patterns.
+    pii_allow_list = models.TextField(
+        _("public numbers and addresses"),
+        blank=True,
+        help_text=_(
+            "One per line: the department's own phone lines, e-mail addresses and office "
+            "addresses. They are never treated as a citizen's personal information."
+        ),
+    )
+    pii_file_patterns = models.TextField(
+        _("file number patterns"),
+        blank=True,
+        help_text=_(
+            "One regular expression per line for the department's application or file "
+            r"numbers, for example \bPX-\d{4}-\d{5}\b."
+        ),
+        validators=[validate_patterns],
     )
 
     class Meta:

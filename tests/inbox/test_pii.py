@@ -129,3 +129,26 @@ def test_the_labelled_set_recall_and_false_positives() -> None:
     assert len(POSTS) >= 150 and negatives >= 60
     assert recall >= 0.97, wrong
     assert false_positive_rate <= 0.03, wrong
+
+
+@pytest.mark.django_db
+def test_the_departments_settings_apply() -> None:
+    from responder.inbox.pii import pii_find_for
+    from tests.factories import DepartmentFactory
+
+    department = DepartmentFactory(
+        pii_allow_list="1-800-567-6868\n", pii_file_patterns=r"\bPX-\d{4}-\d{5}\b"
+    )
+    text = "Your line 1-800-567-6868 never answers; my claim PX-2026-00441 is late"
+    assert pii_kinds(pii_find_for(text, department=department)) == [PiiKind.FILE_NUMBER]
+
+
+@pytest.mark.django_db
+def test_a_malformed_pattern_is_refused_with_its_line() -> None:
+    from django.core.exceptions import ValidationError
+
+    from tests.factories import DepartmentFactory
+
+    department = DepartmentFactory(pii_file_patterns="ok\n(unclosed")
+    with pytest.raises(ValidationError, match="Line 2"):
+        department.full_clean()

@@ -30,6 +30,19 @@ QUESTIONS_FR = [
     "Quelle taille de photo acceptez-vous pour la demande de passeport ?",
     "Bonjour, le bureau des passeports est-il ouvert le samedi ?",
 ]
+# Citizens sometimes write personal information in a public post, usually while
+# asking why their application is late (the numbers are made up; the checksums hold).
+QUESTIONS_PERSONAL_EN = [
+    "My application number is 2026-4481-22 and it's been 8 weeks. Can you check?",
+    "Please call me back at 613-555-0142, I fly on Friday and nobody answers.",
+    "I put my SIN 241 672 112 on the form by mistake, is that a problem?",
+    "My passport AB123456 was stolen yesterday, what do I do?",
+]
+QUESTIONS_PERSONAL_FR = [
+    "Mon numéro de dossier est PP-778812, toujours aucune nouvelle après 8 semaines.",
+    "Rappelez-moi au 514 555 0199 svp, je pars lundi.",
+    "J'ai écrit mon NAS 342 143 047 sur le formulaire, est-ce grave ?",
+]
 NAMES = [
     ("amelie", "Amélie Tremblay", "fr"),
     ("jgagnon", "Julie Gagnon", "fr"),
@@ -48,7 +61,10 @@ def citizen_question(rng: random.Random) -> dict[str, object]:
     username, display, lang = rng.choice(NAMES)
     server = rng.choice(SERVERS)
     acct = username if server == "sim.example" else f"{username}@{server}"
-    text = rng.choice(QUESTIONS_FR if lang == "fr" else QUESTIONS_EN)
+    if rng.random() < 0.15:
+        text = rng.choice(QUESTIONS_PERSONAL_FR if lang == "fr" else QUESTIONS_PERSONAL_EN)
+    else:
+        text = rng.choice(QUESTIONS_FR if lang == "fr" else QUESTIONS_EN)
     tags: list[str] = []
     if rng.random() < 0.25:
         tags = ["passeport" if lang == "fr" else "passport"]
