@@ -340,6 +340,9 @@ REVIEW_LINK_MAX_AGE_HOURS = env_int("REVIEW_LINK_MAX_AGE_HOURS", 72, minimum=1)
 REVIEW_LINK_RATE_WINDOW_SECONDS = env_int("REVIEW_LINK_RATE_WINDOW_SECONDS", 600, minimum=1)
 REVIEW_LINK_RATE_PER_IP = env_int("REVIEW_LINK_RATE_PER_IP", 120, minimum=1)
 REVIEW_LINK_RATE_PER_TOKEN = env_int("REVIEW_LINK_RATE_PER_TOKEN", 30, minimum=1)
+# A reply still "sending" this long after its claim is taken for a dead worker's and
+# reconciled by the outbox sweep. Longer than any connector's HTTP timeout.
+OUTBOX_STUCK_AFTER_SECONDS = env_int("OUTBOX_STUCK_AFTER_SECONDS", 120, minimum=30)
 # Base URL of the built-in platform simulator (make run, tests).
 SIMULATOR_URL = env_str("SIMULATOR_URL", "http://127.0.0.1:8025")
 # Replies may only link to these domains and their subdomains (outgoing-content check).

@@ -93,6 +93,13 @@ class Connector(Protocol):
 
     #: Connector-owned state to save between calls (a Bluesky session...), or None.
     session_state: dict[str, Any] | None
+    #: How long the platform honours our idempotency key: a retry within it cannot
+    #: post twice. None: forever (a record key chosen before the first attempt);
+    #: zero: the platform has no idempotency key. Exactly-once posting depends on it.
+    idempotency_key_lifetime: dt.timedelta | None
+    #: Whether `find_reply` is authoritative: when True, "not found" means it was not
+    #: posted, so posting again after a crash cannot duplicate.
+    reply_check_is_reliable: bool
 
     def verify(self) -> str:
         """Check the credentials; return the account's handle. Raises TransportError."""
@@ -122,4 +129,8 @@ class Connector(Protocol):
 
     def engagement(self, *, external_ids: list[str]) -> dict[str, Engagement]:
         """Favourites, boosts and replies of our own posts."""
+        ...
+
+    def close(self) -> None:
+        """Release the HTTP client."""
         ...

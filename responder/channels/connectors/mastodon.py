@@ -54,6 +54,10 @@ class MastodonConnector:
     """Talks to one Mastodon account. Build it with `build()` or connector_for()."""
 
     session_state: dict[str, Any] | None = None
+    # Mastodon keeps an Idempotency-Key about an hour (posting leaves a margin);
+    # "not found among the status's replies" can miss a reply still being federated.
+    idempotency_key_lifetime: dt.timedelta | None = dt.timedelta(minutes=50)
+    reply_check_is_reliable = False
 
     def __init__(
         self,

@@ -9,6 +9,8 @@ import datetime as dt
 import random
 
 from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 SYSTEM = "system"
 # Mastodon keeps an Idempotency-Key for about an hour; leave a margin.
@@ -33,17 +35,20 @@ RECORD_EVERY = 25
 BATCH_TIME_SHARE = 0.25
 
 
-class Outcome:
+class Outcome(models.TextChoices):
     """`PostAttempt.outcome` values."""
 
-    SENT = "sent"  # posted now
-    FOUND = "found"  # an earlier attempt had posted it; the platform told us
-    RATE_LIMITED = "rate_limited"  # 429: surely not posted
-    ERROR = "error"  # transient error: may or may not have been posted
-    FAILED = "failed"  # permanent error
-    INTERRUPTED = "interrupted"  # the worker died mid-attempt (found by the sweep)
-    NEEDS_ATTENTION = "needs_attention"
-    RETRY_REQUESTED = "retry_requested"  # an officer asked to post again
+    SENT = "sent", _("Posted")  # posted now
+    # An earlier attempt had posted it; the platform told us.
+    FOUND = "found", _("Found already posted")
+    RATE_LIMITED = "rate_limited", _("Rate limited")  # 429: surely not posted
+    # Transient error: may or may not have been posted.
+    ERROR = "error", _("Temporary error")
+    FAILED = "failed", _("Refused by the platform")  # permanent error
+    # The worker died mid-attempt (found by the sweep).
+    INTERRUPTED = "interrupted", _("Interrupted")
+    NEEDS_ATTENTION = "needs_attention", _("Needs attention")
+    RETRY_REQUESTED = "retry_requested", _("Retry requested")  # an officer asked again
 
 
 # Outcomes after which the reply may exist on the platform without our knowing.
@@ -53,7 +58,7 @@ AMBIGUOUS = {Outcome.ERROR, Outcome.INTERRUPTED}
 def stuck_after() -> dt.timedelta:
     """How long a row may stay `sending` before the sweep treats its worker as dead.
     Longer than any connector's HTTP timeout."""
-    return dt.timedelta(seconds=float(getattr(settings, "OUTBOX_STUCK_AFTER_SECONDS", 120)))
+    return dt.timedelta(seconds=float(settings.OUTBOX_STUCK_AFTER_SECONDS))
 
 
 def backoff_delay(*, attempts: int, rng: random.Random | None = None) -> dt.timedelta:

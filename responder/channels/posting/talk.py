@@ -33,8 +33,8 @@ class _Result:
 
 
 def _talk(*, claim: _Claim, connector: Connector, now: dt.datetime) -> _Result:
-    lifetime = getattr(connector, "idempotency_key_lifetime", DEFAULT_KEY_LIFETIME)
-    reliable_check = bool(getattr(connector, "reply_check_is_reliable", False))
+    lifetime = connector.idempotency_key_lifetime
+    reliable_check = connector.reply_check_is_reliable
     since = claim.ambiguous_since
     key_protects = since is None or lifetime is None or now - since < lifetime
     try:
