@@ -1,9 +1,7 @@
-"""A real Celery worker (Redis broker) polls the simulator: a mention posted there is
-in the inbox within one poll interval plus two seconds."""
+"""A real Celery worker (Redis broker) polls the simulator: a mention posted there
+reaches the inbox, once. How fast is measured by bench/ingest_bench.py."""
 
 from __future__ import annotations
-
-import time
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -14,6 +12,7 @@ from responder.channels.models import PlatformAccount
 from responder.channels.tasks import poll_dispatch
 from responder.inbox.models import Case
 from tests.sim import make_mastodon_account
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,30 +28,27 @@ def worker():
         yield w
 
 
-def test_a_mention_reaches_the_inbox_within_one_interval_plus_two_seconds(simulator, team, worker):
+def test_a_mention_reaches_the_inbox_through_the_worker_once(simulator, team, worker):
     PlatformAccount.objects.update(is_active=False)
-    interval = 2
-    account = make_mastodon_account(simulator, team.department, poll_interval_seconds=interval)
+    account = make_mastodon_account(simulator, team.department, poll_interval_seconds=1)
     # First poll (what beat does every few seconds), so the account is on its interval.
     poll_dispatch.delay()
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        account.refresh_from_db()
-        if account.last_polled_at:
-            break
-        time.sleep(0.05)
-    assert account.last_polled_at is not None
+    wait_for(
+        lambda: PlatformAccount.objects.get(pk=account.pk).last_polled_at, what="the first poll"
+    )
 
     posted = simulator.post_mention(text="Is the passport office open today?", acct="dana")
-    deadline = time.monotonic() + interval + 2
-    next_beat = 0.0
-    while time.monotonic() < deadline:
-        if time.monotonic() >= next_beat:  # beat's dispatch, sped up
-            poll_dispatch.delay()
-            next_beat = time.monotonic() + 0.5
-        if Case.objects.filter(account=account, external_id=posted["status_id"]).exists():
-            break
-        time.sleep(0.05)
-    case = Case.objects.get(account=account, external_id=posted["status_id"])
+
+    def polled_in() -> Case | None:
+        poll_dispatch.delay()  # beat's dispatch, sped up; a poll not yet due is skipped
+        return Case.objects.filter(account=account, external_id=posted["status_id"]).first()
+
+    case = wait_for(polled_in, every=0.5, what="the mention in the inbox")
     assert case.author_handle == "dana" and case.state == "new"
+
+    def polled_again() -> bool:
+        poll_dispatch.delay()
+        return PlatformAccount.objects.get(pk=account.pk).last_polled_at > case.created_at
+
+    wait_for(polled_again, every=0.5, what="one more poll")  # it finds nothing new
     assert Case.objects.filter(account=account).count() == 1
