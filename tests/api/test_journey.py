@@ -327,10 +327,10 @@ def _answered_from_the_library(team, officer):
     return case
 
 
-def test_a_failed_post_can_be_retried_with_the_same_outbox_row(team, api_as):
+def test_a_failed_post_can_be_retried_with_the_same_outbox_row(simulator, team, api_as):
     officer = api_as(team.officer)
     case = _answered_from_the_library(team, officer)
-    platform_refused(case.pk)
+    platform_refused(simulator, case.pk)
     failed = officer.get(f"/api/v1/cases/{case.pk}/").json()
     assert (failed["state"], failed["outbox"][0]["status"]) == ("post_failed", "failed")
 
@@ -342,14 +342,14 @@ def test_a_failed_post_can_be_retried_with_the_same_outbox_row(team, api_as):
     ]
 
 
-def test_a_refused_reply_is_taken_back_to_drafting(team, api_as):
+def test_a_refused_reply_is_taken_back_to_drafting(simulator, team, api_as):
     officer = api_as(team.officer)
     new = team.case()
     refused_too_early = officer.post(f"/api/v1/cases/{new.pk}/revise/", {}, format="json")
     assert refused_too_early.status_code == 409
     assert refused_too_early.json()["code"] == "invalid_transition"
     case = _answered_from_the_library(team, officer)
-    platform_refused(case.pk)
+    platform_refused(simulator, case.pk)
 
     revised = post(api_as(team.officer2), f"/api/v1/cases/{case.pk}/revise/")
 

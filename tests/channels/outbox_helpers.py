@@ -67,17 +67,23 @@ def approved_replies_bulk(
     return ids
 
 
-def platform_refused(case_id: int) -> OutboxItem:
-    """What the posting task records when the platform refuses an approved reply for
-    good: the case moves posting -> post failed and its outbox row is failed."""
-    from django.db import transaction
+def platform_refused(
+    simulator: Any, case_id: int, *, status: int = 422, message: str = "Text too long"
+) -> OutboxItem:
+    """The platform refuses an approved reply for good, through the real path: the
+    case's account speaks to the simulator, which answers `status` to the post, and
+    the posting service records it (an attempt with the platform's words, the row
+    failed, the case post_failed)."""
+    from responder.channels.models import PlatformAccount
+    from responder.channels.posting import outbox_item_send
 
-    from responder.channels.models import OutboxStatus
-    from responder.inbox.transitions import case_lock, case_transition
-
-    with transaction.atomic():
-        locked = case_lock(case_id=case_id)
-        case_transition(case=locked, name="start_posting", actor=None, via="system")
-        case_transition(case=locked, name="fail_post", actor=None, via="system")
-        OutboxItem.objects.filter(case_id=case_id).update(status=OutboxStatus.FAILED)
-    return OutboxItem.objects.get(case_id=case_id)
+    item = OutboxItem.objects.select_related("case").get(case_id=case_id)
+    PlatformAccount.objects.filter(pk=item.case.account_id).update(
+        platform="mastodon",
+        base_url=simulator.url,
+        credentials={"access_token": simulator.token},
+    )
+    simulator.fault(status=status, path_prefix="/api/v1/statuses", method="POST", message=message)
+    outbox_item_send(outbox_item_id=item.pk)
+    item.refresh_from_db()
+    return item

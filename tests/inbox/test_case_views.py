@@ -7,10 +7,9 @@ import re
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from responder.audit.models import AuditEvent
-from responder.channels.models import OutboxItem, OutboxStatus, PostAttempt
+from responder.channels.models import OutboxItem, OutboxStatus
 from responder.inbox import services
 from responder.inbox.models import CaseState, Draft
 from tests.channels.outbox_helpers import platform_refused
@@ -296,25 +295,29 @@ def test_close_needs_a_known_reason(team):
     assert case.state == CaseState.NEW
 
 
-def refused(team, case, *, http: int = 422, error: str = "422 <b>Text too long</b>"):
-    """The case's library answer approved, then refused by the platform."""
+def refused(simulator, team, case, *, http: int = 422, error: str = "<b>Text too long</b>"):
+    """The case's library answer approved, then refused by the platform (the simulator
+    answers `http` with `error` to the real posting service)."""
     team.answer_from_library(case)
-    item = platform_refused(case.pk)
-    OutboxItem.objects.filter(pk=item.pk).update(attempts=1, last_error=error)
-    PostAttempt.objects.create(
-        outbox_item=item, finished_at=timezone.now(), outcome="failed", http_status=http
-    )
-    return item
+    return platform_refused(simulator, case.pk, status=http, message=error)
 
 
-def test_failed_post_shows_the_error_and_can_be_retried(team, django_capture_on_commit_callbacks):
+def test_failed_post_shows_the_error_and_can_be_retried(
+    simulator, team, django_capture_on_commit_callbacks
+):
     case = team.case()
-    refused(team, case)
+    item = refused(simulator, team, case)
+    assert (item.status, item.attempts, item.post_attempts.get().http_status) == (
+        OutboxStatus.FAILED,
+        1,
+        422,
+    )
     client = client_for(team.officer)
     html = client.get(url("detail", case)).content.decode()
     # Why, in the officer's language, then the platform's own words, escaped.
     assert "The platform refused the reply as written." in html
-    assert "The platform said:" in html and "422 &lt;b&gt;Text too long&lt;/b&gt;" in html
+    assert "The platform said:" in html and "&lt;b&gt;Text too long&lt;/b&gt;" in html
+    assert "<b>Text too long" not in html
     client.cookies["django_language"] = "fr"  # the header's switch
     french = client.get(url("detail", case))
     assert "La plateforme a refusé la réponse telle qu’elle est rédigée." in french.content.decode()
@@ -326,9 +329,9 @@ def test_failed_post_shows_the_error_and_can_be_retried(team, django_capture_on_
     assert OutboxItem.objects.get(case=case).status == OutboxStatus.PENDING
 
 
-def test_a_refused_reply_is_changed_and_goes_through_approval_again(team):
+def test_a_refused_reply_is_changed_and_goes_through_approval_again(simulator, team):
     case = team.case()
-    first = refused(team, case)
+    first = refused(simulator, team, case)
     client = client_for(team.officer2)  # any officer of the department may take it
     html = client.get(url("detail", case)).content.decode()
     assert 'id="case-revise"' in html and 'id="case-retry"' in html
@@ -347,9 +350,9 @@ def test_a_refused_reply_is_changed_and_goes_through_approval_again(team):
     assert AuditEvent.objects.filter(case=case, action="case.revise").count() == 1
 
 
-def test_a_refused_reply_can_be_closed_instead(team):
+def test_a_refused_reply_can_be_closed_instead(simulator, team):
     case = team.case()
-    refused(team, case, http=404, error="404 Record not found")
+    refused(simulator, team, case, http=404, error="Record not found")
     client = client_for(team.officer)
     html = client.get(url("detail", case)).content.decode()
     assert "no longer on the platform" in html and 'id="case-close"' in html
