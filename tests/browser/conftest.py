@@ -64,3 +64,7 @@ def login(
     page.fill("input[name=password]", password)  # type: ignore[attr-defined]
     with page.expect_navigation(wait_until="load"):  # type: ignore[attr-defined]
         page.click("button[type=submit], input[type=submit]")  # type: ignore[attr-defined]
+    # Signed in, not sent back to the form with an error: a test that goes on from a
+    # failed sign-in would measure and check the login page instead of its own.
+    assert "/accounts/login/" not in page.url, f"{username} could not sign in"  # type: ignore[attr-defined]
+    assert page.locator("input[name=password]").count() == 0  # type: ignore[attr-defined]

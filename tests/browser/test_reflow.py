@@ -25,8 +25,12 @@ OVERFLOW = """() => {
 
 
 def _fits(page, url: str) -> None:
-    page.goto(url)
+    response = page.goto(url)
     page.wait_for_load_state("networkidle")
+    # The page measured is the page asked for: not a redirect to the sign-in form,
+    # nor a refusal or error page (which would reflow for the wrong reason).
+    assert response is not None and response.status == 200, f"{url}: {response and response.status}"
+    assert page.url == url, f"{url} led to {page.url}"
     result = page.evaluate(OVERFLOW)
     assert not result["sideways"], f"{url} scrolls sideways at 320px: {result['culprits']}"
 
@@ -37,8 +41,10 @@ def test_the_officers_pages_reflow_at_320_pixels(page, live_server, team) -> Non
     services.case_claim(case_id=case.pk, actor=team.officer, via="web")
     _fits(page, f"{live_server.url}/accounts/login/")
     login(page, live_server.url, "olivia")
-    for path in ("/", f"/cases/{case.pk}/", "/library/", "/review/mine/"):
+    for path in ("/", f"/cases/{case.pk}/", "/library/"):
         _fits(page, live_server.url + path)
+    login(page, live_server.url, "sam")  # "Waiting for me" is a reviewer's page
+    _fits(page, f"{live_server.url}/review/mine/")
 
 
 @pytest.mark.parametrize("page", [PHONE], indirect=True)
