@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -356,6 +356,9 @@ def case_comment(request: HttpRequest, case_id: int) -> HttpResponse:
     case = get_object_or_404(Case, pk=case_id)
     user: User = request.user  # type: ignore[assignment]
     if not comment_participant(case=case, user=user):
+        # Another department's case is "not found", like one that does not exist.
+        if not authz.may(user, Action.CASE_VIEW, case):
+            raise Http404(_("This case does not exist."))
         raise PermissionDenied(_("Only the people working on this case can comment on it."))
     form = CommentForm(request.POST)
     if form.is_valid():
@@ -376,6 +379,8 @@ def case_consult(request: HttpRequest, case_id: int) -> HttpResponse:
     """An officer asks an expert of another department for input on the case."""
     case = get_object_or_404(Case, pk=case_id)
     user: User = request.user  # type: ignore[assignment]
+    if not authz.may(user, Action.CASE_VIEW, case):
+        raise Http404(_("This case does not exist."))
     form = ConsultationForm(request.POST, experts=experts_for_consultation(case=case))
     if form.is_valid():
         try:

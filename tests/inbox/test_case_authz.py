@@ -116,6 +116,9 @@ def test_a_case_of_another_department_is_not_found_like_a_missing_one(team):
     assert (other.status_code, missing.status_code) == (404, 404)
     assert outsider.post(url("claim", case)).status_code == 404
     assert outsider.get(url("use_answer", case), {"answer": team.answer.pk}).status_code == 404
+    for name in ("workflows:case-comment", "workflows:case-consult"):
+        posted = outsider.post(reverse(name, args=[case.pk]), {"text": "Hi", "question": "Hi"})
+        assert posted.status_code == 404
     case.refresh_from_db()
     assert case.state == CaseState.NEW and case.owner is None
     # Someone of the department without an officer's role is refused, not misled.

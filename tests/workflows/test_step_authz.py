@@ -93,6 +93,12 @@ def test_a_delegate_of_another_department_cannot_decide_after_escalation(team, f
     link = Client().get(f"/review/{token}/")
     assert link.status_code == 403
     assert "This link is not for you" in link.content.decode()
+    signed_in = Client()
+    signed_in.force_login(foreign_director)
+    page = signed_in.post(
+        f"/review/step/{step.pk}/", {"action": "edit_approve", "edited_text": "Mine."}
+    )
+    assert page.status_code == 403
 
     case.refresh_from_db()
     assert case.state == CaseState.IN_REVIEW
