@@ -1,7 +1,8 @@
 """REST API of approval steps: what waits for me, one step, and deciding it.
 
-A step the caller may not see (see workflows.selectors) is answered 404; a visible
-step the caller is not a reviewer of is answered 403 when they try to decide it.
+A step the caller may not see (authz STEP_VIEW, through workflows.selectors) is
+answered 404; a visible step the caller may not decide (authz STEP_DECIDE, asked by
+approval_decide) is answered 403 when they try to decide it.
 """
 
 from __future__ import annotations

@@ -8,8 +8,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from responder.accounts.models import Membership, Role, User
-from responder.accounts.selectors import user_has_role
+from responder.accounts import authz
+from responder.accounts.authz import Action
+from responder.accounts.models import Department, Role, User
 from responder.audit.services import audit_record
 from responder.errors import ConflictError, PermissionDenied, ValidationError
 from responder.inbox.models import Case, CaseState
@@ -31,14 +32,17 @@ def _clean_text(text: str, *, empty_message: str) -> str:
 
 
 def comment_participant(*, case: Case, user: User) -> bool:
-    """Officers of the case's department, its reviewers and delegates (of any round),
-    and the experts consulted on it may take part in its comment thread."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    """Officers of the case's department, the people asked to decide its steps (of any
+    round; delegates once escalated) and the experts consulted on it may take part in
+    its comment thread."""
+    if not authz.is_active_person(user):
         return False
-    if user_has_role(user=user, roles=(Role.OFFICER,), department_id=case.department_id):
+    if authz.may(user, Action.CASE_WORK, case):
         return True
-    steps = ApprovalStep.objects.filter(case=case)
-    if steps.filter(Q(reviewers=user) | Q(delegate=user, escalated_at__isnull=False)).exists():
+    asked = ApprovalStep.objects.filter(case=case).filter(
+        Q(reviewers=user) | Q(delegate=user, escalated_at__isnull=False)
+    )
+    if asked.exists() and authz.holds_reviewing_role(user, case):
         return True
     return Consultation.objects.filter(case=case, expert=user).exists()
 
@@ -112,6 +116,15 @@ def experts_for_consultation(*, case: Case) -> list[User]:
     )
 
 
+def _expert_department(expert: User, *, case: Case) -> Department | None:
+    """A department other than the case's where `expert` holds an expert's role."""
+    departments = authz.departments_where(expert, roles=EXPERT_ROLES)
+    others = Department.objects.exclude(pk=case.department_id).order_by("name", "pk")
+    if departments is not None:
+        others = others.filter(pk__in=departments)
+    return others.first()
+
+
 def consultation_request(
     *, case_id: int, actor: User, expert_id: int, question: str, via: str
 ) -> Consultation:
@@ -120,18 +133,17 @@ def consultation_request(
     question = _clean_text(question, empty_message=_("Say what you would like to know."))
     with transaction.atomic():
         case = case_lock(case_id=case_id)
-        if not user_has_role(user=actor, roles=(Role.OFFICER,), department_id=case.department_id):
-            raise PermissionDenied(_("Only communication officers of this department can do this."))
+        authz.require(
+            actor,
+            Action.CASE_WORK,
+            case,
+            message=_("Only communication officers of this department can do this."),
+        )
         if case.state == CaseState.CLOSED:
             raise ConflictError(_("This case is closed."), code="invalid_transition")
         expert = User.objects.filter(pk=expert_id, is_active=True).first()
-        membership = (
-            Membership.objects.filter(user_id=expert_id, role__in=EXPERT_ROLES)
-            .exclude(department_id=case.department_id)
-            .select_related("department")
-            .first()
-        )
-        if expert is None or membership is None:
+        department = _expert_department(expert, case=case) if expert is not None else None
+        if expert is None or department is None:
             raise ValidationError(_("Choose a subject-matter expert of another department."))
         if not expert.email:
             raise ValidationError(_("%(name)s has no email address.") % {"name": expert})
@@ -139,7 +151,7 @@ def consultation_request(
             case=case,
             requested_by=actor,
             expert=expert,
-            department=membership.department,
+            department=department,
             question=question,
         )
         # The question opens the consultation's part of the case's thread.
@@ -157,7 +169,7 @@ def consultation_request(
             details={
                 "consultation": consultation.pk,
                 "expert": expert.pk,
-                "department": membership.department.slug,
+                "department": department.slug,
             },
         )
 

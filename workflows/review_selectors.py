@@ -1,5 +1,5 @@
-"""Reads for the review pages and emails: the thread, decisions, comments, the
-diff of an SME's edit, and the steps waiting for a person."""
+"""Reads for the review pages and emails: the thread, decisions, comments and the
+diff of an SME's edit. The steps waiting for a person are workflows.selectors'."""
 
 from __future__ import annotations
 
@@ -7,19 +7,18 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from responder.accounts.models import User
-from responder.inbox.models import Case, CaseState, Draft
+from responder.inbox.models import Case, Draft
 from workflows.models import (
     ApprovalStep,
     CaseComment,
     Consultation,
     Decision,
     StepDecision,
-    StepStatus,
 )
 
 THREAD_DEPTH = 5
@@ -61,21 +60,6 @@ def step_approval_count(*, step: ApprovalStep) -> int:
     return StepDecision.objects.filter(
         step=step, decision__in=(Decision.APPROVE, Decision.EDIT_APPROVE)
     ).count()
-
-
-def steps_waiting_for(*, user: User) -> QuerySet[ApprovalStep]:
-    """Open steps this person may decide and has not yet: as a reviewer, or as the
-    delegate of an escalated step."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return ApprovalStep.objects.none()
-    return (
-        ApprovalStep.objects.filter(status=StepStatus.OPEN, case__state=CaseState.IN_REVIEW)
-        .filter(Q(reviewers=user) | Q(delegate=user, escalated_at__isnull=False))
-        .exclude(decisions__reviewer=user)
-        .select_related("case", "draft__author")
-        .distinct()
-        .order_by("due_at", "id")
-    )
 
 
 def consultations_waiting_for(*, user: User) -> QuerySet[Consultation]:

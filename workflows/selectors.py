@@ -1,7 +1,8 @@
 """Reads of the approval engine: what waits for a reviewer, and which steps one may see.
 
-A person sees an approval step when they are one of its reviewers or its delegate,
-or when they hold any role in the case's department (superusers see all).
+A person sees an approval step when they may see its case (responder.accounts.authz:
+any role in the case's department, or asked to decide one of its steps with a
+reviewing role there; a delegate once the step escalated to them).
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from responder.accounts import authz
 from responder.accounts.models import User
-from responder.accounts.selectors import user_department_ids
-from responder.inbox.models import CaseState
+from responder.inbox.models import Case, CaseState
 from responder.inbox.selectors import MAX_ID, IdFilter
 from workflows.models import ApprovalStep, StepDecision, StepStatus
 
@@ -41,29 +42,26 @@ def _step_queryset(*, with_case: bool = False) -> QuerySet[ApprovalStep]:
     return steps
 
 
-def _reviewer_q(user: User) -> Q:
-    reviewer_of = ApprovalStep.reviewers.through.objects.filter(user_id=user.pk).values(
-        "approvalstep_id"
-    )
-    return Q(pk__in=reviewer_of) | Q(delegate_id=user.pk)
-
-
 def steps_waiting_for(*, user: User) -> QuerySet[ApprovalStep]:
-    """Open steps `user` can decide now, the most urgent first: those where they are a
-    reviewer and have not decided yet, and those escalated to them as delegate."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    """Open steps `user` can decide now (authz STEP_DECIDE), the most urgent first:
+    those where they are a reviewer and have not decided yet, and those escalated to
+    them as delegate; only in departments where they hold a reviewing role."""
+    if not authz.is_active_person(user):
         return ApprovalStep.objects.none()
+    reviewing = authz.departments_where(user, roles=authz.REVIEWING_ROLES)
     reviewer_of = ApprovalStep.reviewers.through.objects.filter(user_id=user.pk).values(
         "approvalstep_id"
     )
     already_decided = StepDecision.objects.filter(step_id=OuterRef("pk"), reviewer_id=user.pk)
-    return (
+    steps = (
         _step_queryset(with_case=True)
         .filter(status=StepStatus.OPEN, case__state=CaseState.IN_REVIEW)
         .filter(Q(pk__in=reviewer_of) | Q(escalated_at__isnull=False, delegate_id=user.pk))
         .exclude(Exists(already_decided))
-        .order_by("due_at", "id")
     )
+    if reviewing is not None:
+        steps = steps.filter(case__department_id__in=reviewing)
+    return steps.order_by("due_at", "id")
 
 
 class StepFilter(django_filters.FilterSet):
@@ -97,14 +95,13 @@ class StepFilter(django_filters.FilterSet):
 
 
 def steps_visible_to(*, user: User, with_case: bool = False) -> QuerySet[ApprovalStep]:
-    """Every step `user` may read (see the module docstring), unordered."""
+    """Every step `user` may read (authz STEP_VIEW: those of the cases they may see),
+    unordered."""
     steps = _step_queryset(with_case=with_case)
-    department_ids = user_department_ids(user=user)
-    if department_ids is None:
+    visible = authz.cases_visible_q(user)
+    if visible is None:
         return steps
-    if not getattr(user, "is_authenticated", False):
-        return steps.none()
-    return steps.filter(Q(case__department_id__in=department_ids) | _reviewer_q(user))
+    return steps.filter(case_id__in=Case.objects.filter(visible).values("pk"))
 
 
 def steps_for(*, user: User, filters: Mapping[str, Any] | None = None) -> QuerySet[ApprovalStep]:

@@ -9,10 +9,12 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from responder.accounts import authz
+from responder.accounts.authz import Action
 from responder.accounts.models import User
 from responder.accounts.selectors import people_with_role
 from responder.channels.services import outbox_create
-from responder.errors import ConflictError, PermissionDenied, ValidationError
+from responder.errors import ConflictError, ValidationError
 from responder.inbox.models import Case, CaseState, Draft
 from responder.inbox.transitions import case_lock, case_touch, case_transition
 from responder.queueing import enqueue_on_commit
@@ -30,14 +32,25 @@ APPROVING = (Decision.APPROVE, Decision.EDIT_APPROVE)
 
 
 def layer_reviewers(*, layer: ApprovalLayer, case: Case) -> list[User]:
-    """Named reviewers if any, else everyone with the layer's role in its department."""
+    """Named reviewers if any, else everyone with the layer's role in its department;
+    of them, only those who hold a reviewing role in the case's department (authz), so
+    that nobody is asked to decide what they may not."""
     named = list(layer.reviewers.filter(is_active=True))
     if named:
-        return named
+        return authz.with_reviewing_role(named, case)
     if not layer.reviewer_role:
         return []
     department = layer.reviewer_department or case.department
-    return list(people_with_role(department=department, role=layer.reviewer_role))
+    holders = list(people_with_role(department=department, role=layer.reviewer_role))
+    return authz.with_reviewing_role(holders, case)
+
+
+def layer_delegate(*, layer: ApprovalLayer, case: Case) -> User | None:
+    """The layer's delegate, if they may decide a step of this case once it escalates."""
+    if layer.delegate is None:
+        return None
+    qualified = authz.with_reviewing_role([layer.delegate], case)
+    return qualified[0] if qualified else None
 
 
 def _notify_step_opened(step_ids: list[int]) -> None:
@@ -62,7 +75,9 @@ def steps_create(*, case: Case, draft: Draft, policy: ApprovalPolicy) -> list[Ap
 
     The case must be locked by the caller. Refuses a layer nobody could approve.
     """
-    layers = list(policy.layers.order_by("position").select_related("reviewer_department"))
+    layers = list(
+        policy.layers.order_by("position").select_related("reviewer_department", "delegate")
+    )
     last_round = case.approval_steps.aggregate(r=Max("round"))["r"] or 0
     now = timezone.now()
     steps: list[ApprovalStep] = []
@@ -94,7 +109,7 @@ def steps_create(*, case: Case, draft: Draft, policy: ApprovalPolicy) -> list[Ap
             layer=layer,
             approvals_required=layer.approvals_required,
             sla_minutes=layer.sla_minutes,
-            delegate=layer.delegate,
+            delegate=layer_delegate(layer=layer, case=case),
         )
         step.reviewers.set(reviewers)
         steps.append(step)
@@ -109,14 +124,6 @@ def steps_cancel(*, case: Case) -> int:
     return ApprovalStep.objects.filter(
         case=case, status__in=[StepStatus.OPEN, StepStatus.WAITING]
     ).update(status=StepStatus.CANCELLED, decided_at=timezone.now())
-
-
-def reviewer_may_decide(*, step: ApprovalStep, user: User) -> bool:
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if step.reviewers.filter(pk=user.pk).exists():
-        return True
-    return step.escalated_at is not None and step.delegate_id == user.pk
 
 
 def approval_decide(
@@ -150,8 +157,13 @@ def approval_decide(
             raise ConflictError(_("This approval step does not exist."), code="not_found") from None
         case = case_lock(case_id=case_id, expected_version=expected_version)
         step = ApprovalStep.objects.select_related("draft", "case").get(pk=step_id)
-        if not reviewer_may_decide(step=step, user=reviewer):
-            raise PermissionDenied(_("You are not a reviewer of this approval step."))
+        # Asked again at decision time: roles may have changed since the step opened.
+        authz.require(
+            reviewer,
+            Action.STEP_DECIDE,
+            step,
+            message=_("You are not a reviewer of this approval step."),
+        )
         if step.status != StepStatus.OPEN or case.state != CaseState.IN_REVIEW:
             raise ConflictError(
                 _("This approval step was already decided (%(status)s).")

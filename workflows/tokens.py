@@ -19,6 +19,8 @@ from django.core import signing
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
+from responder.accounts import authz
+from responder.accounts.authz import Action
 from responder.accounts.models import User
 from responder.inbox.models import CaseState
 from workflows.models import ApprovalStep, Consultation, StepDecision, StepStatus
@@ -185,9 +187,9 @@ def link_resolve(token: str, *, session_user: object = None) -> ReviewLink:
     )
     if step is None:
         raise LinkError(LinkProblem.DECIDED)
-    is_reviewer = step.reviewers.filter(pk=user.pk).exists()
-    is_delegate = step.escalated_at is not None and step.delegate_id == user.pk
-    if not (is_reviewer or is_delegate):
+    # May this person decide this step now (a reviewer, or its delegate once it
+    # escalated, holding a reviewing role in the case's department)?
+    if not authz.may(user, Action.STEP_DECIDE, step):
         raise LinkError(LinkProblem.FOREIGN)
     if StepDecision.objects.filter(step=step, reviewer=user).exists():
         raise LinkError(LinkProblem.USED)

@@ -11,16 +11,17 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from responder.accounts import authz
+from responder.accounts.authz import Action
 from responder.accounts.language import language_activate_for
-from responder.accounts.models import Role, User
-from responder.accounts.selectors import user_has_role
+from responder.accounts.models import User
 from responder.errors import ConflictError, PermissionDenied, ValidationError
 from responder.inbox.models import Case
 from workflows import tokens
@@ -45,11 +46,10 @@ from workflows.review_selectors import (
     consultations_waiting_for,
     draft_diff,
     step_approval_count,
-    steps_waiting_for,
 )
-from workflows.services import approval_decide, reviewer_may_decide
+from workflows.selectors import steps_waiting_for
+from workflows.services import approval_decide
 
-REVIEWER_ROLES = (Role.SME, Role.APPROVER)
 REVIEW_ACTIONS: tuple[str, ...] = (*DECISION_ACTIONS, ReviewAction.COMMENT)
 CONSULT_ACTIONS: tuple[str, ...] = (ReviewAction.COMMENT,)
 
@@ -267,9 +267,9 @@ def review_link(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _require_reviewer(user: User) -> None:
+    # A reviewing role somewhere (delegates must hold one too), or consulted.
     if not (
-        user_has_role(user=user, roles=REVIEWER_ROLES, department_id=None)
-        or ApprovalStep.objects.filter(delegate=user).exists()
+        authz.departments_where(user, roles=authz.REVIEWING_ROLES) != set()
         or Consultation.objects.filter(expert=user).exists()
     ):
         raise PermissionDenied(_("This page is for subject-matter experts and approvers."))
@@ -298,8 +298,9 @@ def review_step(request: HttpRequest, step_id: int) -> HttpResponse:
     """The same review page for a signed-in reviewer (decisions recorded via web)."""
     user: User = request.user  # type: ignore[assignment]
     step = get_object_or_404(ApprovalStep.objects.select_related("case", "draft"), pk=step_id)
-    if not reviewer_may_decide(step=step, user=user):
-        raise PermissionDenied(_("You are not a reviewer of this approval step."))
+    authz.require(
+        user, Action.STEP_DECIDE, step, message=_("You are not a reviewer of this approval step.")
+    )
     decided = step.decisions.filter(reviewer=user).exists() or step.status != StepStatus.OPEN
 
     def done(outcome: str) -> HttpResponse:
@@ -355,6 +356,9 @@ def case_comment(request: HttpRequest, case_id: int) -> HttpResponse:
     case = get_object_or_404(Case, pk=case_id)
     user: User = request.user  # type: ignore[assignment]
     if not comment_participant(case=case, user=user):
+        # Another department's case is "not found", like one that does not exist.
+        if not authz.may(user, Action.CASE_VIEW, case):
+            raise Http404(_("This case does not exist."))
         raise PermissionDenied(_("Only the people working on this case can comment on it."))
     form = CommentForm(request.POST)
     if form.is_valid():
@@ -375,6 +379,8 @@ def case_consult(request: HttpRequest, case_id: int) -> HttpResponse:
     """An officer asks an expert of another department for input on the case."""
     case = get_object_or_404(Case, pk=case_id)
     user: User = request.user  # type: ignore[assignment]
+    if not authz.may(user, Action.CASE_VIEW, case):
+        raise Http404(_("This case does not exist."))
     form = ConsultationForm(request.POST, experts=experts_for_consultation(case=case))
     if form.is_valid():
         try:

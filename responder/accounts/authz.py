@@ -127,6 +127,44 @@ def holds_reviewing_role(user: Any, department: Any) -> bool:
     return has_role(user, REVIEWING_ROLES, department)
 
 
+def held_roles(user: Any) -> set[str]:
+    """Every role `user` holds in any department (all of them for a site admin): what
+    the header's navigation offers, not what may be done on one object."""
+    if not is_active_person(user):
+        return set()
+    if is_site_admin(user):
+        return set(ALL_ROLES)
+    return set(Membership.objects.filter(user_id=user.pk).values_list("role", flat=True))
+
+
+def with_reviewing_role(people: Iterable[Any], department: Any) -> list[Any]:
+    """Those of `people` (in their order) who may sit in an approval layer of
+    `department`: active, and holding a reviewing role there (or site admins). One
+    query, for copying a layer's reviewers and delegate onto a step."""
+    people = [p for p in people if is_active_person(p)]
+    department_id = department_id_of(department)
+    if not people or department_id is None:
+        return []
+    qualified = set(
+        Membership.objects.filter(
+            user_id__in=[p.pk for p in people],
+            department_id=department_id,
+            role__in=REVIEWING_ROLES,
+        ).values_list("user_id", flat=True)
+    )
+    return [p for p in people if p.pk in qualified or is_site_admin(p)]
+
+
+def may_use_for_case(user: Any, action: Action | str, obj: Any, *, case: Any) -> bool:
+    """May `user` use `obj` (a library answer: LIBRARY_USE, a topic: TOPIC_USE) on
+    `case`? Only an object shared with every department or of the case's own
+    department, even for a person who holds roles in several."""
+    department_id = department_id_of(obj)
+    if department_id is not None and department_id != case.department_id:
+        return False
+    return may(user, action, obj)
+
+
 # --- the rules -------------------------------------------------------------------------
 
 

@@ -1,9 +1,10 @@
 """Reads of the inbox: which cases a person may see, filtered, and one case in full.
 
 The HTML pages, the API and the exports all call these, so that everyone sees the
-same cases. Visibility: a person sees the cases of every department where they hold
-any role (superusers see all); a reviewer also sees a case they were asked to review
-even when it belongs to another department. Anything else is "not found".
+same cases. Who sees what is responder.accounts.authz's answer: a person sees the cases
+of every department where they hold any role (site admins see all), and a case a
+step asks them to decide (a delegate: once the step escalated to them). Anything else
+is "not found".
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from responder.accounts import authz
 from responder.accounts.models import Language, User
-from responder.accounts.selectors import user_department_ids
 from responder.audit.models import AuditEvent
 from responder.channels.models import OutboxItem
 from responder.inbox.models import (
@@ -155,21 +156,12 @@ class CaseFilter(django_filters.FilterSet):
         return queryset.filter(Q(text__icontains=value) | Q(author_handle__istartswith=handle))
 
 
-def _reviewer_case_ids(user: User) -> QuerySet[Any]:
-    from workflows.models import ApprovalStep
-
-    return ApprovalStep.objects.filter(Q(reviewers=user) | Q(delegate=user)).values("case_id")
-
-
 def cases_visible_to(*, user: User) -> QuerySet[Case]:
-    """Every case `user` may read, unfiltered and unordered (for lookups by id)."""
-    department_ids = user_department_ids(user=user)
+    """Every case `user` may read (authz CASE_VIEW), unfiltered and unordered (for
+    lookups by id)."""
+    visible = authz.cases_visible_q(user)
     cases = Case.objects.all()
-    if department_ids is None:
-        return cases
-    if not getattr(user, "is_authenticated", False):
-        return cases.none()
-    return cases.filter(Q(department_id__in=department_ids) | Q(pk__in=_reviewer_case_ids(user)))
+    return cases if visible is None else cases.filter(visible)
 
 
 def cases_for(*, user: User, filters: Mapping[str, Any] | None = None) -> QuerySet[Case]:
@@ -179,7 +171,7 @@ def cases_for(*, user: User, filters: Mapping[str, Any] | None = None) -> QueryS
     ordering (-received_at, -id) matches the (department, state, -received_at, -id)
     index, so a page of a filtered inbox reads only that page's rows.
     """
-    department_ids = user_department_ids(user=user)
+    department_ids = authz.departments_where(user)
     cases = Case.objects.select_related("owner", "account", "department").prefetch_related("topics")
     if department_ids is not None:
         cases = cases.filter(department_id__in=department_ids)
@@ -281,7 +273,7 @@ def library_answers_for(
     *, user: User, filters: Mapping[str, Any] | None = None
 ) -> QuerySet[LibraryAnswer]:
     """Active library answers shared with everyone or owned by `user`'s departments."""
-    department_ids = user_department_ids(user=user)
+    department_ids = authz.departments_where(user)
     answers = LibraryAnswer.objects.filter(is_active=True).select_related("topic")
     if department_ids is not None:
         answers = answers.filter(Q(department__isnull=True) | Q(department_id__in=department_ids))
@@ -293,7 +285,7 @@ def library_answers_for(
 
 def topics_for(*, user: User) -> QuerySet[Topic]:
     """Topics a case of `user`'s departments can be tagged with."""
-    department_ids = user_department_ids(user=user)
+    department_ids = authz.departments_where(user)
     topics = Topic.objects.select_related("department").order_by("slug")
     if department_ids is not None:
         topics = topics.filter(Q(department__isnull=True) | Q(department_id__in=department_ids))

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from responder.accounts.models import Role, User
-from responder.accounts.selectors import user_has_role
-from responder.errors import ConflictError, PermissionDenied, ValidationError
+from responder.accounts import authz
+from responder.accounts.authz import Action
+from responder.accounts.models import User
+from responder.errors import ConflictError, ValidationError
 from responder.inbox.checks import ERROR, has_errors, outgoing_checks
 from responder.inbox.models import (
     Case,
@@ -26,12 +27,14 @@ from responder.inbox.models import (
 )
 from responder.inbox.transitions import case_lock, case_touch, case_transition
 
-OFFICER_ROLES = (Role.OFFICER,)
-
 
 def _require_officer(*, user: User, case: Case) -> None:
-    if not user_has_role(user=user, roles=OFFICER_ROLES, department_id=case.department_id):
-        raise PermissionDenied(_("Only communication officers of this department can do this."))
+    authz.require(
+        user,
+        Action.CASE_WORK,
+        case,
+        message=_("Only communication officers of this department can do this."),
+    )
 
 
 def _require_owner(*, user: User, case: Case) -> None:
@@ -62,9 +65,7 @@ def case_release(
     with transaction.atomic():
         case = case_lock(case_id=case_id, expected_version=expected_version)
         _require_officer(user=actor, case=case)
-        if case.owner_id != actor.pk and not user_has_role(
-            user=actor, roles=(Role.ADMIN,), department_id=case.department_id
-        ):
+        if case.owner_id != actor.pk and not authz.may(actor, Action.CASE_SUPERVISE, case):
             _require_owner(user=actor, case=case)
         return case_transition(
             case=case,
@@ -83,8 +84,9 @@ def case_take_over(
         raise ValidationError(_("Say why you are taking this case over."))
     with transaction.atomic():
         case = case_lock(case_id=case_id, expected_version=expected_version)
-        if not user_has_role(user=actor, roles=(Role.ADMIN,), department_id=case.department_id):
-            raise PermissionDenied(_("Only a supervisor can take over a case."))
+        authz.require(
+            actor, Action.CASE_SUPERVISE, case, message=_("Only a supervisor can take over a case.")
+        )
         if case.state != CaseState.DRAFTING:
             raise ConflictError(
                 _("Only a case being drafted can be taken over."), code="invalid_transition"
@@ -165,6 +167,15 @@ def case_tag(
             topics = list(Topic.objects.filter(pk__in=topic_ids))
             if len(topics) != len(set(topic_ids)):
                 raise ValidationError(_("Unknown topic."))
+            for topic in topics:
+                if not authz.may_use_for_case(actor, Action.TOPIC_USE, topic, case=case):
+                    raise ValidationError(
+                        _(
+                            "The topic “%(topic)s” belongs to another department: choose a "
+                            "topic of this case's department or a shared one."
+                        )
+                        % {"topic": topic}
+                    )
             case.topics.set(topics)
             details["topics"] = sorted(t.slug for t in topics)
         if risk is not None:
@@ -203,13 +214,11 @@ def draft_save(
         answer = None
         unchanged = False
         if library_answer_id is not None:
-            answer = (
-                LibraryAnswer.objects.filter(pk=library_answer_id, is_active=True)
-                # Shared answers (no department) or the case's own department's.
-                .filter(Q(department__isnull=True) | Q(department_id=case.department_id))
-                .first()
-            )
-            if answer is None:
+            answer = LibraryAnswer.objects.filter(pk=library_answer_id, is_active=True).first()
+            # Shared answers (no department) or the case's own department's.
+            if answer is None or not authz.may_use_for_case(
+                actor, Action.LIBRARY_USE, answer, case=case
+            ):
                 raise ValidationError(_("That library answer does not exist or is retired."))
             unchanged = answer.is_pre_approved and normalize_reply_text(
                 text
@@ -379,7 +388,7 @@ def case_assign(
     with transaction.atomic():
         case = case_lock(case_id=case_id, expected_version=expected_version)
         _require_officer(user=actor, case=case)
-        if not user_has_role(user=assignee, roles=OFFICER_ROLES, department_id=case.department_id):
+        if not authz.may(assignee, Action.CASE_WORK, case):
             raise ValidationError(
                 _("%(person)s is not a communication officer of this department.")
                 % {"person": assignee}
@@ -405,8 +414,8 @@ def case_assign(
             raise ConflictError(
                 _("%(person)s already holds this case.") % {"person": assignee}, code="held"
             )
-        if case.owner_id not in (None, actor.pk) and not user_has_role(
-            user=actor, roles=(Role.ADMIN,), department_id=case.department_id
+        if case.owner_id not in (None, actor.pk) and not authz.may(
+            actor, Action.CASE_SUPERVISE, case
         ):
             raise ConflictError(
                 _("%(holder)s holds this case; only a supervisor can give it to someone else.")

@@ -16,7 +16,7 @@ from responder.inbox.models import CaseState, Draft
 from tests.factories import PolicyFactory, layer, rule
 from tests.workflows.mailsink import fresh_rate_limit  # noqa: F401
 from workflows.models import ApprovalStep, StepDecision
-from workflows.review_selectors import steps_waiting_for
+from workflows.selectors import steps_waiting_for
 from workflows.tokens import review_token_make
 
 pytestmark = [

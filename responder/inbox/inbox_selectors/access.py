@@ -1,23 +1,23 @@
-"""Which cases a person's inbox may show."""
+"""Which cases a person's inbox may show (responder.accounts.authz decides)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from responder.accounts.models import Membership, Role, User
+from responder.accounts import authz
+from responder.accounts.models import User
 from responder.inbox.models import Case
 
 
 def inbox_access(*, user: User) -> tuple[list[int] | None, set[str]]:
-    """(department ids the user sees, the user's roles), in one query.
+    """(department ids the user sees, the roles the user holds anywhere).
 
-    Any role in a department shows its cases; None means every department
-    (superusers, who count as officers and admins).
+    Any role in a department shows its cases; None means every department (site
+    admins, who hold every role).
     """
-    if user.is_superuser:
-        return None, {Role.OFFICER, Role.ADMIN}
-    pairs = list(Membership.objects.filter(user=user).values_list("department_id", "role"))
-    return sorted({d for d, _r in pairs}), {r for _d, r in pairs}
+    departments = authz.departments_where(user)
+    roles = authz.held_roles(user)
+    return (None if departments is None else sorted(departments)), roles
 
 
 def inbox_visible_ids(*, department_ids: list[int] | None, ids: Iterable[int]) -> set[int]:

@@ -10,7 +10,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from responder.accounts.models import Membership, Role
+from responder.accounts import authz
+from responder.accounts.models import Role
 
 register = template.Library()
 
@@ -20,12 +21,7 @@ def _roles(request: HttpRequest) -> set[str]:
     cached = getattr(request, "_responder_roles", None)
     if cached is not None:
         return cached
-    user = request.user
-    roles: set[str] = set()
-    if user.is_authenticated:
-        roles = set(Membership.objects.filter(user=user).values_list("role", flat=True))
-        if user.is_superuser:
-            roles |= {Role.OFFICER, Role.ADMIN}
+    roles = authz.held_roles(request.user)
     request._responder_roles = roles  # type: ignore[attr-defined]
     return roles
 

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from responder.accounts.models import Role, User
-from responder.accounts.selectors import user_department_ids
+from responder.accounts import authz
+from responder.accounts.models import User
 from responder.errors import PermissionDenied
 from responder.inbox.suggest import library_for, library_search
 
@@ -30,7 +30,7 @@ def _admin_url(name: str, *args: object) -> str | None:
 @require_GET
 def library_index(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    departments = user_department_ids(user=user, roles=(Role.OFFICER,))
+    departments = authz.departments_where(user, roles=authz.OFFICER_ROLES)
     if departments is not None and not departments:
         raise PermissionDenied(_("The answer library is for communication officers."))
     query = request.GET.get("q", "").strip()[:200]

@@ -13,8 +13,9 @@ from django.db.models import Prefetch, Q
 from django.http import HttpRequest
 from django.utils import timezone
 
-from responder.accounts.models import Role, User
-from responder.accounts.selectors import user_department_ids, user_has_role
+from responder.accounts import authz
+from responder.accounts.authz import Action
+from responder.accounts.models import User
 from responder.audit.models import AuditEvent
 from responder.channels.models import OutboxItem
 from responder.channels.selectors import outbox_failure
@@ -150,7 +151,7 @@ def case_context(
     error: str | None = None,
 ) -> dict[str, Any]:
     user: User = request.user  # type: ignore[assignment]
-    is_admin = user_has_role(user=user, roles=(Role.ADMIN,), department_id=case.department_id)
+    is_admin = authz.may(user, Action.CASE_SUPERVISE, case)
     drafting = case.state == CaseState.DRAFTING
     is_owner = case.owner_id == user.pk
     can_edit = drafting and is_owner
@@ -214,7 +215,7 @@ def case_context(
     outbox = OutboxItem.objects.filter(case=case).order_by("-created_at", "-id").first()
 
     ancestors, followups = _thread(case)
-    departments = user_department_ids(user=user, roles=(Role.OFFICER,))
+    departments = authz.departments_where(user, roles=authz.OFFICER_ROLES)
     earlier = Case.objects.filter(
         author_handle=case.author_handle, received_at__lt=case.received_at
     ).exclude(pk=case.pk)

@@ -9,6 +9,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from responder.accounts import authz
+from responder.accounts.authz import Action
 from responder.inbox.models import CaseState, LibraryAnswer
 from responder.inbox.suggest import library_search, suggest_answers
 from responder.inbox.views.case.page import TEMPLATE, case_for, render_case
@@ -18,7 +20,8 @@ from responder.inbox.views.case.page import TEMPLATE, case_for, render_case
 @require_GET
 def draft_use_answer(request: HttpRequest, case_id: int) -> HttpResponse:
     """The editor filled with a library answer, remembered so that an unchanged
-    answer is recognised when the draft is saved."""
+    answer is recognised when the draft is saved. Only an answer this person may use
+    that is shared or of the case's department: any other is "not found"."""
     case = case_for(request, case_id)
     language = request.GET.get("lang") if request.GET.get("lang") in ("en", "fr") else None
     language = language or (case.language if case.language in ("en", "fr") else "en")
@@ -27,7 +30,9 @@ def draft_use_answer(request: HttpRequest, case_id: int) -> HttpResponse:
     except ValueError:
         raise Http404(_("No such library answer.")) from None
     answer = LibraryAnswer.objects.filter(pk=answer_id, is_active=True).first()
-    if answer is None:
+    if answer is None or not authz.may_use_for_case(
+        request.user, Action.LIBRARY_USE, answer, case=case
+    ):
         raise Http404(_("No such library answer."))
     editor = {"text": answer.text_for(language), "language": language, "library_answer": answer}
     partial = "editor" if request.htmx else None  # type: ignore[attr-defined]

@@ -14,8 +14,9 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from responder.accounts.models import Role, User
-from responder.accounts.selectors import user_has_role
+from responder.accounts import authz
+from responder.accounts.authz import Action
+from responder.accounts.models import User
 from responder.errors import ConflictError, PermissionDenied, ValidationError
 from responder.inbox.models import Case
 from responder.inbox.views.case.context import case_context
@@ -27,17 +28,25 @@ TEMPLATE = "inbox/case.html"
 
 
 def case_for(request: HttpRequest, case_id: int) -> Case:
-    """The case, if this person may work on it (an officer or admin of its department)."""
+    """The case, if this person may work on it (an officer or admin of its department).
+
+    A case they may not even see (another department's) is "not found", exactly like
+    one that does not exist, so that ids cannot be probed; one they may see but not
+    work on (a reviewer of its department) is refused."""
     case = (
         Case.objects.select_related("owner", "account", "department", "parent")
         .filter(pk=case_id)
         .first()
     )
-    if case is None:
-        raise Http404(_("This case does not exist."))
     user: User = request.user  # type: ignore[assignment]
-    if not user_has_role(user=user, roles=(Role.OFFICER,), department_id=case.department_id):
-        raise PermissionDenied(_("Only communication officers of this department can see it."))
+    if case is None or not authz.may(user, Action.CASE_VIEW, case):
+        raise Http404(_("This case does not exist."))
+    authz.require(
+        user,
+        Action.CASE_WORK,
+        case,
+        message=_("Only communication officers of this department can see it."),
+    )
     return case
 
 
