@@ -1,0 +1,224 @@
+"""Removing a reviewer's role, or deactivating them, takes effect on their pending
+approval steps (issue #11, item 4): their links answer 410 and say why, the step goes
+to someone who may still decide it, with an audit event and an email."""
+# ruff: noqa: F811 (the mail-sink fixtures are imported, then requested by name)
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from responder.accounts.models import Membership, Role
+from responder.audit.models import AuditEvent
+from responder.inbox import services as inbox
+from responder.inbox.models import CaseState
+from tests.factories import UserFactory, person
+from tests.workflows.mailsink import (  # noqa: F401
+    csrf_from,
+    eager_tasks,
+    fresh_rate_limit,
+    link_in,
+    smtp,
+)
+from workflows import review_selectors, selectors
+from workflows.models import ApprovalLayer, ApprovalStep, StepDecision, StepStatus
+from workflows.tasks import step_opened_notify
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_rate_limit", "eager_tasks")]
+
+REVOKED = "You are no longer a reviewer of this request: your role changed on"
+
+
+def _submit(team, case=None):
+    case = case or team.case()
+    inbox.case_claim(case_id=case.pk, actor=team.officer, via="web")
+    inbox.draft_save(case_id=case.pk, actor=team.officer, via="web", text="Renewals: 10 days.")
+    inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web")
+    return case, ApprovalStep.objects.filter(case=case).order_by("position").first()
+
+
+def _path(link: str) -> str:
+    return urlsplit(link).path
+
+
+def _mailed_link(smtp, user, count: int = 1) -> str:
+    return _path(link_in(smtp.wait_for(user.email, count=count)[-1]))
+
+
+def _post_action(client: Client, path: str, action: str = "approve"):
+    page = client.get(path)
+    csrf = csrf_from(page.content.decode()) if page.status_code == 200 else "x"
+    return client.post(path, {"csrfmiddlewaretoken": csrf, "action": action})
+
+
+def _remove_role(user, role=Role.SME) -> None:
+    Membership.objects.get(user=user, role=role).delete()
+
+
+def _removal_event(step):
+    return AuditEvent.objects.get(
+        action="approval.reviewer_removed", subject_type="approvalstep", subject_id=step.pk
+    )
+
+
+def _waiting(user) -> tuple[list[int], list[int]]:
+    return (
+        list(selectors.steps_waiting_for(user=user).values_list("pk", flat=True)),
+        list(review_selectors.steps_waiting_for(user=user).values_list("pk", flat=True)),
+    )
+
+
+def test_a_removed_smes_link_answers_410_and_the_step_goes_to_the_other_smes(
+    team, smtp, settings, django_capture_on_commit_callbacks
+):
+    settings.SITE_URL = "http://testserver"
+    case, step = _submit(team)
+    step_opened_notify(step.pk)
+    sam_link = _mailed_link(smtp, team.sme)
+    sophie_link = _mailed_link(smtp, team.sme2)
+    assert _waiting(team.sme) == ([step.pk], [step.pk])
+    # Sid became an SME after the draft was submitted: not a reviewer of the step yet.
+    sid = person(Role.SME, team.department, username="sid")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _remove_role(team.sme)  # as from the shell or the admin's inline
+
+    client = Client(enforce_csrf_checks=True)
+    page = client.get(sam_link)
+    assert page.status_code == 410
+    assert REVOKED in page.content.decode()
+    assert "Nothing else is needed from you." in page.content.decode()
+    assert 'name="action"' not in page.content.decode()  # no decision form
+    refused = client.post(sam_link, {"action": "approve"})
+    assert refused.status_code in (403, 410)  # CSRF or the link: never an approval
+    step.refresh_from_db()
+    assert step.status == StepStatus.OPEN
+    assert not StepDecision.objects.filter(step=step).exists()
+    assert _waiting(team.sme) == ([], [])
+    assert set(step.reviewers.all()) == {team.sme2, sid}
+
+    event = _removal_event(step)
+    assert event.case == case
+    assert event.details["removed"] == team.sme.pk
+    assert event.details["added"] == [sid.pk]
+    assert event.details["reason"] == "membership_deleted"
+    assert not event.details["unroutable"]
+
+    # The newly added SME got their own link; it works, and so does Sophie's.
+    assert client.get(sophie_link).status_code == 200
+    sid_link = _mailed_link(smtp, sid)
+    assert len(smtp.to(team.sme2.email)) == 1  # nobody is written to twice
+    response = _post_action(Client(enforce_csrf_checks=True), sid_link)
+    assert response.status_code == 200, response.content[:300]
+    case.refresh_from_db()
+    assert case.state == CaseState.APPROVED
+    assert StepDecision.objects.get(step=step).reviewer == sid
+
+
+def test_the_removed_sme_cannot_decide_signed_in_nor_through_the_api(team):
+    _case, step = _submit(team)
+    team.sme.memberships.create(department=team.department, role=Role.OFFICER)
+    _remove_role(team.sme)
+
+    web = Client()
+    web.force_login(team.sme)
+    assert web.get(f"/review/step/{step.pk}/").status_code == 403
+    mine = web.get("/review/mine/")
+    assert mine.status_code == 403 or step not in mine.context["steps"]
+    api = APIClient()
+    api.force_authenticate(team.sme)
+    response = api.post(f"/api/v1/steps/{step.pk}/decide/", {"decision": "approve"}, format="json")
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
+    step.refresh_from_db()
+    assert step.status == StepStatus.OPEN
+    assert not StepDecision.objects.filter(step=step).exists()
+
+
+def test_a_deactivated_reviewers_link_answers_410_and_says_why_in_french(team, smtp, settings):
+    settings.SITE_URL = "http://testserver"
+    _case, step = _submit(team)
+    step_opened_notify(step.pk)
+    sam_link = _mailed_link(smtp, team.sme)
+    team.sme.language = "fr"
+    team.sme.save()
+
+    team.sme.is_active = False
+    team.sme.save()
+
+    page = Client().get(sam_link)
+    assert page.status_code == 410
+    body = page.content.decode()
+    assert "Vous n’êtes plus réviseur de cette demande : votre rôle a changé le" in body
+    assert "Vous n’avez rien d’autre à faire." in body
+    step.refresh_from_db()
+    assert step.status == StepStatus.OPEN
+    assert list(step.reviewers.all()) == [team.sme2]
+    assert _waiting(team.sme) == ([], [])
+    event = _removal_event(step)
+    assert (event.details["removed"], event.details["reason"]) == (team.sme.pk, "deactivated")
+    assert Client().get(f"/review/{sam_link.rsplit('/review/', 1)[1]}").status_code == 410
+
+
+def test_re_routing_falls_back_to_the_delegate_then_the_department_admin(
+    team, smtp, settings, django_capture_on_commit_callbacks
+):
+    settings.SITE_URL = "http://testserver"
+    _remove_role(team.sme2)  # Sam is the only SME left
+    ApprovalLayer.objects.filter(policy__name="New answer").update(delegate=team.director)
+    site_admin = UserFactory(username="root", is_superuser=True, is_staff=True)
+    case, step = _submit(team)
+    assert list(step.reviewers.all()) == [team.sme]
+
+    # No other SME: the layer's delegate (a director, still entitled) takes it.
+    with django_capture_on_commit_callbacks(execute=True):
+        _remove_role(team.sme)
+    step.refresh_from_db()
+    assert list(step.reviewers.all()) == [team.director]
+    event = _removal_event(step)
+    assert (event.details["added"], event.details["fallback"]) == ([team.director.pk], "delegate")
+    director_link = _mailed_link(smtp, team.director)
+    assert Client().get(director_link).status_code == 200
+
+    # The director loses the role too: the department's admin takes it.
+    with django_capture_on_commit_callbacks(execute=True):
+        _remove_role(team.director, Role.APPROVER)
+    step.refresh_from_db()
+    assert list(step.reviewers.all()) == [team.admin]
+    assert step.delegate is None
+    assert Client().get(director_link).status_code == 410
+    events = AuditEvent.objects.filter(action="approval.reviewer_removed").order_by("id")
+    assert [e.details["fallback"] for e in events] == ["delegate", "admins"]
+    admin_link = _mailed_link(smtp, team.admin)
+
+    # And without an admin, nobody can take it: the step waits, the site admins are told.
+    with django_capture_on_commit_callbacks(execute=True):
+        _remove_role(team.admin, Role.ADMIN)
+    step.refresh_from_db()
+    assert step.status == StepStatus.OPEN
+    assert list(step.reviewers.all()) == []
+    last = AuditEvent.objects.filter(action="approval.reviewer_removed").latest("id")
+    assert (last.details["added"], last.details["unroutable"]) == ([], True)
+    (alert,) = smtp.wait_for(site_admin.email)
+    assert f"case #{case.pk}" in alert["Subject"]
+    assert Client().get(admin_link).status_code == 410
+
+
+def test_a_reviewer_who_keeps_a_reviewing_role_keeps_the_step(team):
+    _case, step = _submit(team)
+    team.sme.memberships.create(department=team.department, role=Role.ADMIN)
+    _remove_role(team.sme)
+    assert team.sme in step.reviewers.all()
+    assert not AuditEvent.objects.filter(action="approval.reviewer_removed").exists()
+
+
+def test_a_role_changed_in_place_counts_as_removed(team):
+    _case, step = _submit(team)
+    membership = Membership.objects.get(user=team.sme, role=Role.SME)
+    membership.role = Role.OFFICER
+    membership.save()
+    assert team.sme not in step.reviewers.all()
+    assert _removal_event(step).details["reason"] == "role_changed"
