@@ -5,17 +5,23 @@ to someone who may still decide it, with an audit event and an email."""
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlsplit
 
 import pytest
+from django.db import transaction
 from django.test import Client
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from responder.accounts.models import Membership, Role
 from responder.audit.models import AuditEvent
+from responder.channels.models import OutboxItem
+from responder.errors import PermissionDenied
 from responder.inbox import services as inbox
 from responder.inbox.models import CaseState
 from tests.factories import UserFactory, person
+from tests.inbox.test_concurrency import race
 from tests.workflows.mailsink import (  # noqa: F401
     csrf_from,
     eager_tasks,
@@ -24,10 +30,12 @@ from tests.workflows.mailsink import (  # noqa: F401
     smtp,
 )
 from workflows import review_selectors, selectors
+from workflows.escalation import step_escalate
 from workflows.models import ApprovalLayer, ApprovalStep, StepDecision, StepStatus
+from workflows.services import approval_decide
 from workflows.tasks import step_opened_notify
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_rate_limit", "eager_tasks")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_rate_limit")]
 
 REVOKED = "You are no longer a reviewer of this request: your role changed on"
 
@@ -72,7 +80,7 @@ def _waiting(user) -> tuple[list[int], list[int]]:
 
 
 def test_a_removed_smes_link_answers_410_and_the_step_goes_to_the_other_smes(
-    team, smtp, settings, django_capture_on_commit_callbacks
+    team, smtp, settings, eager_tasks, django_capture_on_commit_callbacks
 ):
     settings.SITE_URL = "http://testserver"
     case, step = _submit(team)
@@ -164,7 +172,7 @@ def test_a_deactivated_reviewers_link_answers_410_and_says_why_in_french(team, s
 
 
 def test_re_routing_falls_back_to_the_delegate_then_the_department_admin(
-    team, smtp, settings, django_capture_on_commit_callbacks
+    team, smtp, settings, eager_tasks, django_capture_on_commit_callbacks
 ):
     settings.SITE_URL = "http://testserver"
     _remove_role(team.sme2)  # Sam is the only SME left
@@ -222,3 +230,113 @@ def test_a_role_changed_in_place_counts_as_removed(team):
     membership.save()
     assert team.sme not in step.reviewers.all()
     assert _removal_event(step).details["reason"] == "role_changed"
+
+
+# --- races, with real concurrent connections (see tests/inbox/test_concurrency.py) ----
+
+
+def _removal_events(case):
+    return AuditEvent.objects.filter(case=case, action="approval.reviewer_removed")
+
+
+def _remove_role_at_once(user):
+    def remove() -> None:
+        with transaction.atomic():  # as the admin's form does
+            _remove_role(user)
+
+    return remove
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_role_removal_racing_the_reviewers_own_decision_has_exactly_one_outcome(team):
+    for _round in range(3):
+        case, step = _submit(team)
+        results = race(
+            _remove_role_at_once(team.sme),
+            lambda step=step: approval_decide(
+                step_id=step.pk, reviewer=team.sme, decision="approve", via="email"
+            ),
+        )
+        step.refresh_from_db()
+        case.refresh_from_db()
+        approvals = AuditEvent.objects.filter(case=case, action="approval.approve")
+        if isinstance(results[1], Exception):
+            # The removal came first: the decision was refused, the step goes on without Sam.
+            assert isinstance(results[1], PermissionDenied)
+            assert (step.status, case.state) == (StepStatus.OPEN, CaseState.IN_REVIEW)
+            assert team.sme not in step.reviewers.all()
+            assert not StepDecision.objects.filter(step=step).exists()
+            assert (_removal_events(case).count(), approvals.count()) == (1, 0)
+        else:
+            # The decision came first and stands; there was nothing left to take away.
+            assert (step.status, case.state) == (StepStatus.APPROVED, CaseState.APPROVED)
+            assert OutboxItem.objects.filter(case=case).count() == 1
+            assert (_removal_events(case).count(), approvals.count()) == (0, 1)
+        assert results[0] is None
+        assert _waiting(team.sme) == ([], [])
+        team.sme.memberships.create(department=team.department, role=Role.SME)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_role_removal_racing_another_reviewers_decision_keeps_both(team):
+    """Two approvals needed, three SMEs: Sophie approves while Sam loses the role. Both
+    land, each once, and neither overwrites the other."""
+    ApprovalLayer.objects.filter(policy__name="New answer").update(approvals_required=2)
+    sid = person(Role.SME, team.department, username="sid")
+    case, step = _submit(team)
+    case.refresh_from_db()
+    version = case.version
+
+    results = race(
+        _remove_role_at_once(team.sme),
+        lambda: approval_decide(
+            step_id=step.pk, reviewer=team.sme2, decision="approve", via="email"
+        ),
+    )
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    case.refresh_from_db()
+    step.refresh_from_db()
+    assert step.status == StepStatus.OPEN
+    assert set(step.reviewers.all()) == {team.sme2, sid}
+    assert list(StepDecision.objects.filter(step=step).values_list("reviewer", flat=True)) == [
+        team.sme2.pk
+    ]
+    assert AuditEvent.objects.filter(case=case, action="approval.approve").count() == 1
+    assert _removal_events(case).count() == 1
+    assert case.version == version + 2  # no lost update
+    assert _waiting(team.sme) == ([], [])
+    assert _waiting(sid) == ([step.pk], [step.pk])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_decision_racing_the_escalation_has_one_effect_each(team):
+    ApprovalLayer.objects.filter(policy__name="New answer").update(delegate=team.director)
+    case, step = _submit(team)
+    ApprovalStep.objects.filter(pk=step.pk).update(due_at=timezone.now() - dt.timedelta(hours=1))
+
+    decided, escalated = race(
+        lambda: approval_decide(
+            step_id=step.pk, reviewer=team.sme, decision="approve", via="email"
+        ),
+        lambda: step_escalate(step_id=step.pk),
+    )
+
+    assert not isinstance(decided, Exception), decided
+    assert isinstance(escalated, bool), repr(escalated)
+    case.refresh_from_db()
+    step.refresh_from_db()
+    assert (step.status, case.state) == (StepStatus.APPROVED, CaseState.APPROVED)
+    assert StepDecision.objects.filter(step=step).count() == 1
+    assert OutboxItem.objects.filter(case=case).count() == 1
+    approve = AuditEvent.objects.get(case=case, action="approval.approve")
+    escalations = AuditEvent.objects.filter(case=case, action="approval.escalate")
+    assert escalations.count() == (1 if escalated else 0)
+    if escalated:
+        # Escalated while the step was still open, and decided afterwards.
+        assert escalations.get().pk < approve.pk
+        assert step.escalated_at is not None
+    else:
+        assert step.escalated_at is None
+    # Once decided, a second sweep escalates nothing.
+    assert step_escalate(step_id=step.pk) is False
