@@ -6,6 +6,7 @@ to someone who may still decide it, with an audit event and an email."""
 from __future__ import annotations
 
 import datetime as dt
+from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import pytest
@@ -340,3 +341,99 @@ def test_a_decision_racing_the_escalation_has_one_effect_each(team):
         assert step.escalated_at is None
     # Once decided, a second sweep escalates nothing.
     assert step_escalate(step_id=step.pk) is False
+
+
+# --- the admin pages: the signed-in admin is the actor --------------------------------
+
+
+class _FormFields(HTMLParser):
+    """The fields a browser would send from one <form> of a page (by its id)."""
+
+    def __init__(self, form_id: str) -> None:
+        super().__init__()
+        self.form_id = form_id
+        self.inside = False
+        self.select: str | None = None
+        self.textarea: str | None = None
+        self.data: dict[str, list[str]] = {}
+
+    def _add(self, name: str, value: str) -> None:
+        self.data.setdefault(name, []).append(value)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self.inside = a.get("id") == self.form_id
+        if not self.inside or (tag != "option" and not a.get("name")):
+            return
+        if tag == "input":
+            kind = a.get("type", "text")
+            if kind in ("submit", "button", "file", "image") or (
+                kind in ("checkbox", "radio") and "checked" not in a
+            ):
+                return
+            self._add(a["name"], a.get("value", "on" if kind == "checkbox" else ""))
+        elif tag == "select":
+            self.select = a["name"]
+        elif tag == "option" and self.select and "selected" in a:
+            self._add(self.select, a.get("value", ""))
+        elif tag == "textarea":
+            self.textarea = a["name"]
+            self._add(a["name"], "")
+
+    def handle_data(self, data: str) -> None:
+        if self.textarea:
+            self.data[self.textarea][-1] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self.select = None
+        elif tag == "textarea":
+            self.textarea = None
+        elif tag == "form":
+            self.inside = False
+
+
+def _site_admin() -> tuple[Client, object]:
+    root = UserFactory(username="root", is_superuser=True, is_staff=True)
+    client = Client()
+    client.force_login(root)
+    return client, root
+
+
+def test_a_role_removed_in_the_admins_people_page_is_revoked_in_the_admins_name(team):
+    _case, step = _submit(team)
+    client, root = _site_admin()
+    url = f"/admin/accounts/user/{team.sme.pk}/change/"
+    page = client.get(url)
+    parser = _FormFields("user_form")
+    parser.feed(page.content.decode())
+    data = parser.data
+    membership = Membership.objects.get(user=team.sme, role=Role.SME)
+    (row,) = [k for k, v in data.items() if k.endswith("-id") and v == [str(membership.pk)]]
+    data[row.removesuffix("-id") + "-DELETE"] = ["on"]
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert not Membership.objects.filter(pk=membership.pk).exists()
+    assert team.sme not in step.reviewers.all()
+    event = _removal_event(step)
+    assert (event.actor, event.via) == (root, "admin")
+
+
+def test_the_admins_deactivate_action_revokes_the_persons_pending_steps(team):
+    _case, step = _submit(team)
+    client, root = _site_admin()
+
+    response = client.post(
+        "/admin/accounts/user/",
+        {"action": "deactivate", "_selected_action": [team.sme.pk]},
+    )
+
+    assert response.status_code == 302
+    team.sme.refresh_from_db()
+    assert not team.sme.is_active
+    assert list(step.reviewers.all()) == [team.sme2]
+    event = _removal_event(step)
+    assert (event.actor, event.via, event.details["reason"]) == (root, "admin", "deactivated")
