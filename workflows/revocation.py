@@ -8,10 +8,13 @@ delegate, else the department's admins. Their emailed links then answer 410 (see
 workflows.tokens, LinkProblem.REVOKED) and "Waiting for me" no longer lists the steps.
 
 The receivers at the end of this module make every path (admin pages, services, the
-shell) trigger it; the work itself is the service's. Each case is locked while its
-steps are changed (responder.inbox.transitions.case_lock), so a removal and a decision
-on the same step are serialised: the decision either came first and stands, or it is
-refused because the person is no longer a reviewer.
+shell) trigger it; the work itself is the service's. Bulk `QuerySet.update()` sends no
+signals: code that changes roles or deactivates people in bulk must save each row (as
+the admin's "Deactivate" action does) or call `reviewer_revoke` itself.
+
+Each case is locked while its steps are changed (responder.inbox.transitions.case_lock),
+so a removal and a decision on the same step are serialised: the decision either came
+first and stands, or it is refused because the person is no longer a reviewer.
 """
 
 from __future__ import annotations
@@ -207,7 +210,8 @@ def _details(step: ApprovalStep, *, removed: User, reroute: Reroute, reason: str
         "layer": step.position,
         "layer_name": step.name,
         "round": step.round,
-        "reason": reason,
+        # Not "reason": the case history shows a "reason" as free text; this is a code.
+        "cause": reason,
         "removed": removed.pk,
         "removed_name": str(removed),
         "added": [p.pk for p in reroute.added],
@@ -272,6 +276,9 @@ def membership_saved(sender: Any, instance: Membership, created: bool, **kwargs:
 
 
 def user_saved(sender: Any, instance: User, created: bool, **kwargs: Any) -> None:
+    update_fields = kwargs.get("update_fields")
+    if update_fields is not None and "is_active" not in update_fields:
+        return  # e.g. last_login: nothing about their roles changed
     if not created and not instance.is_active and not kwargs.get("raw"):
         _revoke_now(user_id=instance.pk, department_id=None, reason=Reason.DEACTIVATED)
 

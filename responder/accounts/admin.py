@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
@@ -110,8 +111,9 @@ class UserAdmin(PeopleChangesByAdmin, DjangoUserAdmin):
         # One save each (not update()), so their pending approval steps are re-routed.
         count = 0
         for user in queryset.filter(is_active=True):
-            user.is_active = False
-            user.save(update_fields=["is_active"])
+            with transaction.atomic():  # the person and their re-routed steps together
+                user.is_active = False
+                user.save(update_fields=["is_active"])
             count += 1
         self.message_user(
             request,

@@ -113,7 +113,7 @@ def test_a_removed_smes_link_answers_410_and_the_step_goes_to_the_other_smes(
     assert event.case == case
     assert event.details["removed"] == team.sme.pk
     assert event.details["added"] == [sid.pk]
-    assert event.details["reason"] == "membership_deleted"
+    assert event.details["cause"] == "membership_deleted"
     assert not event.details["unroutable"]
 
     # The newly added SME got their own link; it works, and so does Sophie's.
@@ -168,7 +168,7 @@ def test_a_deactivated_reviewers_link_answers_410_and_says_why_in_french(team, s
     assert list(step.reviewers.all()) == [team.sme2]
     assert _waiting(team.sme) == ([], [])
     event = _removal_event(step)
-    assert (event.details["removed"], event.details["reason"]) == (team.sme.pk, "deactivated")
+    assert (event.details["removed"], event.details["cause"]) == (team.sme.pk, "deactivated")
     assert Client().get(f"/review/{sam_link.rsplit('/review/', 1)[1]}").status_code == 410
 
 
@@ -230,7 +230,7 @@ def test_a_role_changed_in_place_counts_as_removed(team):
     membership.role = Role.OFFICER
     membership.save()
     assert team.sme not in step.reviewers.all()
-    assert _removal_event(step).details["reason"] == "role_changed"
+    assert _removal_event(step).details["cause"] == "role_changed"
 
 
 # --- races, with real concurrent connections (see tests/inbox/test_concurrency.py) ----
@@ -436,4 +436,4 @@ def test_the_admins_deactivate_action_revokes_the_persons_pending_steps(team):
     assert not team.sme.is_active
     assert list(step.reviewers.all()) == [team.sme2]
     event = _removal_event(step)
-    assert (event.actor, event.via, event.details["reason"]) == (root, "admin", "deactivated")
+    assert (event.actor, event.via, event.details["cause"]) == (root, "admin", "deactivated")
