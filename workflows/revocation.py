@@ -71,7 +71,8 @@ def reviewer_revoke(
     """Take the person off the pending steps of the department (all departments when
     None) that they may no longer decide, and route each step on. Returns the ids of
     the steps changed; running it again changes nothing. Steps the person still may
-    decide (another reviewing role, an admin role there) are left alone."""
+    decide (another reviewing role, an admin role there) are left alone, unless the
+    reason is Reason.DELETED (the person is about to be deleted)."""
     by_case: dict[int, list[int]] = defaultdict(list)
     for step_id, case_id in _pending_steps_of(user_id=user_id, department_id=department_id):
         by_case[case_id].append(step_id)
@@ -120,7 +121,10 @@ def _case_revoke(
     )
     changed = []
     for step in steps:
-        if not _holds_step(step, user) or _still_entitled(step, user):
+        if not _holds_step(step, user):
+            continue
+        # A person being deleted still has their memberships until the cascade.
+        if reason != Reason.DELETED and _still_entitled(step, user):
             continue
         if StepDecision.objects.filter(step=step, reviewer=user).exists():
             continue  # their decision stands; nothing is pending from them

@@ -189,11 +189,10 @@ def link_resolve(token: str, *, session_user: object = None) -> ReviewLink:
     in someone else's session is refused rather than mixing two identities.
     """
     payload = _load(token)
-    user = User.objects.filter(pk=_int(payload, "u")).first()
-    if user is None:
-        raise LinkError(LinkProblem.FOREIGN)
-    if not user.is_active:
-        raise _revoked(payload, user)
+    user_id = _int(payload, "u")
+    user = User.objects.filter(pk=user_id).first()
+    if user is None or not user.is_active:
+        raise _revoked(payload, user_id=user_id, user=user)
     if getattr(session_user, "is_authenticated", False) and session_user != user:
         raise LinkError(LinkProblem.FOREIGN)
 
@@ -241,14 +240,17 @@ def _removal(*, step_id: int, user_id: int) -> StepReviewerRemoval | None:
     )
 
 
-def _revoked(payload: dict[str, object], user: User) -> LinkError:
-    """A deactivated person's link: revoked, since their removal from the step (or
-    their last removal from any step) if there was one."""
-    removals = StepReviewerRemoval.objects.filter(user_id=user.pk).order_by("-removed_at")
+def _revoked(payload: dict[str, object], *, user_id: int, user: User | None) -> LinkError:
+    """The link of a deactivated or deleted person: revoked, since their removal from
+    the step (or their last removal from any step) if there was one. A person deleted
+    without ever being taken off a step is simply unknown (FOREIGN)."""
+    removals = StepReviewerRemoval.objects.filter(user_id=user_id).order_by("-removed_at")
+    removal = None
     if payload.get("p") == Purpose.REVIEW.value:
-        removal = removals.filter(step_id=_int(payload, "s")).first() or removals.first()
-    else:
-        removal = removals.first()
+        removal = removals.filter(step_id=_int(payload, "s")).first()
+    removal = removal or removals.first()
+    if user is None and removal is None:
+        return LinkError(LinkProblem.FOREIGN)
     return LinkError(LinkProblem.REVOKED, since=removal.removed_at if removal else None, user=user)
 
 

@@ -35,6 +35,7 @@ from workflows.escalation import step_escalate
 from workflows.models import ApprovalLayer, ApprovalStep, StepDecision, StepStatus
 from workflows.services import approval_decide
 from workflows.tasks import step_opened_notify
+from workflows.tokens import review_token_make
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_rate_limit")]
 
@@ -231,6 +232,44 @@ def test_a_role_changed_in_place_counts_as_removed(team):
     membership.save()
     assert team.sme not in step.reviewers.all()
     assert _removal_event(step).details["cause"] == "role_changed"
+
+
+def test_a_deleted_reviewer_is_taken_off_and_their_link_says_so(team):
+    _case, step = _submit(team)
+    sam_path = f"/review/{review_token_make(step_id=step.pk, user_id=team.sme.pk)}/"
+
+    team.sme.delete()
+
+    assert list(step.reviewers.all()) == [team.sme2]
+    assert _removal_event(step).details["cause"] == "deleted"
+    page = Client().get(sam_path)
+    assert page.status_code == 410
+    assert REVOKED in page.content.decode()
+
+
+def test_a_waiting_layer_is_re_routed_and_its_new_reviewer_asked_once_it_opens(
+    team, smtp, settings, eager_tasks, django_capture_on_commit_callbacks
+):
+    """A sensitive case: the director's layer waits for the SME's. The director loses
+    the role; the department's admin takes the waiting layer and is asked when it opens."""
+    settings.SITE_URL = "http://testserver"
+    case, first = _submit(team, team.sensitive_case())
+    second = ApprovalStep.objects.get(case=case, position=2)
+    assert second.status == StepStatus.WAITING
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _remove_role(team.director, Role.APPROVER)
+
+    second.refresh_from_db()
+    assert list(second.reviewers.all()) == [team.admin]
+    assert _removal_event(second).details["fallback"] == "admins"
+    assert smtp.to(team.admin.email) == []  # not before the layer opens
+    with django_capture_on_commit_callbacks(execute=True):
+        approval_decide(step_id=first.pk, reviewer=team.sme, decision="approve", via="web")
+    response = _post_action(Client(enforce_csrf_checks=True), _mailed_link(smtp, team.admin))
+    assert response.status_code == 200
+    case.refresh_from_db()
+    assert case.state == CaseState.APPROVED
 
 
 # --- races, with real concurrent connections (see tests/inbox/test_concurrency.py) ----
