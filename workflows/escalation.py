@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from responder.audit.services import audit_record
 from responder.inbox.models import CaseState
+from responder.inbox.transitions import case_lock
 from responder.queueing import enqueue_now, enqueue_on_commit
 from workflows.models import ApprovalStep, Consultation, EmailNotice, StepDecision, StepStatus
 from workflows.sla import step_remind_at
@@ -57,7 +58,15 @@ def _claim_step(
     *, step_id: int, stamp: str, now: dt.datetime, **conditions: object
 ) -> ApprovalStep | None:
     """Lock an open, unstamped step and stamp it, or None if another sweep has it or
-    it no longer needs it. Must run inside a transaction."""
+    it no longer needs it. Must run inside a transaction.
+
+    The case row is locked first, as a decision does (approval_decide): the audit
+    event written next references the case, so holding the step while waiting for the
+    case would deadlock with a decision holding the case while it updates the step."""
+    case_id = ApprovalStep.objects.filter(pk=step_id).values_list("case_id", flat=True).first()
+    if case_id is None:
+        return None
+    case_lock(case_id=case_id)
     step = (
         ApprovalStep.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(pk=step_id, status=StepStatus.OPEN, **{f"{stamp}__isnull": True}, **conditions)

@@ -301,3 +301,30 @@ class EmailNotice(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class StepReviewerRemoval(models.Model):
+    """A person taken off an approval step because they lost the reviewing role (or were
+    deactivated): their emailed links then say so (410) instead of "not for you".
+
+    The person is a bare id on purpose: the row is also written while a person is
+    being deleted, and must outlive them."""
+
+    step = models.ForeignKey(ApprovalStep, on_delete=models.CASCADE, related_name="removals")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    reason = models.CharField(max_length=32)
+    removed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["removed_at", "id"]
+        verbose_name = _("reviewer removed from a step")
+        verbose_name_plural = _("reviewers removed from steps")
+        indexes = [models.Index(fields=["step", "user"])]
+
+    def __str__(self) -> str:
+        return f"user #{self.user_id} off step #{self.step_id} ({self.reason})"

@@ -179,6 +179,28 @@ def step_escalated_send(*, step_id: int) -> int:
     return sent
 
 
+def step_unroutable_send(*, step_id: int) -> int:
+    """Tell the site admins (superusers) that a pending step has nobody left who may
+    decide it, after its reviewers lost their role: someone must add a reviewer."""
+    step = _load_step(step_id)
+    if step is None or step.status not in (StepStatus.OPEN, StepStatus.WAITING):
+        return 0
+    sent = 0
+    for admin in User.objects.filter(is_superuser=True, is_active=True).exclude(email=""):
+        sent += _deliver(
+            key=f"step:{step.pk}:unroutable:{admin.pk}",
+            kind="step_unroutable",
+            recipient=admin,
+            case=step.case,
+            template="step_unroutable",
+            subject=lambda ctx: (
+                _("Nobody can approve case #%(id)s any more") % {"id": step.case_id}
+            ),
+            context={"step": step, "case_link": case_url(step.case)},
+        )
+    return sent
+
+
 def changes_requested_send(*, step_id: int) -> int:
     """Tell the officer who owns the case that a reviewer sent the draft back."""
     step = _load_step(step_id)

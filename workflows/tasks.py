@@ -53,6 +53,14 @@ def step_escalated_notify(step_id: int) -> None:
 
 
 @shared_task(acks_late=True, ignore_result=True, **_MAIL_RETRY)
+def step_unroutable_notify(step_id: int) -> None:
+    """Tell the site admins that nobody is left who may decide an approval step."""
+    from workflows.notifications import step_unroutable_send
+
+    step_unroutable_send(step_id=step_id)
+
+
+@shared_task(acks_late=True, ignore_result=True, **_MAIL_RETRY)
 def consultation_notify(consultation_id: int) -> None:
     """Ask an expert of another department for input, with a comment-only link."""
     from workflows.notifications import consultation_send

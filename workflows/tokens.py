@@ -10,6 +10,7 @@ nor written to the audit log.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from enum import StrEnum
@@ -23,7 +24,13 @@ from responder.accounts import authz
 from responder.accounts.authz import Action
 from responder.accounts.models import User
 from responder.inbox.models import CaseState
-from workflows.models import ApprovalStep, Consultation, StepDecision, StepStatus
+from workflows.models import (
+    ApprovalStep,
+    Consultation,
+    StepDecision,
+    StepReviewerRemoval,
+    StepStatus,
+)
 
 SALT = "workflows.review-link.v1"
 
@@ -40,6 +47,7 @@ class LinkProblem(StrEnum):
     DECIDED = "decided"
     FOREIGN = "foreign"
     NOT_YET = "not_yet"
+    REVOKED = "revoked"
 
 
 # Status code, heading and advice for each way a link can fail.
@@ -91,13 +99,32 @@ PROBLEMS: dict[LinkProblem, tuple[int, object, object]] = {
         _("This request is not open yet"),
         _("An earlier approval layer has not decided yet. You will get an email when it has."),
     ),
+    # The view puts the date in (LinkError.since), or says REVOKED_UNDATED without one.
+    LinkProblem.REVOKED: (
+        410,
+        _("You are no longer a reviewer of this request"),
+        _(
+            "You are no longer a reviewer of this request: your role changed on %(date)s. "
+            "Nothing else is needed from you."
+        ),
+    ),
 }
+
+REVOKED_UNDATED = _(
+    "You are no longer a reviewer of this request: your access was withdrawn. "
+    "Nothing else is needed from you."
+)
 
 
 class LinkError(Exception):
-    def __init__(self, problem: LinkProblem) -> None:
+    def __init__(
+        self, problem: LinkProblem, *, since: dt.datetime | None = None, user: User | None = None
+    ) -> None:
         super().__init__(problem.value)
         self.problem = problem
+        # REVOKED: when the person was taken off the step (None: not known), and who.
+        self.since = since
+        self.user = user
 
     @property
     def status(self) -> int:
@@ -164,9 +191,10 @@ def link_resolve(token: str, *, session_user: object = None) -> ReviewLink:
     in someone else's session is refused rather than mixing two identities.
     """
     payload = _load(token)
-    user = User.objects.filter(pk=_int(payload, "u"), is_active=True).first()
-    if user is None:
-        raise LinkError(LinkProblem.FOREIGN)
+    user_id = _int(payload, "u")
+    user = User.objects.filter(pk=user_id).first()
+    if user is None or not user.is_active:
+        raise _revoked(payload, user_id=user_id, user=user)
     if getattr(session_user, "is_authenticated", False) and session_user != user:
         raise LinkError(LinkProblem.FOREIGN)
 
@@ -190,6 +218,9 @@ def link_resolve(token: str, *, session_user: object = None) -> ReviewLink:
     # May this person decide this step now (a reviewer, or its delegate once it
     # escalated, holding a reviewing role in the case's department)?
     if not authz.may(user, Action.STEP_DECIDE, step):
+        removal = _removal(step_id=step.pk, user_id=user.pk)
+        if removal is not None:
+            raise LinkError(LinkProblem.REVOKED, since=removal.removed_at, user=user)
         raise LinkError(LinkProblem.FOREIGN)
     if StepDecision.objects.filter(step=step, reviewer=user).exists():
         raise LinkError(LinkProblem.USED)
@@ -198,6 +229,31 @@ def link_resolve(token: str, *, session_user: object = None) -> ReviewLink:
     if step.status != StepStatus.OPEN or step.case.state != CaseState.IN_REVIEW:
         raise LinkError(LinkProblem.DECIDED)
     return ReviewLink(purpose=Purpose.REVIEW, user=user, step=step)
+
+
+# --- revoked reviewers (workflows.revocation) -----------------------------------------
+
+
+def _removal(*, step_id: int, user_id: int) -> StepReviewerRemoval | None:
+    return (
+        StepReviewerRemoval.objects.filter(step_id=step_id, user_id=user_id)
+        .order_by("-removed_at")
+        .first()
+    )
+
+
+def _revoked(payload: dict[str, object], *, user_id: int, user: User | None) -> LinkError:
+    """The link of a deactivated or deleted person: revoked, since their removal from
+    the step (or their last removal from any step) if there was one. A person deleted
+    without ever being taken off a step is simply unknown (FOREIGN)."""
+    removals = StepReviewerRemoval.objects.filter(user_id=user_id).order_by("-removed_at")
+    removal = None
+    if payload.get("p") == Purpose.REVIEW.value:
+        removal = removals.filter(step_id=_int(payload, "s")).first()
+    removal = removal or removals.first()
+    if user is None and removal is None:
+        return LinkError(LinkProblem.FOREIGN)
+    return LinkError(LinkProblem.REVOKED, since=removal.removed_at if removal else None, user=user)
 
 
 # --- rate limiting -------------------------------------------------------------------

@@ -14,6 +14,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -72,9 +74,21 @@ def _problem_page(
 
 def _link_problem(request: HttpRequest, error: tokens.LinkError) -> HttpResponse:
     status, title, advice = tokens.PROBLEMS[error.problem]
+    if error.problem == tokens.LinkProblem.REVOKED:
+        advice = _revoked_advice(request, error)
     response = _problem_page(request, status=status, title=title, advice=advice)
     response["X-Review-Link-Problem"] = error.problem.value
     return response
+
+
+def _revoked_advice(request: HttpRequest, error: tokens.LinkError) -> str:
+    """Why a reviewer taken off the step can no longer use it, in their language."""
+    if error.user is not None:
+        language_activate_for(request, error.user)
+    if error.since is None:
+        return str(tokens.REVOKED_UNDATED)
+    day = date_format(timezone.localtime(error.since), "DATE_FORMAT")
+    return str(tokens.PROBLEMS[tokens.LinkProblem.REVOKED][2]) % {"date": day}
 
 
 def _review_context(

@@ -2,13 +2,36 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.db.models import QuerySet
-from django.http import HttpRequest
-from django.utils.translation import gettext_lazy as _
+from typing import Any
 
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from responder.accounts.changes import people_changed_by
 from responder.accounts.models import Department, Holiday, Membership, User
+
+
+class PeopleChangesByAdmin(admin.ModelAdmin):
+    """Changes made on these pages (inlines, deletions, actions) are recorded as made
+    by the signed-in admin: removing a role or a person takes them off their pending
+    approval steps (workflows.revocation), audited under the admin's name."""
+
+    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        with people_changed_by(actor=request.user, via="admin"):
+            return super().changeform_view(request, *args, **kwargs)
+
+    def changelist_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        with people_changed_by(actor=request.user, via="admin"):
+            return super().changelist_view(request, *args, **kwargs)
+
+    def delete_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        with people_changed_by(actor=request.user, via="admin"):
+            return super().delete_view(request, *args, **kwargs)
 
 
 class MembershipInline(admin.TabularInline):
@@ -33,7 +56,7 @@ class HolidayInline(admin.TabularInline):
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(PeopleChangesByAdmin):
     list_display = ["name", "slug", "retention_days", "people_count"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -52,8 +75,9 @@ class HolidayAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(PeopleChangesByAdmin, DjangoUserAdmin):
     inlines = [MembershipInline]
+    actions = ["deactivate"]
     list_display = [
         "username",
         "email",
@@ -80,4 +104,20 @@ class UserAdmin(DjangoUserAdmin):
     def roles(self, obj: User) -> str:
         return ", ".join(
             f"{m.get_role_display()} ({m.department.slug})" for m in obj.memberships.all()
+        )
+
+    @admin.action(description=_("Deactivate the selected people"))
+    def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        # One save each (not update()), so their pending approval steps are re-routed.
+        count = 0
+        for user in queryset.filter(is_active=True):
+            with transaction.atomic():  # the person and their re-routed steps together
+                user.is_active = False
+                user.save(update_fields=["is_active"])
+            count += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d person deactivated.", "%(count)d people deactivated.", count)
+            % {"count": count},
+            messages.SUCCESS,
         )

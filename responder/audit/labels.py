@@ -38,6 +38,7 @@ AUDIT_ACTION_LABELS: dict[str, Promise] = {
     "approval.request_changes": _("Changes requested by a reviewer"),
     "approval.remind": _("Reminder sent to the reviewers"),
     "approval.escalate": _("Escalated to the delegate"),
+    "approval.reviewer_removed": _("Reviewer removed after a role change"),
     "consultation.request": _("Another department consulted"),
     "consultation.reply": _("Consultation answered"),
     # Administration.
