@@ -6,7 +6,7 @@ Everything works on plain specs, so a change is checked *before* it is saved.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -237,7 +237,7 @@ def rules_problems(
     *,
     layer_counts: dict[int, int],
     policy_names: dict[int, str],
-    policy_departments: dict[int, int | None] | None = None,
+    policy_departments: Mapping[int, int | None] | None = None,
 ) -> list[str]:
     """Shadowed rules, zero-layer policies reachable by text that is not an unchanged
     library answer, and rules of a department's policy that target another department.

@@ -150,3 +150,24 @@ def library_answer_renew(
             action="library.renew", via="web", actor=actor, subject=answer, details=details
         )
         return answer
+
+
+def library_answer_approve(*, answer_id: int, actor: User, via: str = "web") -> LibraryAnswer:
+    """Approve an answer as it stands (the admin's "approve" action): `actor` becomes
+    its approver, so an answer within its review date counts as pre-approved."""
+    with transaction.atomic():
+        answer = LibraryAnswer.objects.select_for_update().filter(pk=answer_id).first()
+        if answer is None:
+            raise ConflictError(_("This library answer does not exist."), code="not_found")
+        _require_manager(actor, answer)
+        answer.approved_by = actor
+        answer.approved_at = timezone.now()
+        answer.save(update_fields=["approved_by", "approved_at", "updated_at"])
+        audit_record(
+            action="library.approve",
+            via=via,
+            actor=actor,
+            subject=answer,
+            details={"answer": answer.pk, "title": answer.title_en},
+        )
+        return answer

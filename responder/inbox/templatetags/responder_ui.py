@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from responder.accounts import authz
 from responder.accounts.models import Membership, Role
 
 register = template.Library()
@@ -46,7 +47,7 @@ def main_nav(context: template.Context) -> list[dict[str, Any]]:
         ("/review/mine/", _("Waiting for me"), True),
         ("/library/", _("Answer library"), True),
         ("/analytics/", _("Analytics"), Role.ADMIN in roles),
-        ("/admin/", _("Administration"), bool(request.user.is_staff)),
+        ("/admin/", _("Administration"), Role.ADMIN in roles or authz.is_site_admin(request.user)),
     ]
     path = request.path
     nav = []
