@@ -314,8 +314,8 @@ def _rules_for_actor(
     them), each rule of a department's policy given its department, plus every other
     rule as it is; and the ids of the policies `actor` may edit."""
     editable = {pk for pk, p in policies.items() if authz.may(actor, authz.Action.POLICY_MANAGE, p)}
-    if not editable:
-        _require(actor, None)  # raises: nothing here is theirs
+    if not may_manage_policies(actor):
+        _require(actor, None)  # raises: the policy editor is not theirs
     current = {r.pk: r.policy_id for r in RoutingRule.objects.all()}
     for spec in rules:
         if spec.policy_id not in policies:

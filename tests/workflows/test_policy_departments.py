@@ -239,6 +239,28 @@ def test_policy_editor_pages_are_scoped(client, team, taxes, b_admin):
     site_wide.refresh_from_db()
     assert (site_wide.name, site_wide.version) == ("New answer", 1)
 
+    # His own policy's layers: his department's reviewers only.
+    def layers_post(reviewer_pk: int) -> dict[str, object]:
+        mine.refresh_from_db()
+        return {
+            "name": mine.name,
+            "is_active": "1",
+            "version": mine.version,
+            "layer-count": 1,
+            "action": "save",
+            "layer-0-name": "Check",
+            "layer-0-order": 1,
+            "layer-0-reviewers": [reviewer_pk],
+            "layer-0-approvals_required": 1,
+            "layer-0-sla_minutes": 60,
+        }
+
+    refused = client.post(f"/settings/policies/{mine.pk}/", layers_post(team.sme.pk))
+    assert refused.status_code == 400
+    assert "is not a subject-matter expert, approver or admin in Taxes" in refused.content.decode()
+    assert client.post(f"/settings/policies/{mine.pk}/", layers_post(b_admin.pk)).status_code == 302
+    assert mine.layers.get().name == "Check"
+
     # Creating a policy of department A from the form: refused, nothing created.
     client.post("/settings/policies/", {"name": "Sneaky", "department": team.department.pk})
     assert not ApprovalPolicy.objects.filter(name="Sneaky").exists()
