@@ -25,7 +25,7 @@ def _roles(request: HttpRequest) -> set[str]:
     roles: set[str] = set()
     if user.is_authenticated:
         roles = set(Membership.objects.filter(user=user).values_list("role", flat=True))
-        if user.is_superuser:
+        if authz.is_site_admin(user):  # superusers and site admins
             roles |= {Role.OFFICER, Role.ADMIN}
     request._responder_roles = roles  # type: ignore[attr-defined]
     return roles
@@ -47,7 +47,7 @@ def main_nav(context: template.Context) -> list[dict[str, Any]]:
         ("/review/mine/", _("Waiting for me"), True),
         ("/library/", _("Answer library"), True),
         ("/analytics/", _("Analytics"), Role.ADMIN in roles),
-        ("/admin/", _("Administration"), Role.ADMIN in roles or authz.is_site_admin(request.user)),
+        ("/admin/", _("Administration"), Role.ADMIN in roles),
     ]
     path = request.path
     nav = []
