@@ -17,6 +17,8 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from responder.accounts import authz
+from responder.accounts.admin_scoping import DepartmentScopedAdmin, ScopedInline, SiteOnlyAdmin
 from responder.audit.models import Via
 from responder.errors import ConflictError, PermissionDenied, ValidationError
 from workflows.models import (
@@ -63,9 +65,9 @@ class LayerFormSet(BaseInlineFormSet):
             )
         policy_id = self.instance.pk
         rules = [rule_spec_from(r) for r in RoutingRule.objects.all()]
-        problems = layers_problems(
-            specs, department_ids=policy_department_ids(policy_id=policy_id, rules=rules)
-        )
+        owner = self.instance.department_id
+        departments = [owner] if owner else policy_department_ids(policy_id=policy_id, rules=rules)
+        problems = layers_problems(specs, department_ids=departments, policy_department_id=owner)
         if policy_id is not None:
             counts = {p.pk: p.layers.count() for p in ApprovalPolicy.objects.all()}
             counts[policy_id] = len(specs)
@@ -74,12 +76,14 @@ class LayerFormSet(BaseInlineFormSet):
                 [r for r in rules if r.policy_id == policy_id],
                 layer_counts=counts,
                 policy_names=names,
+                policy_departments={policy_id: owner},
             )
         if problems:
             raise forms.ValidationError(problems)
 
 
-class ApprovalLayerInline(admin.StackedInline):
+class ApprovalLayerInline(ScopedInline, admin.StackedInline):  # type: ignore[type-arg]
+    department_path = "policy__department_id"
     model = ApprovalLayer
     formset = LayerFormSet
     extra = 0
@@ -95,15 +99,21 @@ class ApprovalLayerInline(admin.StackedInline):
 
 
 @admin.register(ApprovalPolicy)
-class ApprovalPolicyAdmin(admin.ModelAdmin):
-    list_display = ["name", "layer_count", "is_active", "version", "updated_at"]
-    list_filter = ["is_active"]
+class ApprovalPolicyAdmin(DepartmentScopedAdmin):
+    show_shared = True  # site-wide policies: shown to department admins, not editable
+    manage_action = authz.Action.POLICY_MANAGE
+    list_display = ["name", "department", "layer_count", "is_active", "version", "updated_at"]
+    list_filter = ["is_active", "department"]
     search_fields = ["name"]
     readonly_fields = ["version", "updated_at"]
     inlines = [ApprovalLayerInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ApprovalPolicy]:
         return super().get_queryset(request).prefetch_related("layers")
+
+    def choices_queryset(self, request: HttpRequest) -> QuerySet[ApprovalPolicy]:
+        # A rule may point only at a policy its author may edit.
+        return self.get_queryset(request).filter(department__isnull=False)
 
     @admin.display(description=_("layers"))
     def layer_count(self, obj: ApprovalPolicy) -> int:
@@ -139,19 +149,28 @@ class RoutingRuleForm(forms.ModelForm):
         data = super().clean() or {}
         if self.errors or data.get("policy") is None:
             return data
+        owner = data["policy"].department
+        if owner is not None and data.get("department") is None:
+            data["department"] = owner  # a department's rule routes that department's cases
         proposed = RoutingRule(pk=self.instance.pk, **{k: v for k, v in data.items()})
         rules = [rule_spec_from(r) for r in RoutingRule.objects.exclude(pk=self.instance.pk or -1)]
         rules.append(rule_spec_from(proposed))
         counts = {p.pk: p.layers.count() for p in ApprovalPolicy.objects.all()}
         names = dict(ApprovalPolicy.objects.values_list("pk", "name"))
-        problems = rules_problems(rules, layer_counts=counts, policy_names=names)
+        departments = dict(ApprovalPolicy.objects.values_list("pk", "department_id"))
+        problems = rules_problems(
+            rules, layer_counts=counts, policy_names=names, policy_departments=departments
+        )
         if problems:
             raise forms.ValidationError(problems)
         return data
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
+class RoutingRuleAdmin(DepartmentScopedAdmin):
+    department_path = "policy__department_id"
+    show_shared = True  # rules of site-wide policies: shown, a site admin's to change
+    manage_action = authz.Action.POLICY_MANAGE
     form = RoutingRuleForm
     list_display = [
         "priority",
@@ -200,7 +219,7 @@ class StepDecisionInline(admin.TabularInline):
 
 
 @admin.register(ApprovalStep)
-class ApprovalStepAdmin(admin.ModelAdmin):
+class ApprovalStepAdmin(SiteOnlyAdmin):
     """Read-only: steps are copies made at submit time and decided through services."""
 
     list_display = ["case", "round", "position", "name", "policy_name", "status", "due_at"]
@@ -239,7 +258,7 @@ class ApprovalStepAdmin(admin.ModelAdmin):
 
 
 @admin.register(PolicyRevision)
-class PolicyRevisionAdmin(admin.ModelAdmin):
+class PolicyRevisionAdmin(SiteOnlyAdmin):
     list_display = ["policy_name", "version", "action", "actor", "created_at"]
     list_filter = ["policy_name", "action"]
     readonly_fields = [f.name for f in PolicyRevision._meta.fields]

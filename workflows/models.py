@@ -14,6 +14,17 @@ class ApprovalPolicy(models.Model):
     name = models.CharField(_("name"), max_length=120, unique=True)
     description = models.TextField(_("description"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # The department whose admins edit this policy; its rules route only that
+    # department's cases. Empty: a site-wide policy, edited by a site admin only.
+    department = models.ForeignKey(
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="approval_policies",
+        verbose_name=_("department"),
+        help_text=_("Empty: a site-wide policy, which only a site admin may change."),
+    )
     # Bumped on every edit; steps record the version they were copied from.
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)

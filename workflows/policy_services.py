@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from responder.accounts import authz
 from responder.accounts.models import User
 from responder.audit.services import audit_record
 from responder.errors import ConflictError, PermissionDenied, ValidationError
@@ -22,23 +23,34 @@ from workflows.validation import (
     layer_spec_from,
     layers_problems,
     policy_department_ids,
+    rule_departments_forced,
     rule_spec_from,
     rules_problems,
 )
 
 
-def user_is_policy_admin(user: Any) -> bool:
-    """Admins (role admin in any department) and superusers may edit policies."""
-    from responder.accounts.models import Membership, Role
-
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    return bool(user.is_superuser or Membership.objects.filter(user=user, role=Role.ADMIN).exists())
+def policy_departments_for(user: Any) -> set[int] | None:
+    """The departments whose policies `user` edits (None: every one, and site-wide
+    policies too: a site admin). Empty: the policy editor is not for them."""
+    return authz.admin_departments(user)
 
 
-def _require_admin(actor: User) -> None:
-    if not user_is_policy_admin(actor):
-        raise PermissionDenied(_("Only admins may change approval policies."))
+def may_manage_policies(user: Any) -> bool:
+    """May `user` open the policy editor at all (site admin, or a department admin)?"""
+    departments = policy_departments_for(user)
+    return departments is None or bool(departments)
+
+
+def _require(actor: Any, target: ApprovalPolicy | int | None) -> None:
+    authz.require(
+        actor,
+        authz.Action.POLICY_MANAGE,
+        target,
+        message=_(
+            "You may change only the approval policies of the departments you "
+            "administer; site-wide policies belong to a site admin."
+        ),
+    )
 
 
 def policy_snapshot(policy: ApprovalPolicy) -> dict[str, Any]:
@@ -47,6 +59,7 @@ def policy_snapshot(policy: ApprovalPolicy) -> dict[str, Any]:
         "name": policy.name,
         "description": policy.description,
         "is_active": policy.is_active,
+        "department": policy.department_id,
         "version": policy.version,
         "layers": [
             {
@@ -108,11 +121,14 @@ def policy_revise(
     return revision
 
 
-def _lock_policy(policy_id: int, expected_version: int | None) -> ApprovalPolicy:
+def _lock_policy(policy_id: int, expected_version: int | None, *, actor: Any) -> ApprovalPolicy:
+    """The policy, locked, once `actor` may change it and nobody changed it since
+    `expected_version` (the version the editor was opened at)."""
     try:
         policy = ApprovalPolicy.objects.select_for_update().get(pk=policy_id)
     except ApprovalPolicy.DoesNotExist:
         raise ConflictError(_("This policy does not exist."), code="not_found") from None
+    _require(actor, policy)
     if expected_version is not None and policy.version != expected_version:
         raise ConflictError(
             _("Someone changed this policy since you opened it (now version %(v)s). Reload.")
@@ -134,15 +150,24 @@ def _policy_names() -> dict[int, str]:
     return dict(ApprovalPolicy.objects.values_list("pk", "name"))
 
 
-def policy_create(*, actor: User, name: str, description: str = "") -> ApprovalPolicy:
-    _require_admin(actor)
+def _policy_departments() -> dict[int, int | None]:
+    return dict(ApprovalPolicy.objects.values_list("pk", "department_id"))
+
+
+def policy_create(
+    *, actor: User, name: str, description: str = "", department_id: int | None = None
+) -> ApprovalPolicy:
+    """A new policy of `department_id` (None: site-wide, for a site admin only)."""
+    _require(actor, department_id)
     name = name.strip()
     if not name:
         raise ValidationError(_("A policy needs a name."))
     with transaction.atomic():
         if ApprovalPolicy.objects.filter(name__iexact=name).exists():
             raise ValidationError(_("A policy with this name already exists."))
-        policy = ApprovalPolicy.objects.create(name=name, description=description, version=0)
+        policy = ApprovalPolicy.objects.create(
+            name=name, description=description, department_id=department_id, version=0
+        )
         policy_revise(policy=policy, actor=actor, action="policy.create", details={})
         return policy
 
@@ -156,12 +181,11 @@ def policy_update(
     is_active: bool,
     expected_version: int | None = None,
 ) -> ApprovalPolicy:
-    _require_admin(actor)
     name = name.strip()
     if not name:
         raise ValidationError(_("A policy needs a name."))
     with transaction.atomic():
-        policy = _lock_policy(policy_id, expected_version)
+        policy = _lock_policy(policy_id, expected_version, actor=actor)
         if ApprovalPolicy.objects.filter(name__iexact=name).exclude(pk=policy.pk).exists():
             raise ValidationError(_("A policy with this name already exists."))
         changes = {
@@ -188,8 +212,15 @@ def policy_layers_problems(
 ) -> list[str]:
     """Everything wrong with giving `policy_id` these layers (nothing saved)."""
     rules = list(rules) if rules is not None else _all_rule_specs()
+    owner = (
+        ApprovalPolicy.objects.filter(pk=policy_id).values_list("department_id", flat=True).first()
+        if policy_id is not None
+        else None
+    )
     problems = layers_problems(
-        layers, department_ids=policy_department_ids(policy_id=policy_id, rules=rules)
+        layers,
+        department_ids=policy_department_ids(policy_id=policy_id, rules=rules),
+        policy_department_id=owner,
     )
     counts = _layer_counts()
     if policy_id is not None:
@@ -200,6 +231,7 @@ def policy_layers_problems(
                 [r for r in rules if r.policy_id == policy_id],
                 layer_counts=counts,
                 policy_names=_policy_names(),
+                policy_departments=_policy_departments(),
             )
         ]
     return problems
@@ -217,9 +249,8 @@ def policy_layers_save(
     Layers keep their row when the spec carries their id, so earlier approval steps
     still point at the layer they were copied from.
     """
-    _require_admin(actor)
     with transaction.atomic():
-        policy = _lock_policy(policy_id, expected_version)
+        policy = _lock_policy(policy_id, expected_version, actor=actor)
         problems = policy_layers_problems(policy_id=policy.pk, layers=layers)
         if problems:
             raise ValidationError(problems)
@@ -256,68 +287,117 @@ def policy_layers_save(
 
 def rules_problems_for(rules: Sequence[RuleSpec]) -> list[str]:
     """Everything wrong with replacing all routing rules by `rules` (nothing saved)."""
-    problems = rules_problems(rules, layer_counts=_layer_counts(), policy_names=_policy_names())
+    problems = rules_problems(
+        rules,
+        layer_counts=_layer_counts(),
+        policy_names=_policy_names(),
+        policy_departments=_policy_departments(),
+    )
     # A rule that brings a new department to a policy must find reviewers there.
     for policy in ApprovalPolicy.objects.prefetch_related("layers"):
         departments = policy_department_ids(policy_id=policy.pk, rules=rules)
         specs = [layer_spec_from(layer) for layer in policy.layers.all()]
-        for problem in layers_problems(specs, department_ids=departments):
+        found = layers_problems(
+            specs, department_ids=departments, policy_department_id=policy.department_id
+        )
+        for problem in found:
             problems.append(
                 _("Policy “%(policy)s”: %(problem)s") % {"policy": policy.name, "problem": problem}
             )
     return problems
 
 
+def _rules_for_actor(
+    *, actor: Any, rules: Sequence[RuleSpec], policies: dict[int, ApprovalPolicy]
+) -> tuple[list[RuleSpec], set[int]]:
+    """`rules` (the rules of the policies `actor` may edit, as the editor proposes
+    them), each rule of a department's policy given its department, plus every other
+    rule as it is; and the ids of the policies `actor` may edit."""
+    editable = {pk for pk, p in policies.items() if authz.may(actor, authz.Action.POLICY_MANAGE, p)}
+    if not may_manage_policies(actor):
+        _require(actor, None)  # raises: the policy editor is not theirs
+    current = {r.pk: r.policy_id for r in RoutingRule.objects.all()}
+    for spec in rules:
+        if spec.policy_id not in policies:
+            raise ValidationError(_("A rule points at a policy that does not exist."))
+        moved_from = current.get(spec.id) if spec.id is not None else None
+        if spec.policy_id not in editable or (
+            moved_from is not None and moved_from not in editable
+        ):
+            refused = spec.policy_id if spec.policy_id not in editable else moved_from
+            raise PermissionDenied(
+                _("You may not change the rules of policy “%(policy)s”.")
+                % {"policy": policies[refused].name if refused in policies else ""}
+            )
+    departments = {pk: p.department_id for pk, p in policies.items()}
+    mine = rule_departments_forced(rules, policy_departments=departments)
+    others = [
+        rule_spec_from(r)
+        for r in RoutingRule.objects.exclude(policy_id__in=editable).order_by("pk")
+    ]
+    return [*mine, *others], editable
+
+
 def rules_save(*, actor: User, rules: Sequence[RuleSpec]) -> list[RoutingRule]:
-    """Replace every routing rule by `rules`: rules with an id are updated, the others
-    created, and saved rules missing from `rules` deleted."""
-    _require_admin(actor)
+    """Replace the routing rules of the policies `actor` may edit by `rules`: rules
+    with an id are updated, the others created, and their saved rules missing from
+    `rules` deleted. Rules of other policies (site-wide ones, for a department admin)
+    are kept as they are, and checked with them."""
     with transaction.atomic():
         # One editor at a time: lock every policy (rules are checked as a whole).
         policies = {p.pk: p for p in ApprovalPolicy.objects.select_for_update().order_by("pk")}
-        for spec in rules:
-            if spec.policy_id not in policies:
-                raise ValidationError(_("A rule points at a policy that does not exist."))
-        problems = rules_problems_for(rules)
+        everything, editable = _rules_for_actor(actor=actor, rules=rules, policies=policies)
+        problems = rules_problems_for(everything)
         if problems:
             raise ValidationError(problems)
-        before = {r.pk: rule_spec_from(r) for r in RoutingRule.objects.all()}
-        touched: dict[int, list[str]] = {}
-        saved: list[RoutingRule] = []
-        keep = {spec.id for spec in rules if spec.id in before}
-        for rule_id, old in before.items():
-            if rule_id not in keep:
-                RoutingRule.objects.filter(pk=rule_id).delete()
-                touched.setdefault(old.policy_id, []).append(f"removed {old.name}")
-        for spec in rules:
-            old_spec = before.get(spec.id) if spec.id is not None and spec.id in keep else None
-            rule = RoutingRule.objects.get(pk=spec.id) if old_spec and spec.id else RoutingRule()
-            for attr in (
-                "name",
-                "policy_id",
-                "priority",
-                "department_id",
-                "topic_id",
-                "risk",
-                "platform",
-                "library_unchanged",
-                "is_active",
-            ):
-                setattr(rule, attr, getattr(spec, attr))
-            rule.save()
-            saved.append(rule)
-            new_spec = rule_spec_from(rule)
-            if old_spec is None:
-                touched.setdefault(rule.policy_id, []).append(f"added {rule.name}")
-            elif old_spec != new_spec:
-                touched.setdefault(rule.policy_id, []).append(f"changed {rule.name}")
-                if old_spec.policy_id != rule.policy_id:
-                    touched.setdefault(old_spec.policy_id, []).append(f"moved {rule.name}")
-        for policy_id, changes in touched.items():
-            policy_revise(
-                policy=policies[policy_id],
-                actor=actor,
-                action="policy.rules_change",
-                details={"changes": changes},
-            )
-        return saved
+        mine = [r for r in everything if r.policy_id in editable]
+        return _rules_write(actor=actor, rules=mine, editable=editable, policies=policies)
+
+
+def _rules_write(
+    *,
+    actor: Any,
+    rules: Sequence[RuleSpec],
+    editable: set[int],
+    policies: dict[int, ApprovalPolicy],
+) -> list[RoutingRule]:
+    before = {r.pk: rule_spec_from(r) for r in RoutingRule.objects.filter(policy_id__in=editable)}
+    touched: dict[int, list[str]] = {}
+    saved: list[RoutingRule] = []
+    keep = {spec.id for spec in rules if spec.id in before}
+    for rule_id, old in before.items():
+        if rule_id not in keep:
+            RoutingRule.objects.filter(pk=rule_id).delete()
+            touched.setdefault(old.policy_id, []).append(f"removed {old.name}")
+    for spec in rules:
+        old_spec = before.get(spec.id) if spec.id is not None and spec.id in keep else None
+        rule = RoutingRule.objects.get(pk=spec.id) if old_spec and spec.id else RoutingRule()
+        for attr in (
+            "name",
+            "policy_id",
+            "priority",
+            "department_id",
+            "topic_id",
+            "risk",
+            "platform",
+            "library_unchanged",
+            "is_active",
+        ):
+            setattr(rule, attr, getattr(spec, attr))
+        rule.save()
+        saved.append(rule)
+        new_spec = rule_spec_from(rule)
+        if old_spec is None:
+            touched.setdefault(rule.policy_id, []).append(f"added {rule.name}")
+        elif old_spec != new_spec:
+            touched.setdefault(rule.policy_id, []).append(f"changed {rule.name}")
+            if old_spec.policy_id != rule.policy_id:
+                touched.setdefault(old_spec.policy_id, []).append(f"moved {rule.name}")
+    for policy_id, changes in touched.items():
+        policy_revise(
+            policy=policies[policy_id],
+            actor=actor,
+            action="policy.rules_change",
+            details={"changes": changes},
+        )
+    return saved

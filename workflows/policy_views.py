@@ -8,11 +8,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from responder.accounts import authz
 from responder.accounts.models import Department, Role, User
 from responder.errors import ConflictError, ValidationError
 from responder.inbox.models import (
@@ -31,9 +33,23 @@ from workflows.services import layer_reviewers
 from workflows.validation import LayerSpec, RuleSpec, layer_spec_from, rule_spec_from
 
 
-def _admin_only(request: HttpRequest) -> None:
-    if not policy_services.user_is_policy_admin(request.user):
+def _admin_only(request: HttpRequest) -> set[int] | None:
+    """The departments whose policies this person edits (None: all, site admin)."""
+    if not policy_services.may_manage_policies(request.user):
         raise PermissionDenied(_("Only admins may change approval policies."))
+    return policy_services.policy_departments_for(request.user)
+
+
+def _may_edit(request: HttpRequest, policy: ApprovalPolicy) -> bool:
+    return authz.may(request.user, authz.Action.POLICY_MANAGE, policy)
+
+
+def _visible_policies(departments: set[int] | None) -> QuerySet[ApprovalPolicy]:
+    """Every policy for a site admin; a department admin's own and the site-wide ones."""
+    policies = ApprovalPolicy.objects.all()
+    if departments is not None:
+        policies = policies.filter(Q(department__isnull=True) | Q(department_id__in=departments))
+    return policies
 
 
 def _int(value: str | None, default: int | None = None) -> int | None:
@@ -43,42 +59,62 @@ def _int(value: str | None, default: int | None = None) -> int | None:
         return default
 
 
-def _choices() -> dict[str, Any]:
+def _choices(request: HttpRequest, departments: set[int] | None) -> dict[str, Any]:
+    """What the editor's menus offer: a department admin picks among their own
+    departments, people, topics and the policies they may edit."""
+    people = User.objects.filter(is_active=True).order_by("username")
+    topics = Topic.objects.all()
+    department_list = Department.objects.all()
+    if departments is not None:
+        people = people.filter(memberships__department_id__in=departments).distinct()
+        topics = topics.filter(Q(department__isnull=True) | Q(department_id__in=departments))
+        department_list = department_list.filter(pk__in=departments)
     return {
         "roles": [(Role.SME.value, Role.SME.label), (Role.APPROVER.value, Role.APPROVER.label)],
-        "departments": list(Department.objects.all()),
-        "people": list(User.objects.filter(is_active=True).order_by("username")),
-        "topics": list(Topic.objects.all()),
+        "departments": list(department_list),
+        "people": list(people),
+        "topics": list(topics),
         "risks": Risk.choices,
         "platforms": Platform.choices,
-        "policies": list(ApprovalPolicy.objects.all()),
+        "policies": [p for p in _visible_policies(departments) if _may_edit(request, p)],
+        "site_admin": departments is None,
     }
 
 
 @login_required
 def policy_list(request: HttpRequest) -> HttpResponse:
-    _admin_only(request)
+    departments = _admin_only(request)
     if request.method == "POST":
         try:
             policy = policy_services.policy_create(
                 actor=request.user,  # type: ignore[arg-type]
                 name=request.POST.get("name", ""),
                 description=request.POST.get("description", ""),
+                department_id=_int(request.POST.get("department")),
             )
         except ValidationError as exc:
             for message in exc.messages:
                 messages.error(request, message)
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
         else:
             messages.success(request, _("Policy created. Add its layers."))
             return redirect("policies:edit", pk=policy.pk)
-    policies = ApprovalPolicy.objects.prefetch_related("layers", "rules").order_by("name")
+    policies = list(
+        _visible_policies(departments)
+        .select_related("department")
+        .prefetch_related("layers", "rules")
+        .order_by("name")
+    )
+    for policy in policies:
+        policy.editable = _may_edit(request, policy)  # type: ignore[attr-defined]
+    rules = RoutingRule.objects.filter(policy__in=policies).select_related(
+        "policy", "department", "topic"
+    )
     return render(
         request,
         "workflows/policies/list.html",
-        {
-            "policies": policies,
-            "rules": RoutingRule.objects.select_related("policy", "department", "topic"),
-        },
+        {"policies": policies, "rules": rules, **_choices(request, departments)},
     )
 
 
@@ -121,9 +157,13 @@ def _layers_from_post(request: HttpRequest) -> list[LayerSpec]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    _admin_only(request)
-    policy = get_object_or_404(ApprovalPolicy, pk=pk)
+    departments = _admin_only(request)
+    # Another department's policy does not exist for them; a site-wide one is shown.
+    policy = get_object_or_404(_visible_policies(departments), pk=pk)
+    editable = _may_edit(request, policy)
     problems: list[str] = []
+    if request.method == "POST" and not editable:
+        raise PermissionDenied(_("Only a site admin may change a site-wide policy."))
     if request.method == "POST":
         specs = _layers_from_post(request)
         action = request.POST.get("action", "save")
@@ -150,10 +190,11 @@ def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "workflows/policies/edit.html",
         {
             "policy": policy,
+            "editable": editable,
             "layers": specs,
             "problems": problems,
             "revisions": PolicyRevision.objects.filter(policy=policy).select_related("actor")[:20],
-            **_choices(),
+            **_choices(request, departments),
         },
         status=status,
     )
@@ -207,7 +248,12 @@ def _rules_from_post(request: HttpRequest) -> list[RuleSpec]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def rules_edit(request: HttpRequest) -> HttpResponse:
-    _admin_only(request)
+    """The rules of the policies this person may edit, as a form; the site-wide rules
+    (for a department admin) beside them, read-only."""
+    departments = _admin_only(request)
+    choices = _choices(request, departments)
+    editable_ids = {p.pk for p in choices["policies"]}
+    visible = RoutingRule.objects.filter(policy__in=_visible_policies(departments))
     problems: list[str] = []
     if request.method == "POST":
         specs = _rules_from_post(request)
@@ -219,12 +265,20 @@ def rules_edit(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Routing rules saved."))
             return redirect("policies:rules")
     else:
-        specs = [rule_spec_from(r) for r in RoutingRule.objects.order_by("priority", "id")]
+        specs = [
+            rule_spec_from(r)
+            for r in visible.filter(policy_id__in=editable_ids).order_by("priority", "id")
+        ]
     rows = [*specs, RuleSpec(name="", policy_id=0, is_active=True)]
+    read_only = (
+        visible.exclude(policy_id__in=editable_ids)
+        .select_related("policy", "department", "topic")
+        .order_by("priority", "id")
+    )
     return render(
         request,
         "workflows/policies/rules.html",
-        {"rules": rows, "problems": problems, **_choices()},
+        {"rules": rows, "read_only_rules": read_only, "problems": problems, **choices},
         status=400 if problems else 200,
     )
 
@@ -232,24 +286,28 @@ def rules_edit(request: HttpRequest) -> HttpResponse:
 @login_required
 def policy_preview(request: HttpRequest) -> HttpResponse:
     """Which policy a case would get for a given draft, and why."""
-    _admin_only(request)
+    departments = _admin_only(request)
+    answers = LibraryAnswer.objects.filter(is_active=True)
+    if departments is not None:
+        answers = answers.filter(Q(department__isnull=True) | Q(department_id__in=departments))
     context: dict[str, Any] = {
-        "answers": LibraryAnswer.objects.filter(is_active=True),
+        "answers": answers,
         "case_id": request.GET.get("case", ""),
         "text": request.GET.get("text", ""),
         "answer_id": _int(request.GET.get("answer")),
     }
     case_id = _int(request.GET.get("case"))
     if case_id is not None:
-        case = Case.objects.filter(pk=case_id).select_related("department").first()
+        cases = Case.objects.all()
+        if departments is not None:
+            cases = cases.filter(department_id__in=departments)
+        case = cases.filter(pk=case_id).select_related("department").first()
         if case is None:
             context["error"] = _("There is no case #%(id)s.") % {"id": case_id}
         else:
             language = case.language if case.language in ("en", "fr") else "en"
             answer = (
-                LibraryAnswer.objects.filter(pk=context["answer_id"], is_active=True).first()
-                if context["answer_id"]
-                else None
+                answers.filter(pk=context["answer_id"]).first() if context["answer_id"] else None
             )
             text = context["text"] or (answer.text_for(language) if answer else "")
             unchanged = bool(

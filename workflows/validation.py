@@ -6,13 +6,14 @@ Everything works on plain specs, so a change is checked *before* it is saved.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.utils.translation import gettext as _
 
-from responder.accounts.models import Membership, Role, User
+from responder.accounts import authz
+from responder.accounts.models import Department, Membership, Role, User
 
 
 @dataclass
@@ -59,6 +60,67 @@ class RuleSpec:
 REVIEWING_ROLES = (Role.SME, Role.APPROVER)
 
 
+def _people_problems(layer: LayerSpec, *, label: str, departments: list[int]) -> list[str]:
+    """Named reviewers and the delegate must be able to decide: active, and holding a
+    reviewing role (authz.REVIEWING_ROLES) in every department the layer serves."""
+    problems: list[str] = []
+    people = {
+        u.pk: u
+        for u in User.objects.filter(
+            pk__in=[*layer.reviewer_ids, *([layer.delegate_id] if layer.delegate_id else [])]
+        )
+    }
+    names = dict(Department.objects.filter(pk__in=departments).values_list("pk", "name"))
+    for reviewer_id in layer.reviewer_ids:
+        reviewer = people.get(reviewer_id)
+        for department_id in departments:
+            if reviewer is not None and not authz.holds_reviewing_role(reviewer, department_id):
+                problems.append(
+                    _(
+                        "%(person)s, a named reviewer of layer “%(layer)s”, is not a "
+                        "subject-matter expert, approver or admin in %(department)s, so "
+                        "they may not decide its cases."
+                    )
+                    % {
+                        "person": reviewer,
+                        "layer": label,
+                        "department": names.get(department_id, department_id),
+                    }
+                )
+    if layer.delegate_id is None:
+        return problems
+    delegate = people.get(layer.delegate_id)
+    if departments:
+        lacking = [
+            d
+            for d in departments
+            if delegate is None or not authz.holds_reviewing_role(delegate, d)
+        ]
+    else:  # no department known yet: a reviewing role somewhere, at least
+        may_review = Membership.objects.filter(
+            user_id=layer.delegate_id,
+            user__is_active=True,
+            role__in=[*REVIEWING_ROLES, Role.ADMIN],
+        )
+        lacking = [] if may_review.exists() else [0]
+    if lacking:
+        problems.append(
+            _(
+                "The delegate of layer “%(layer)s” is not a subject-matter expert, "
+                "approver or admin%(where)s, so escalations would reach someone who "
+                "cannot decide."
+            )
+            % {
+                "layer": label,
+                "where": _(" in %(department)s")
+                % {"department": ", ".join(str(names.get(d, d)) for d in lacking)}
+                if departments
+                else "",
+            }
+        )
+    return problems
+
+
 def _role_holders(*, role: str, department_id: int) -> int:
     return (
         User.objects.filter(
@@ -71,14 +133,38 @@ def _role_holders(*, role: str, department_id: int) -> int:
     )
 
 
-def layer_problems(layer: LayerSpec, *, department_ids: Iterable[int] = ()) -> list[str]:
+def layer_problems(
+    layer: LayerSpec,
+    *,
+    department_ids: Iterable[int] = (),
+    policy_department_id: int | None = None,
+) -> list[str]:
     """Why this layer could never be approved, if it could not.
 
     A layer without a department of its own uses the case's department: it is then
     checked against every department a rule can route to it (`department_ids`).
+    Named reviewers and the delegate must hold a reviewing role in each of those
+    departments. A department's policy (`policy_department_id`) keeps to its own.
     """
     problems: list[str] = []
     label = layer.name or _("(unnamed layer)")
+    departments = (
+        [layer.reviewer_department_id]
+        if layer.reviewer_department_id
+        else sorted(set(department_ids))
+    )
+    if (
+        policy_department_id is not None
+        and layer.reviewer_department_id is not None
+        and layer.reviewer_department_id != policy_department_id
+    ):
+        problems.append(
+            _(
+                "Layer “%(layer)s” looks for reviewers in another department: a "
+                "department's policy may only use reviewers of its own department."
+            )
+            % {"layer": label}
+        )
     if not layer.name.strip():
         problems.append(_("Every layer needs a name."))
     if layer.approvals_required < 1:
@@ -99,13 +185,6 @@ def layer_problems(layer: LayerSpec, *, department_ids: Iterable[int] = ()) -> l
             % {"layer": label}
         )
     else:
-        departments = (
-            [layer.reviewer_department_id]
-            if layer.reviewer_department_id
-            else sorted(set(department_ids))
-        )
-        from responder.accounts.models import Department
-
         names = dict(Department.objects.filter(pk__in=departments).values_list("pk", "name"))
         for department_id in departments:
             have = _role_holders(role=layer.reviewer_role, department_id=department_id)
@@ -124,33 +203,15 @@ def layer_problems(layer: LayerSpec, *, department_ids: Iterable[int] = ()) -> l
                         "needed": layer.approvals_required,
                     }
                 )
-    if layer.delegate_id is not None:
-        may_review = Membership.objects.filter(
-            user_id=layer.delegate_id,
-            user__is_active=True,
-            role__in=[*REVIEWING_ROLES, Role.ADMIN],
-        )
-        if layer.reviewer_department_id:
-            may_review = may_review.filter(department_id=layer.reviewer_department_id)
-        if not may_review.exists():
-            problems.append(
-                _(
-                    "The delegate of layer “%(layer)s” is not a subject-matter expert, "
-                    "approver or admin%(where)s, so escalations would reach someone who "
-                    "cannot decide."
-                )
-                % {
-                    "layer": label,
-                    "where": _(" in the layer's department")
-                    if layer.reviewer_department_id
-                    else "",
-                }
-            )
+    problems.extend(_people_problems(layer, label=label, departments=departments))
     return problems
 
 
 def layers_problems(
-    layers: Sequence[LayerSpec], *, department_ids: Iterable[int] = ()
+    layers: Sequence[LayerSpec],
+    *,
+    department_ids: Iterable[int] = (),
+    policy_department_id: int | None = None,
 ) -> list[str]:
     department_ids = list(department_ids)
     problems: list[str] = []
@@ -158,7 +219,11 @@ def layers_problems(
     if len(set(names)) != len(names):
         problems.append(_("Two layers of one policy have the same name."))
     for layer in layers:
-        problems.extend(layer_problems(layer, department_ids=department_ids))
+        problems.extend(
+            layer_problems(
+                layer, department_ids=department_ids, policy_department_id=policy_department_id
+            )
+        )
     return problems
 
 
@@ -168,14 +233,30 @@ def _subset(a: dict[str, object], b: dict[str, object]) -> bool:
 
 
 def rules_problems(
-    rules: Sequence[RuleSpec], *, layer_counts: dict[int, int], policy_names: dict[int, str]
+    rules: Sequence[RuleSpec],
+    *,
+    layer_counts: dict[int, int],
+    policy_names: dict[int, str],
+    policy_departments: Mapping[int, int | None] | None = None,
 ) -> list[str]:
-    """Shadowed rules, and zero-layer policies reachable by text that is not an
-    unchanged library answer.
+    """Shadowed rules, zero-layer policies reachable by text that is not an unchanged
+    library answer, and rules of a department's policy that target another department.
 
-    `layer_counts` maps each policy id to the number of layers it will have.
+    `layer_counts` maps each policy id to the number of layers it will have;
+    `policy_departments` each policy id to its department (None: site-wide).
     """
     problems: list[str] = []
+    for r in rules:
+        owner = (policy_departments or {}).get(r.policy_id)
+        if owner is not None and r.department_id != owner:
+            problems.append(
+                _(
+                    "Rule “%(rule)s” must route cases of the department of policy "
+                    "“%(policy)s” only: a department's rule can never target another "
+                    "department."
+                )
+                % {"rule": r.name, "policy": policy_names.get(r.policy_id, r.policy_id)}
+            )
     active = sorted((r for r in rules if r.is_active), key=lambda r: (r.priority, r.id or 10**12))
     for index, later in enumerate(active):
         for earlier in active[:index]:
@@ -206,6 +287,20 @@ def rules_problems(
                 % {"rule": r.name, "policy": policy_names.get(r.policy_id, r.policy_id)}
             )
     return problems
+
+
+def rule_departments_forced(
+    rules: Sequence[RuleSpec], *, policy_departments: dict[int, int | None]
+) -> list[RuleSpec]:
+    """The rules, each rule of a department's policy that names no department given the
+    policy's own (a rule naming another department is left for rules_problems)."""
+    out: list[RuleSpec] = []
+    for r in rules:
+        owner = policy_departments.get(r.policy_id)
+        if owner is not None and r.department_id is None:
+            r = replace(r, department_id=owner)
+        out.append(r)
+    return out
 
 
 def rule_spec_from(rule: Any) -> RuleSpec:
@@ -242,10 +337,16 @@ def layer_spec_from(layer: Any, *, reviewer_ids: list[int] | None = None) -> Lay
 
 
 def policy_department_ids(*, policy_id: int | None, rules: Iterable[RuleSpec]) -> list[int]:
-    """The departments a policy's cases can come from: those its rules name, or every
-    department when one of its rules names none."""
-    from responder.accounts.models import Department
+    """The departments a policy's cases can come from: its own for a department's
+    policy; for a site-wide one, those its rules name, or every department when one of
+    its rules names none."""
+    from workflows.models import ApprovalPolicy
 
+    if policy_id is not None:
+        own = ApprovalPolicy.objects.filter(pk=policy_id).values_list("department_id", flat=True)
+        department_id = own.first()
+        if department_id is not None:
+            return [department_id]
     mine = [r for r in rules if r.policy_id == policy_id and r.is_active]
     if not mine:
         return []

@@ -200,7 +200,9 @@ CHARTS: dict[str, Callable[[Filters], Table]] = {
     "volumes-platform": lambda f: volumes_table("platform", selectors.volumes_by(f, "platform")),
     "volumes-topic": lambda f: volumes_table("topic", selectors.volumes_by(f, "topic")),
     "library": lambda f: library_table(selectors.library_use(f)),
-    "answers-due": lambda f: due_table(selectors.answers_due_for_review()),
+    "answers-due": lambda f: due_table(
+        selectors.answers_due_for_review(department_ids=f.department_ids)
+    ),
     "engagement": lambda f: engagement_table(selectors.engagement_by(f, "platform")),
 }
 

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from responder.accounts import authz
 from responder.accounts.models import User
 from responder.audit.services import audit_record
-from responder.errors import PermissionDenied
 from responder.inbox.models import Case
-
-
-def user_may_see_analytics(user: Any) -> bool:
-    from workflows.policy_services import user_is_policy_admin
-
-    return user_is_policy_admin(user)
 
 
 def case_record_export(*, case: Case, actor: User, fmt: str) -> None:
     """Audit an access-to-information export of one case (HTML or JSON)."""
-    if not user_may_see_analytics(actor):
-        raise PermissionDenied
+    authz.require(actor, authz.Action.ANALYTICS_VIEW, case)
     audit_record(
         action="case.record_exported",
         via="web",
@@ -32,4 +23,5 @@ def case_record_export(*, case: Case, actor: User, fmt: str) -> None:
 
 
 def case_list_export(*, actor: User, filters: dict[str, str]) -> None:
+    authz.require(actor, authz.Action.ANALYTICS_VIEW, None)
     audit_record(action="analytics.case_list_exported", via="web", actor=actor, details=filters)

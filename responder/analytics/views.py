@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from functools import wraps
 from typing import Any
 
@@ -12,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -19,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from responder.accounts import authz
 from responder.accounts.models import Department, User
 from responder.analytics import charts, exports, selectors, services, whatif
 from responder.errors import ConflictError, ValidationError
@@ -35,25 +38,54 @@ DIMENSION_LABELS = {
 
 
 def admin_required(view: Any) -> Any:
+    """Site admins, and department admins (who see their departments' rows only)."""
+
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not services.user_may_see_analytics(request.user):
+        if not authz.may(request.user, authz.Action.ANALYTICS_VIEW, None):
             raise PermissionDenied(_("Only admins may see analytics and exports."))
         return view(request, *args, **kwargs)
 
     return wrapper
 
 
+def _filters(request: HttpRequest) -> selectors.Filters:
+    """The request's filters, limited to the departments this reader administers."""
+    return selectors.filters_from(request.GET).scoped(authz.admin_departments(request.user))
+
+
+def _cases(request: HttpRequest) -> QuerySet[Case]:
+    """The cases whose records this reader may open (others answer 404)."""
+    departments = authz.admin_departments(request.user)
+    cases = Case.objects.select_related("department")
+    return cases if departments is None else cases.filter(department_id__in=departments)
+
+
 def _filter_context(filters: selectors.Filters) -> dict[str, Any]:
+    departments = Department.objects.all()
+    topics = Topic.objects.all()
+    if filters.department_ids is not None:
+        departments = departments.filter(pk__in=filters.department_ids)
+        topics = topics.filter(
+            Q(department__isnull=True) | Q(department_id__in=filters.department_ids)
+        )
     return {
         "filters": filters,
         "query": "&".join(f"{k}={v}" for k, v in filters.as_query().items()),
-        "departments": Department.objects.all(),
+        "departments": departments,
         "platforms": Platform.choices,
         "languages": CaseLanguage.choices,
-        "topics": Topic.objects.all(),
+        "topics": topics,
     }
+
+
+def _people(department_ids: Iterable[int] | None) -> QuerySet[User]:
+    """Who may own a library answer: active people of these departments (None: all)."""
+    people = User.objects.filter(is_active=True).order_by("username")
+    if department_ids is not None:
+        people = people.filter(memberships__department_id__in=list(department_ids)).distinct()
+    return people
 
 
 def _labels(rows: list[dict[str, Any]], key: str = "key") -> list[str]:
@@ -62,7 +94,7 @@ def _labels(rows: list[dict[str, Any]], key: str = "key") -> list[str]:
 
 @admin_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    filters = selectors.filters_from(request.GET)
+    filters = _filters(request)
     data = selectors.dashboard_cached(filters, fresh=bool(request.GET.get("fresh")))
     median, p90 = _("median"), _("90th percentile")
     over = data["over_time"]["rows"]
@@ -164,7 +196,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 (m, [r[f"{m}_avg"] for r in engagement["rows"]]) for m in engagement["metrics"]
             ],
         )
-    tables = exports.dashboard_tables(data, due=selectors.answers_due_for_review())
+    due = selectors.answers_due_for_review(department_ids=filters.department_ids)
+    tables = exports.dashboard_tables(data, due=due)
 
     def section(name: str, title: str, svg: Any, group: str) -> dict[str, Any]:
         header, rows = tables[name]
@@ -212,12 +245,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             **_filter_context(filters),
             "data": data,
             "sections": sections,
-            "due_answers": selectors.answers_due_for_review(),
+            "due_answers": due,
             "record_id": int(request.GET["record"])
             if request.GET.get("record", "").isdigit()
             else None,
             "today": timezone.localdate(),
-            "people": User.objects.filter(is_active=True).order_by("username"),
+            "people": _people(filters.department_ids),
             "no_effect_hours": selectors.NO_EFFECT_MIN_HOURS,
             "no_effect_share": int(selectors.NO_EFFECT_MAX_SHARE * 100),
         },
@@ -229,7 +262,7 @@ def chart_csv(request: HttpRequest, name: str) -> StreamingHttpResponse:
     table = exports.CHARTS.get(name)
     if table is None:
         raise Http404
-    filters = selectors.filters_from(request.GET)
+    filters = _filters(request)
     header, rows = table(filters)
     response = StreamingHttpResponse(exports.csv_lines(header, rows), content_type="text/csv")
     response["Content-Disposition"] = (
@@ -240,7 +273,7 @@ def chart_csv(request: HttpRequest, name: str) -> StreamingHttpResponse:
 
 @admin_required
 def cases_csv(request: HttpRequest) -> StreamingHttpResponse:
-    filters = selectors.filters_from(request.GET)
+    filters = _filters(request)
     with transaction.atomic():
         services.case_list_export(actor=request.user, filters=filters.as_query())  # type: ignore[arg-type]
     response = StreamingHttpResponse(
@@ -254,7 +287,7 @@ def cases_csv(request: HttpRequest) -> StreamingHttpResponse:
 
 @admin_required
 def case_record(request: HttpRequest, pk: int, fmt: str = "html") -> HttpResponse:
-    case = get_object_or_404(Case.objects.select_related("department"), pk=pk)
+    case = get_object_or_404(_cases(request), pk=pk)
     with transaction.atomic():
         services.case_record_export(case=case, actor=request.user, fmt=fmt)  # type: ignore[arg-type]
     record = exports.case_record(case)
@@ -270,7 +303,7 @@ def case_record(request: HttpRequest, pk: int, fmt: str = "html") -> HttpRespons
 
 @admin_required
 def whatif_page(request: HttpRequest) -> HttpResponse:
-    filters = selectors.filters_from(request.GET)
+    filters = _filters(request)
     layers = (
         ApprovalStep.objects.filter(selectors.case_q(filters, "case__"))
         .values_list("policy_name", "position", "name")
@@ -319,6 +352,11 @@ def _date_or_none(raw: str) -> dt.date | None:
 @admin_required
 @require_POST
 def answer_renew(request: HttpRequest, pk: int) -> HttpResponse:
+    departments = authz.admin_departments(request.user)
+    answers = LibraryAnswer.objects.all()
+    if departments is not None:  # shared answers and other departments': not theirs
+        answers = answers.filter(department_id__in=departments)
+    get_object_or_404(answers, pk=pk)
     review_date = _date_or_none(request.POST.get("review_date", ""))
     owner = request.POST.get("owner", "")
     if review_date is None:
@@ -340,7 +378,8 @@ def answer_renew(request: HttpRequest, pk: int) -> HttpResponse:
 
 @admin_required
 def answer_promote(request: HttpRequest, pk: int) -> HttpResponse:
-    case = get_object_or_404(Case, pk=pk)
+    case = get_object_or_404(_cases(request), pk=pk)
+    authz.require(request.user, authz.Action.LIBRARY_MANAGE, case)
     language = case.language if case.language in ("en", "fr") else "en"
     posted = library_services.posted_reply_text(case)
     values = {
@@ -386,8 +425,10 @@ def answer_promote(request: HttpRequest, pk: int) -> HttpResponse:
             "case": case,
             "values": values,
             "errors": errors,
-            "people": User.objects.filter(is_active=True).order_by("username"),
-            "topics": Topic.objects.all(),
+            "people": _people([case.department_id]),
+            "topics": Topic.objects.filter(
+                Q(department__isnull=True) | Q(department_id=case.department_id)
+            ),
             "answers": LibraryAnswer.objects.none(),
         },
         status=400 if errors else 200,

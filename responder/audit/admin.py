@@ -7,11 +7,12 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from responder.accounts.admin_scoping import SiteOnlyAdmin
 from responder.audit.models import AuditEvent
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(SiteOnlyAdmin):
     list_display = ["created_at", "action", "actor", "via", "case", "from_state", "to_state"]
     list_filter = ["action", "via", "to_state"]
     search_fields = ["action", "case__id", "actor__username"]

@@ -15,6 +15,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from responder.accounts.admin_scoping import DepartmentScopedAdmin
 from responder.channels.connectors import connector_for
 from responder.channels.connectors.base import TransportError
 from responder.channels.models import IngestError, PlatformAccount
@@ -83,7 +84,7 @@ class IngestErrorInline(admin.TabularInline):
 
 
 @admin.register(PlatformAccount)
-class PlatformAccountAdmin(admin.ModelAdmin):
+class PlatformAccountAdmin(DepartmentScopedAdmin):
     form = PlatformAccountForm
     change_form_template = "admin/channels/platformaccount/change_form.html"
     list_display = [
@@ -211,7 +212,9 @@ class PlatformAccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(IngestError)
-class IngestErrorAdmin(admin.ModelAdmin):
+class IngestErrorAdmin(DepartmentScopedAdmin):
+    department_path = "account__department_id"  # read-only: for support of the account
+
     list_display = ["created_at", "account", "external_id", "error"]
     list_filter = ["account"]
     search_fields = ["external_id", "error"]

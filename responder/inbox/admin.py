@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from responder.accounts import authz
+from responder.accounts.admin_scoping import DepartmentScopedAdmin, SiteOnlyAdmin
 from responder.audit.models import Via
 from responder.errors import ConflictError, PermissionDenied, ValidationError
-from responder.inbox import services
+from responder.inbox import library_services, services
 from responder.inbox.models import Case, CloseReason, Draft, LibraryAnswer, Risk, Topic
 
 if TYPE_CHECKING:
@@ -25,7 +26,8 @@ if TYPE_CHECKING:
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(DepartmentScopedAdmin):
+    show_shared = True  # shared topics: shown to department admins, a site admin's to change
     list_display = ["slug", "name_en", "name_fr", "department", "sensitive"]
     list_filter = ["sensitive", "department"]
     search_fields = ["slug", "name_en", "name_fr"]
@@ -33,7 +35,9 @@ class TopicAdmin(admin.ModelAdmin):
 
 
 @admin.register(LibraryAnswer)
-class LibraryAnswerAdmin(admin.ModelAdmin):
+class LibraryAnswerAdmin(DepartmentScopedAdmin):
+    show_shared = True  # shared answers: shown to department admins, a site admin's to change
+    manage_action = authz.Action.LIBRARY_MANAGE
     list_display = [
         "title_en",
         "topic",
@@ -60,8 +64,20 @@ class LibraryAnswerAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Approve the selected answers (as me)"))
     def approve_answers(self, request: HttpRequest, queryset: QuerySet[LibraryAnswer]) -> None:
-        count = queryset.update(approved_by=request.user, approved_at=timezone.now())
-        self.message_user(request, _("%(count)s answer(s) approved.") % {"count": count})
+        count = 0
+        for answer in queryset.order_by("pk"):
+            try:
+                library_services.library_answer_approve(
+                    answer_id=answer.pk,
+                    actor=request.user,  # type: ignore[arg-type]
+                    via=Via.ADMIN,
+                )
+            except (ConflictError, PermissionDenied) as exc:
+                self.message_user(request, f"{answer}: {exc}", level=messages.WARNING)
+            else:
+                count += 1
+        if count:
+            self.message_user(request, _("%(count)s answer(s) approved.") % {"count": count})
 
 
 class DraftInline(admin.TabularInline):
@@ -131,7 +147,7 @@ def _service_action(
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(SiteOnlyAdmin):
     list_display = [
         "id",
         "author_handle",

@@ -9,17 +9,22 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from responder.accounts import authz
 from responder.accounts.models import User
 from responder.audit.services import audit_record
-from responder.errors import ConflictError, PermissionDenied, ValidationError
+from responder.errors import ConflictError, ValidationError
 from responder.inbox.models import Case, CaseState, LibraryAnswer, Topic, normalize_reply_text
 
 
-def _require_admin(actor: User) -> None:
-    from workflows.policy_services import user_is_policy_admin
-
-    if not user_is_policy_admin(actor):
-        raise PermissionDenied(_("Only admins may change the answer library."))
+def _require_manager(actor: Any, target: Any) -> None:
+    """Department admins manage their department's answers; shared ones (no
+    department) belong to a site admin."""
+    authz.require(
+        actor,
+        authz.Action.LIBRARY_MANAGE,
+        target,
+        message=_("Only admins of its department may change this library answer."),
+    )
 
 
 def posted_reply_text(case: Case) -> str:
@@ -43,9 +48,13 @@ def library_answer_promote(
     """Add the approved reply of a replied case to the library, in both languages.
 
     Only a reply that went through approval (not an unchanged library answer) can be
-    promoted; the admin who promotes it is recorded as its approver.
+    promoted; the admin who promotes it is recorded as its approver. The answer
+    belongs to the case's department, whose admin `actor` must be.
     """
-    _require_admin(actor)
+    department_id = Case.objects.filter(pk=case_id).values_list("department_id", flat=True).first()
+    if department_id is None:
+        raise ConflictError(_("This case does not exist."), code="not_found")
+    _require_manager(actor, department_id)
     fields = {
         "title_en": title_en.strip(),
         "title_fr": title_fr.strip(),
@@ -60,11 +69,14 @@ def library_answer_promote(
     if review_date <= timezone.localdate():
         raise ValidationError(_("The review date must be in the future."))
     owner = User.objects.filter(pk=owner_id, is_active=True).first()
-    if owner is None:
-        raise ValidationError(_("Choose an owner for the answer."))
+    if owner is None or not authz.has_role(owner, authz.ALL_ROLES, department_id):
+        raise ValidationError(_("Choose an owner for the answer among the department's people."))
+    topic = Topic.objects.filter(pk=topic_id).first() if topic_id else None
+    if topic is not None and topic.department_id not in (None, department_id):
+        raise ValidationError(_("Choose a topic of the case's department."))
     with transaction.atomic():
         case = Case.objects.select_for_update().filter(pk=case_id).first()
-        if case is None:
+        if case is None or case.department_id != department_id:
             raise ConflictError(_("This case does not exist."), code="not_found")
         if case.state != CaseState.REPLIED:
             raise ConflictError(
@@ -77,7 +89,7 @@ def library_answer_promote(
                 _("This reply already is a library answer."), code="already_in_library"
             )
         answer = LibraryAnswer.objects.create(
-            topic=Topic.objects.filter(pk=topic_id).first() if topic_id else None,
+            topic=topic,
             department=case.department,
             review_date=review_date,
             approved_by=actor,
@@ -107,13 +119,13 @@ def library_answer_renew(
     *, answer_id: int, actor: User, review_date: dt.date, owner_id: int | None = None
 ) -> LibraryAnswer:
     """Confirm an answer is still right: a new review date (and owner), approved anew."""
-    _require_admin(actor)
     if review_date <= timezone.localdate():
         raise ValidationError(_("The new review date must be in the future."))
     with transaction.atomic():
         answer = LibraryAnswer.objects.select_for_update().filter(pk=answer_id).first()
         if answer is None:
             raise ConflictError(_("This library answer does not exist."), code="not_found")
+        _require_manager(actor, answer)
         details: dict[str, Any] = {
             "answer": answer.pk,
             "title": answer.title_en,
@@ -121,7 +133,10 @@ def library_answer_renew(
         }
         if owner_id is not None and owner_id != answer.owner_id:
             owner = User.objects.filter(pk=owner_id, is_active=True).first()
-            if owner is None:
+            if owner is None or (
+                answer.department_id is not None
+                and not authz.has_role(owner, authz.ALL_ROLES, answer.department_id)
+            ):
                 raise ValidationError(_("Choose an owner for the answer."))
             details["owner"] = [answer.owner.username if answer.owner else None, owner.username]
             answer.owner = owner
@@ -133,5 +148,26 @@ def library_answer_renew(
         )
         audit_record(
             action="library.renew", via="web", actor=actor, subject=answer, details=details
+        )
+        return answer
+
+
+def library_answer_approve(*, answer_id: int, actor: User, via: str = "web") -> LibraryAnswer:
+    """Approve an answer as it stands (the admin's "approve" action): `actor` becomes
+    its approver, so an answer within its review date counts as pre-approved."""
+    with transaction.atomic():
+        answer = LibraryAnswer.objects.select_for_update().filter(pk=answer_id).first()
+        if answer is None:
+            raise ConflictError(_("This library answer does not exist."), code="not_found")
+        _require_manager(actor, answer)
+        answer.approved_by = actor
+        answer.approved_at = timezone.now()
+        answer.save(update_fields=["approved_by", "approved_at", "updated_at"])
+        audit_record(
+            action="library.approve",
+            via=via,
+            actor=actor,
+            subject=answer,
+            details={"answer": answer.pk, "title": answer.title_en},
         )
         return answer

@@ -14,6 +14,14 @@ from workflows.services import approval_decide
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _admin_is_a_site_admin(team):
+    """The team's policies are site-wide: here its admin edits them as a site admin
+    (department admins: tests/workflows/test_policy_departments.py)."""
+    team.admin.site_admin = True
+    team.admin.save(update_fields=["site_admin"])
+
+
 def _layer_post(policy: ApprovalPolicy, layers: list[dict[str, object]]) -> dict[str, object]:
     data: dict[str, object] = {
         "name": policy.name,

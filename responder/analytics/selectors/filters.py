@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -29,6 +29,9 @@ class Filters:
     platform: str = ""
     language: str = ""
     topic_id: int | None = None
+    # The departments the reader may see (None: every one, a site admin). Set from who
+    # asks (responder.accounts.authz), never from the request's parameters.
+    department_ids: frozenset[int] | None = None
 
     @property
     def start_at(self) -> dt.datetime:
@@ -50,6 +53,22 @@ class Filters:
             "topic": str(self.topic_id or ""),
         }
         return {k: v for k, v in values.items() if v}
+
+    def cache_key(self) -> str:
+        """The filters and the reader's scope: two readers who may see different
+        departments never share cached figures."""
+        scope = (
+            "all"
+            if self.department_ids is None
+            else ",".join(map(str, sorted(self.department_ids)))
+        )
+        return "&".join(f"{k}={v}" for k, v in sorted(self.as_query().items())) + f"|scope={scope}"
+
+    def scoped(self, department_ids: set[int] | frozenset[int] | None) -> Filters:
+        """These filters, limited to `department_ids` (None: no limit)."""
+        return replace(
+            self, department_ids=None if department_ids is None else frozenset(department_ids)
+        )
 
 
 def _date(raw: str | None, default: dt.date) -> dt.date:
@@ -93,6 +112,8 @@ def case_q(filters: Filters, prefix: str = "") -> Q:
     )
     if filters.department_id:
         q &= Q(**{f"{prefix}department_id": filters.department_id})
+    if filters.department_ids is not None:
+        q &= Q(**{f"{prefix}department_id__in": sorted(filters.department_ids)})
     if filters.platform:
         q &= Q(**{f"{prefix}platform": filters.platform})
     if filters.language:

@@ -39,13 +39,15 @@ def library_use(filters: Filters) -> dict[str, Any]:
     }
 
 
-def answers_due_for_review(*, today: dt.date | None = None) -> QuerySet[LibraryAnswer]:
-    """Active answers past their review date or due within DUE_SOON_DAYS."""
+def answers_due_for_review(
+    *, today: dt.date | None = None, department_ids: frozenset[int] | set[int] | None = None
+) -> QuerySet[LibraryAnswer]:
+    """Active answers past their review date or due within DUE_SOON_DAYS: of
+    `department_ids` only when given (shared answers are a site admin's)."""
     today = today or timezone.localdate()
-    return (
-        LibraryAnswer.objects.filter(
-            is_active=True, review_date__lte=today + dt.timedelta(days=DUE_SOON_DAYS)
-        )
-        .select_related("owner", "topic")
-        .order_by("review_date", "pk")
+    answers = LibraryAnswer.objects.filter(
+        is_active=True, review_date__lte=today + dt.timedelta(days=DUE_SOON_DAYS)
     )
+    if department_ids is not None:
+        answers = answers.filter(department_id__in=sorted(department_ids))
+    return answers.select_related("owner", "topic").order_by("review_date", "pk")

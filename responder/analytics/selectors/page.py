@@ -33,9 +33,7 @@ def dashboard_cached(filters: Filters, *, fresh: bool = False) -> dict[str, Any]
     """
     from django.core.cache import cache
 
-    key = "analytics:dashboard:v1:" + "&".join(
-        f"{k}={v}" for k, v in sorted(filters.as_query().items())
-    )
+    key = "analytics:dashboard:v2:" + filters.cache_key()
     if not fresh:
         cached = cache.get(key)
         if cached is not None:

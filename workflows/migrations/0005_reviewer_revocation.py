@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workflows', '0003_review_comments_consultations'),
+        ('workflows', '0004_policy_department'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
