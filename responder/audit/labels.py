@@ -46,6 +46,7 @@ AUDIT_ACTION_LABELS: dict[str, Promise] = {
     "policy.update": _("Approval policy changed"),
     "policy.layers_change": _("Approval layers changed"),
     "policy.rules_change": _("Routing rules changed"),
+    "library.approve": _("Library answer approved"),
     "library.promote": _("Answer added to the library"),
     "library.renew": _("Library answer renewed"),
     "analytics.case_list_exported": _("Case list exported"),
