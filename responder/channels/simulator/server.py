@@ -18,7 +18,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from responder.channels.simulator.bluesky import api as bluesky_api
 from responder.channels.simulator.state import MAX_STATUS_CHARS, VISIBILITIES, Fault, SimState
+from responder.channels.simulator.x import api as x_api
 
 logger = logging.getLogger("responder.simulator")
 
@@ -32,6 +34,8 @@ class _Handler(BaseHTTPRequestHandler):
     # about 40 ms a request.
     wbufsize = -1
     disable_nagle_algorithm = True
+    _lose_answer = False
+    _raw = b""
 
     # --- plumbing ---------------------------------------------------------------------
     def log_message(self, format: str, *args: Any) -> None:
@@ -63,6 +67,13 @@ class _Handler(BaseHTTPRequestHandler):
         headers: dict[str, str] | None = None,
         raw: bytes | None = None,
     ) -> None:
+        if self._lose_answer:
+            # The request was served; its answer is lost on the way (connection cut).
+            self._lose_answer = False
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
         body = raw if raw is not None else json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
@@ -98,11 +109,22 @@ class _Handler(BaseHTTPRequestHandler):
         # keep-alive connection leftovers would be read as the next request.
         length = int(self.headers.get("Content-Length") or 0)
         self._raw = self.rfile.read(length) if length else b""
+        self._lose_answer = False
         with self.state.lock:
             self.state.requests_served += 1
         try:
+            if path.startswith(("/_sim/bluesky/", "/_sim/x/")):
+                platform = bluesky_api if path.startswith("/_sim/bluesky/") else x_api
+                platform.control(self, method, path.split("/", 3)[3])
+                return
             if path.startswith("/_sim/"):
                 self._control(method, path)
+                return
+            if path.startswith("/xrpc/"):
+                self._platform(bluesky_api, self.state.bluesky, method, path, path[6:])
+                return
+            if path.startswith("/2/"):
+                self._platform(x_api, self.state.x, method, path, path)
                 return
             self._api(method, path)
         except (BrokenPipeError, ConnectionResetError):
@@ -110,6 +132,27 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception as exc:  # the simulator must not die on a bad request
             logger.exception("simulator error on %s %s", method, path)
             self._error(500, f"simulator error: {exc}")
+
+    # --- Bluesky and X ----------------------------------------------------------------
+    def _platform(self, module: Any, platform: Any, method: str, path: str, route: str) -> None:
+        """Faults first (answered in the platform's own words), then the platform."""
+        fault = self.state.fault_take(method, path)
+        malformed = False
+        if fault is not None:
+            if fault.delay_ms:
+                time.sleep(fault.delay_ms / 1000)
+            if fault.drop:
+                self.close_connection = True
+                with contextlib.suppress(OSError):
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                return
+            if fault.status:
+                status, body, headers = module.fault_answer(platform, fault)
+                self._send(status, body, headers=headers)
+                return
+            malformed = fault.malformed
+            self._lose_answer = fault.lose_answer
+        module.handle(self, method, route, malformed)
 
     # --- Mastodon client API ----------------------------------------------------------
     def _api(self, method: str, path: str) -> None:
@@ -132,6 +175,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._error(fault.status, message, headers)
                 return
             malformed = fault.malformed
+            self._lose_answer = fault.lose_answer
         if method == "GET" and path == "/api/v1/streaming/health":
             # As on Mastodon, open to anyone (load balancers and health checks ask it).
             self._send(200, None, raw=b"OK")
