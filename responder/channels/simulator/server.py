@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from responder.channels.simulator import mastodon_extra
 from responder.channels.simulator.bluesky import api as bluesky_api
 from responder.channels.simulator.state import MAX_STATUS_CHARS, VISIBILITIES, Fault, SimState
 from responder.channels.simulator.x import api as x_api
@@ -113,9 +114,10 @@ class _Handler(BaseHTTPRequestHandler):
         with self.state.lock:
             self.state.requests_served += 1
         try:
-            if path.startswith(("/_sim/bluesky/", "/_sim/x/")):
-                platform = bluesky_api if path.startswith("/_sim/bluesky/") else x_api
-                platform.control(self, method, path.split("/", 3)[3])
+            if path.startswith(("/_sim/bluesky/", "/_sim/x/", "/_sim/mastodon/")):
+                platform: Any = {"bluesky": bluesky_api, "x": x_api, "mastodon": mastodon_extra}
+                name = path.split("/", 3)
+                platform[name[2]].control(self, method, name[3])
                 return
             if path.startswith("/_sim/"):
                 self._control(method, path)
@@ -185,9 +187,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         rate = self.state.rate_headers()
         parts = path.strip("/").split("/")
-        if method == "GET" and path == "/api/v1/accounts/verify_credentials":
-            self._send(200, self.state.our_account, headers=rate)
-        elif method == "GET" and path == "/api/v1/notifications":
+        if mastodon_extra.route(self, method, path, rate):
+            return
+        if method == "GET" and path == "/api/v1/notifications":
             self._notifications(rate, malformed)
         elif method == "GET" and path.startswith("/api/v1/timelines/tag/") and len(parts) == 5:
             self._tag(parts[4], rate, malformed)
@@ -284,7 +286,12 @@ class _Handler(BaseHTTPRequestHandler):
         text = str(data.get("status") or "")
         visibility = str(data.get("visibility") or "public")
         in_reply_to_id = data.get("in_reply_to_id") or None
-        if not text.strip():
+        media_ids = [str(m) for m in data.get("media_ids") or data.get("media_ids[]") or []]
+        media_error = mastodon_extra.check_media(self.state, media_ids)
+        if media_error:
+            self._error(422, media_error, rate)
+            return
+        if not text.strip() and not media_ids:
             self._error(422, "Validation failed: Text can't be blank", rate)
             return
         if len(text) > MAX_STATUS_CHARS:
@@ -298,13 +305,15 @@ class _Handler(BaseHTTPRequestHandler):
         if in_reply_to_id and self.state.public_status(str(in_reply_to_id)) is None:
             self._error(404, "Record not found", rate)
             return
-        status, _created = self.state.our_post(
+        status, created = self.state.our_post(
             text=text,
             in_reply_to_id=str(in_reply_to_id) if in_reply_to_id else None,
             visibility=visibility,
             language=data.get("language") or None,
             idempotency_key=self.headers.get("Idempotency-Key"),
         )
+        if created and media_ids:
+            status = mastodon_extra.attach(self.state, status["id"], media_ids)
         self._send(200, status, headers=rate)
 
     def _stream(self, *, notifications_only: bool) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from responder.channels.simulator.bluesky.state import BlueskyState
+from responder.channels.simulator.mastodon_extra import MastodonExtras
 from responder.channels.simulator.x.state import XState
 
 OUR_USERNAME = "passports"
@@ -100,6 +101,7 @@ class SimState:
         # The other platforms the simulator speaks; the app password is the token.
         self.bluesky = BlueskyState(lock=self.lock, password=self.token)
         self.x = XState(lock=self.lock, token=self.token)
+        self.mastodon_extras = MastodonExtras()
 
     def next_id(self) -> str:
         """Snowflake-like: milliseconds since the epoch shifted left 16 bits, plus a
@@ -374,6 +376,7 @@ class SimState:
                     "language": self.statuses[sid]["language"],
                     "idempotency_key": self.post_keys.get(sid),
                     "url": self.statuses[sid]["url"],
+                    "media": self.statuses[sid]["media_attachments"],
                     "created_at": self.statuses[sid]["created_at"],
                 }
                 for sid in self.posts
