@@ -1,4 +1,6 @@
-"""The simulator's HTTP side: the Mastodon client API subset and the /_sim/ control API.
+"""The simulator's HTTP side: the Mastodon client API subset, Bluesky XRPC (/xrpc/, in
+bluesky/) and X API v2 (/2/, in x/), and the /_sim/ control API. Faults injected with
+/_sim/faults apply to all three (path_prefix chooses), answered in each one's words.
 
 A stdlib ThreadingHTTPServer (one thread per connection, HTTP/1.1 keep-alive), so it
 runs anywhere Python does, in-process in tests or as `python -m
@@ -18,12 +20,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from responder.channels.simulator import mastodon_extra
+from responder.channels.simulator import community, mastodon_extra
 from responder.channels.simulator.bluesky import api as bluesky_api
 from responder.channels.simulator.state import MAX_STATUS_CHARS, VISIBILITIES, Fault, SimState
 from responder.channels.simulator.x import api as x_api
 
 logger = logging.getLogger("responder.simulator")
+# Control sections answered by their own modules: /_sim/<section>/<name>.
+SECTIONS = ("/_sim/bluesky/", "/_sim/x/", "/_sim/mastodon/", "/_sim/community/")
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -114,8 +118,15 @@ class _Handler(BaseHTTPRequestHandler):
         with self.state.lock:
             self.state.requests_served += 1
         try:
-            if path.startswith(("/_sim/bluesky/", "/_sim/x/", "/_sim/mastodon/")):
-                platform: Any = {"bluesky": bluesky_api, "x": x_api, "mastodon": mastodon_extra}
+            if path.startswith(
+                ("/_sim/bluesky/", "/_sim/x/", "/_sim/mastodon/", "/_sim/community/")
+            ):
+                platform: Any = {
+                    "bluesky": bluesky_api,
+                    "x": x_api,
+                    "mastodon": mastodon_extra,
+                    "community": community,
+                }
                 name = path.split("/", 3)
                 platform[name[2]].control(self, method, name[3])
                 return

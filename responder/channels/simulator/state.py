@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from responder.channels.simulator.bluesky.state import BlueskyState
+from responder.channels.simulator.community import Community
 from responder.channels.simulator.mastodon_extra import MastodonExtras
 from responder.channels.simulator.x.state import XState
 
@@ -102,6 +103,7 @@ class SimState:
         self.bluesky = BlueskyState(lock=self.lock, password=self.token)
         self.x = XState(lock=self.lock, token=self.token)
         self.mastodon_extras = MastodonExtras()
+        self.community = Community()
 
     def next_id(self) -> str:
         """Snowflake-like: milliseconds since the epoch shifted left 16 bits, plus a
