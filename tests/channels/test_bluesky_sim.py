@@ -214,3 +214,26 @@ def test_engagement_counts_what_the_platform_reports(simulator):
         figures[reply.external_id].boosts,
         figures[reply.external_id].replies,
     ) == (4, 2, 1)
+
+
+def test_a_dropped_connection_is_transient(simulator):
+    citizen(simulator, "question")
+    conn = connect(simulator)
+    conn.verify()
+    simulator.fault(drop=True, path_prefix=LIST)
+    with pytest.raises(TransportError) as dropped:
+        conn.fetch_mentions(cursor="")
+    assert not dropped.value.permanent
+    assert len(conn.fetch_mentions(cursor="").mentions) == 1
+
+
+def test_search_since_accepts_any_iso_precision(simulator):
+    post = citizen(simulator, "question", tags=["passeport"], mention=False)
+    conn = connect(simulator)
+    indexed = conn.fetch_hashtag(tag="passeport", cursor="").cursor
+    moment = dt.datetime.fromisoformat(indexed.replace("Z", "+00:00"))
+    # The same instant with microseconds and an offset, and its second without a
+    # fraction: both are at or before the post, so both find it.
+    for since in (moment.isoformat(), moment.strftime("%Y-%m-%dT%H:%M:%SZ")):
+        found = conn.fetch_hashtag(tag="passeport", cursor=since)
+        assert [m.external_id for m in found.mentions] == [post["uri"]], since

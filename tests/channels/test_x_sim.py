@@ -150,3 +150,42 @@ def test_engagement_reads_public_metrics_and_skips_deleted(simulator):
     assert list(figures) == [reply.external_id]
     got = figures[reply.external_id]
     assert (got.favourites, got.boosts, got.replies) == (3, 2, 1)
+
+
+def test_an_expired_token_is_refreshed_once_and_the_new_one_kept(simulator):
+    citizen(simulator, "question")
+    conn = XConnector(
+        base_url=simulator.url,
+        credentials={
+            "access_token": simulator.token,
+            "refresh_token": f"{simulator.token}-refresh",
+            "client_id": "responder",
+        },
+    )
+    conn.verify()
+    simulator.client.post("/_sim/x/expire_tokens").raise_for_status()
+    assert len(conn.fetch_mentions(cursor="").mentions) == 1
+    state = conn.session_state or {}
+    assert state["access_token"] != simulator.token
+    assert state["refresh_token"] != f"{simulator.token}-refresh"  # rotated
+    # The new token keeps working: no second refresh.
+    conn.fetch_mentions(cursor="")
+    assert simulator.state.x.refreshes == 1
+
+
+def test_an_expired_token_without_a_refresh_token_is_permanent(simulator):
+    conn = connect(simulator)
+    simulator.client.post("/_sim/x/expire_tokens").raise_for_status()
+    with pytest.raises(TransportError) as refused:
+        conn.verify()
+    assert refused.value.permanent and refused.value.status == 401
+
+
+def test_a_dropped_connection_is_transient(simulator):
+    conn = connect(simulator)
+    conn.verify()
+    simulator.fault(drop=True, path_prefix=MENTIONS)
+    with pytest.raises(TransportError) as dropped:
+        conn.fetch_mentions(cursor="")
+    assert not dropped.value.permanent
+    assert conn.fetch_mentions(cursor="").mentions == []

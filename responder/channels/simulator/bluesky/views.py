@@ -3,6 +3,7 @@ and what a test recounts (our posts, likes, reposts)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from responder.channels.simulator.bluesky.state import (
@@ -12,6 +13,16 @@ from responder.channels.simulator.bluesky.state import (
     REPOST,
     BlueskyState,
 )
+from responder.channels.simulator.common import Refusal
+
+
+def moment(value: str, name: str = "since") -> dt.datetime:
+    """A datetime parameter as the AppView reads it (any ISO-8601 precision)."""
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise Refusal(400, "InvalidRequest", f"{name} must be a valid datetime") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 def _author(state: BlueskyState, did: str) -> dict[str, Any]:
@@ -92,13 +103,14 @@ def list_notifications(
     state: BlueskyState, *, reasons: list[str], limit: int, cursor: str | None
 ) -> dict[str, Any]:
     """Newest first; the cursor is the indexedAt of the last item returned."""
+    before = moment(cursor, "cursor") if cursor else None
     with state.lock:
         items = [
             n
             for n in reversed(state.notifications)
             if (not reasons or n["reason"] in reasons)
             and n["uri"] in state.records
-            and (cursor is None or n["indexedAt"] < cursor)
+            and (before is None or moment(n["indexedAt"]) < before)
         ]
         page = items[:limit]
         out = []
@@ -147,13 +159,14 @@ def search_posts(
 ) -> dict[str, Any]:
     """sort=latest: newest first; `since` is inclusive; the cursor is an offset."""
     terms = [t.casefold() for t in q.split() if t]
+    after = moment(since) if since else None
     with state.lock:
         hits = [
             e
             for e in reversed(state.records.values())
             if e["collection"] == POST
             and _matches(e, terms)
-            and (since is None or e["indexedAt"] >= since)
+            and (after is None or moment(e["indexedAt"]) >= after)
         ]
         offset = int(cursor) if cursor and cursor.isdigit() else 0
         page = hits[offset : offset + limit]

@@ -141,6 +141,16 @@ def _matches(tweet: dict[str, Any], query: str) -> bool:
 
 def handle(handler: _Handler, method: str, path: str, malformed: bool) -> None:
     state = handler.state.x
+    if method == "POST" and path.rstrip("/") == "/2/oauth2/token":
+        try:
+            grant = state.token_refresh(handler._body())
+        except Refusal as refusal:
+            handler._send(
+                refusal.status, {"error": refusal.error, "error_description": refusal.message}
+            )
+            return
+        handler._send(200, grant)
+        return
     try:
         auth = handler.headers.get("Authorization", "")
         state.authorize(auth[7:] if auth.lower().startswith("bearer ") else "")
@@ -299,5 +309,8 @@ def control(handler: _Handler, method: str, name: str) -> None:
             if "followers" in data:
                 state.followers = int(data["followers"])
         handler._send(200, {"ok": True})
+    elif name == "expire_tokens" and method == "POST":
+        state.expire_tokens()
+        handler._send(200, {"refreshes": state.refreshes})
     else:
         handler._error(404, "Unknown simulator control endpoint")

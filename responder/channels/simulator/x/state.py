@@ -3,6 +3,7 @@ likes, and uploaded media with their alt text. Guarded by the simulator's lock."
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 import time
@@ -33,6 +34,11 @@ class XState:
         self.extra: dict[str, dict[str, int]] = {}
         self.followers = 3400
         self.window = Window(limit=900, seconds=900)
+        # OAuth 2.0: the configured token, tokens issued by refresh, rotating refresh tokens.
+        self.revoked: set[str] = set()
+        self.issued: dict[str, float] = {}
+        self.refresh_tokens: set[str] = {f"{token}-refresh"}
+        self.refreshes = 0
         self.user(OUR_USERNAME, "Passport Office", user_id=OUR_USER_ID)
 
     def next_id(self) -> str:
@@ -55,8 +61,40 @@ class XState:
         return found
 
     def authorize(self, token: str) -> None:
-        if token != self.token:
-            raise Refusal(401, "Unauthorized", "Unauthorized")
+        with self.lock:
+            configured = token == self.token and token not in self.revoked
+            if not configured and self.issued.get(token, 0) <= time.time():
+                raise Refusal(401, "Unauthorized", "Unauthorized")
+
+    def token_refresh(self, data: dict[str, Any]) -> dict[str, Any]:
+        """POST /2/oauth2/token with grant_type=refresh_token: a new access token and a
+        new refresh token (the old one stops working)."""
+        with self.lock:
+            refresh = str(data.get("refresh_token") or "")
+            if data.get("grant_type") != "refresh_token" or refresh not in self.refresh_tokens:
+                raise Refusal(400, "invalid_request", "Value passed for the token was invalid.")
+            if not data.get("client_id"):
+                raise Refusal(401, "unauthorized_client", "Missing valid authorization header")
+            self.refreshes += 1
+            seed = f"{refresh}:{self.refreshes}".encode()
+            access = "x-access-" + hashlib.sha256(seed).hexdigest()[:32]
+            new_refresh = "x-refresh-" + hashlib.sha256(b"r" + seed).hexdigest()[:32]
+            self.refresh_tokens.discard(refresh)
+            self.refresh_tokens.add(new_refresh)
+            self.issued[access] = time.time() + 7200
+            return {
+                "token_type": "bearer",
+                "expires_in": 7200,
+                "access_token": access,
+                "scope": "tweet.read tweet.write users.read like.write offline.access",
+                "refresh_token": new_refresh,
+            }
+
+    def expire_tokens(self) -> None:
+        """The configured access token and every issued one stop working."""
+        with self.lock:
+            self.revoked.add(self.token)
+            self.issued.clear()
 
     # --- tweets -------------------------------------------------------------------------
     def tweet_create(
