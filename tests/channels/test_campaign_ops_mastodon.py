@@ -119,3 +119,14 @@ def test_a_rate_limited_boost_is_retryable(simulator, conn):
     assert limited.value.status == 429 and limited.value.retry_at is not None
     conn.boost(external_id=citizen["status_id"])
     assert control(simulator, "actions")["reblogged"] == [citizen["status_id"]]
+
+
+def test_a_post_whose_answer_is_lost_is_not_posted_twice(simulator, conn):
+    simulator.fault(lose_answer=True, path_prefix="/api/v1/statuses", method="POST")
+    with pytest.raises(TransportError) as lost:
+        conn.post(text="Closed Monday.", media_ids=[], visibility="public", idempotency_key="L")
+    assert not lost.value.permanent
+    # The retry carries the same Idempotency-Key: the server returns the first post.
+    again = conn.post(text="Closed Monday.", media_ids=[], visibility="public", idempotency_key="L")
+    assert [p["id"] for p in simulator.posts()] == [again.external_id]
+    assert conn.find_post(idempotency_key="L", text="Closed Monday.") == again
