@@ -84,8 +84,19 @@ class PostResult:
 @dataclass(frozen=True)
 class Engagement:
     favourites: int
-    boosts: int
+    boosts: int  # on X: retweets + quotes (as before); `quotes` alone below
     replies: int
+    quotes: int = 0
+    impressions: int | None = None  # only where the platform reports them (X)
+
+
+@dataclass(frozen=True)
+class AccountStats:
+    """Our account's audience as the platform reports it now."""
+
+    followers: int
+    following: int | None = None
+    posts: int | None = None
 
 
 class Connector(Protocol):
@@ -129,6 +140,57 @@ class Connector(Protocol):
 
     def engagement(self, *, external_ids: list[str]) -> dict[str, Engagement]:
         """Favourites, boosts and replies of our own posts."""
+        ...
+
+    # --- campaigns: publishing and engaging with the community ------------------------
+
+    def post(
+        self,
+        *,
+        text: str,
+        media_ids: list[str],
+        visibility: str,
+        idempotency_key: str,
+        in_reply_to_id: str | None = None,
+        language: str | None = None,
+    ) -> PostResult:
+        """Publish `text` with the uploaded `media_ids` (from `upload_media`), as a
+        standalone post, or as the next item of a thread when `in_reply_to_id` is our
+        previous item. Same exactly-once contract as `post_reply` for the key."""
+        ...
+
+    def find_post(
+        self, *, idempotency_key: str, text: str, in_reply_to_id: str | None = None
+    ) -> PostResult | None:
+        """After a crash: the post `post` made with this key (or, where the platform
+        has no key, our recent post with this text and parent), else None."""
+        ...
+
+    def upload_media(self, *, data: bytes, mime: str, alt_text: str) -> str:
+        """Upload an image with its alt text; returns an opaque media id for `post`.
+        The platform may forget an unused upload after a while (X: 24 h; Bluesky
+        blobs must be used soon), so upload when posting, not when composing."""
+        ...
+
+    def boost(self, *, external_id: str) -> None:
+        """Boost (Mastodon), repost (Bluesky) or retweet (X) a post. Doing it twice
+        is harmless."""
+        ...
+
+    def unboost(self, *, external_id: str) -> None:
+        """Undo `boost`; harmless when not boosted."""
+        ...
+
+    def favourite(self, *, external_id: str) -> None:
+        """Favourite (Mastodon) or like (Bluesky, X) a post. Doing it twice is harmless."""
+        ...
+
+    def unfavourite(self, *, external_id: str) -> None:
+        """Undo `favourite`; harmless when not favourited."""
+        ...
+
+    def account_stats(self) -> AccountStats:
+        """Our account's follower count (and following/posts where given)."""
         ...
 
     def close(self) -> None:

@@ -33,6 +33,7 @@ from responder.channels.connectors.base import (
     RateLimit,
     TransportError,
 )
+from responder.channels.connectors.bluesky_campaign import BlueskyCampaignOps
 from responder.channels.connectors.bluesky_parsing import (
     did_of,
     jwt_expires_at,
@@ -78,7 +79,7 @@ class _XrpcError(TransportError):
         self.error = error
 
 
-class BlueskyConnector(HttpConnector):
+class BlueskyConnector(BlueskyCampaignOps, HttpConnector):
     """Talks to one account's PDS. Credentials: ``identifier`` (handle or DID) and
     ``password`` (an app password)."""
 
@@ -399,6 +400,7 @@ class BlueskyConnector(HttpConnector):
                 favourites=int(post.get("likeCount") or 0),
                 boosts=int(post.get("repostCount") or 0),
                 replies=int(post.get("replyCount") or 0),
+                quotes=int(post.get("quoteCount") or 0),
             )
             for uri, post in posts.items()
         }

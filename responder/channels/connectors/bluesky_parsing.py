@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -108,3 +109,31 @@ def mention_facets(text: str, author: Mapping[str, Any]) -> list[dict[str, Any]]
             "features": [{"$type": "app.bsky.richtext.facet#mention", "did": did}],
         }
     ]
+
+
+_TAG = re.compile(r"(?<![\w#])#([^\s#.,;:!?()\[\]{}\"']+)")
+_LINK = re.compile(r"https?://[^\s)\]]+[^\s)\].,;:!?\"']")
+
+
+def text_facets(text: str) -> list[dict[str, Any]]:
+    """Tag and link facets for our own post, so its #hashtags are searchable as tags
+    and its links clickable (Bluesky does not find them in the text by itself)."""
+
+    def span(start: int, end: int) -> dict[str, int]:
+        return {"byteStart": len(text[:start].encode()), "byteEnd": len(text[:end].encode())}
+
+    facets = [
+        {
+            "index": span(m.start(), m.end()),
+            "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": m.group(1)}],
+        }
+        for m in _TAG.finditer(text)
+    ]
+    facets += [
+        {
+            "index": span(m.start(), m.end()),
+            "features": [{"$type": "app.bsky.richtext.facet#link", "uri": m.group(0)}],
+        }
+        for m in _LINK.finditer(text)
+    ]
+    return sorted(facets, key=lambda f: f["index"]["byteStart"])

@@ -31,6 +31,7 @@ from responder.channels.connectors.base import (
     TransportError,
 )
 from responder.channels.connectors.headers import rate_limit_from
+from responder.channels.connectors.mastodon_campaign import MastodonCampaignOps
 from responder.channels.connectors.mastodon_parsing import (
     html_to_text,
     id_key,
@@ -50,7 +51,7 @@ MAX_PAGES = 5
 _VISIBILITY = {"public": "public", "unlisted": "unlisted", "private": "private", "direct": "direct"}
 
 
-class MastodonConnector:
+class MastodonConnector(MastodonCampaignOps):
     """Talks to one Mastodon account. Build it with `build()` or connector_for()."""
 
     session_state: dict[str, Any] | None = None

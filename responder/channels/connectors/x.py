@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import re
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -43,24 +42,13 @@ from responder.channels.connectors.headers import (
     parse_time,
     rate_limit_from,
 )
+from responder.channels.connectors.x_campaign import XCampaignOps, normalize_text
 
 DEFAULT_API = "https://api.x.com"
 WEB_URL = "https://x.com"
 PAGE_SIZE = 100
 MAX_PAGES = 3  # each page is a paid read
 TWEET_FIELDS = "created_at,conversation_id,lang,referenced_tweets,in_reply_to_user_id,author_id"
-
-_URL = re.compile(r"https?://\S+")
-_LEADING_MENTIONS = re.compile(r"^(?:\s*@\w+\s*)+")
-
-
-def normalize_text(text: str) -> str:
-    """Text as compared with what X returns: X escapes &<>, shortens links to t.co and
-    may put the @handles of a reply in front."""
-    text = html.unescape(text)
-    text = _LEADING_MENTIONS.sub("", text)
-    text = _URL.sub("<url>", text)
-    return " ".join(text.split()).casefold()
 
 
 def _error_message(body: Any) -> str:
@@ -75,7 +63,7 @@ def _error_message(body: Any) -> str:
     return ""
 
 
-class XConnector(HttpConnector):
+class XConnector(XCampaignOps, HttpConnector):
     """Talks to the X API as one account. Credentials: ``access_token`` (OAuth 2.0
     user context, scopes tweet.read tweet.write users.read offline.access), optionally
     ``refresh_token`` + ``client_id`` (+ ``client_secret``) to renew it, and
@@ -172,7 +160,14 @@ class XConnector(HttpConnector):
         return TransportError(message, permanent=True, status=status)
 
     def _call(
-        self, method: str, path: str, *, params: Any = None, json: Any = None
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Any = None,
+        json: Any = None,
+        files: Any = None,
+        data: Any = None,
     ) -> dict[str, Any]:
         expires = self._state().get("expires_at")
         if expires and float(expires) < time.time() + 60 and self._can_refresh():
@@ -184,6 +179,8 @@ class XConnector(HttpConnector):
                     f"{self.base_url}{path}",
                     params=params,
                     json=json,
+                    files=files,
+                    data=data,
                     headers={"Authorization": f"Bearer {self._token()}"},
                 )
             except httpx.HTTPError as exc:
@@ -387,6 +384,12 @@ class XConnector(HttpConnector):
                     boosts=int(metrics.get("retweet_count") or 0)
                     + int(metrics.get("quote_count") or 0),
                     replies=int(metrics.get("reply_count") or 0),
+                    quotes=int(metrics.get("quote_count") or 0),
+                    impressions=(
+                        int(metrics["impression_count"])
+                        if metrics.get("impression_count") is not None
+                        else None
+                    ),
                 )
         return found
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import random
 import threading
+from typing import TYPE_CHECKING
 
-from responder.channels.simulator.state import SimState
+if TYPE_CHECKING:
+    from responder.channels.simulator.state import SimState
 
 QUESTIONS_EN = [
     "How long does a passport renewal take right now?",
@@ -80,7 +82,14 @@ def citizen_question(rng: random.Random) -> dict[str, object]:
 
 
 def citizens_run(state: SimState, per_minute: float, stopping: threading.Event) -> None:
+    """Citizens act at `per_minute` on average: a question to us on Mastodon, or
+    (the community's share of the time) a hashtag post on any of the three platforms."""
+    from responder.channels.simulator.community import community_post
+
     rng = random.Random()
     interval = 60.0 / per_minute
     while not stopping.wait(rng.expovariate(1.0 / interval)):
-        state.mention_create(citizen_question(rng))
+        if rng.random() < state.community.share:
+            community_post(state, rng)
+        else:
+            state.mention_create(citizen_question(rng))

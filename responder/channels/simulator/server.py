@@ -1,4 +1,6 @@
-"""The simulator's HTTP side: the Mastodon client API subset and the /_sim/ control API.
+"""The simulator's HTTP side: the Mastodon client API subset, Bluesky XRPC (/xrpc/, in
+bluesky/) and X API v2 (/2/, in x/), and the /_sim/ control API. Faults injected with
+/_sim/faults apply to all three (path_prefix chooses), answered in each one's words.
 
 A stdlib ThreadingHTTPServer (one thread per connection, HTTP/1.1 keep-alive), so it
 runs anywhere Python does, in-process in tests or as `python -m
@@ -18,9 +20,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from responder.channels.simulator import community, mastodon_extra
+from responder.channels.simulator.bluesky import api as bluesky_api
 from responder.channels.simulator.state import MAX_STATUS_CHARS, VISIBILITIES, Fault, SimState
+from responder.channels.simulator.x import api as x_api
 
 logger = logging.getLogger("responder.simulator")
+# Control sections answered by their own modules: /_sim/<section>/<name>.
+SECTIONS = ("/_sim/bluesky/", "/_sim/x/", "/_sim/mastodon/", "/_sim/community/")
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -32,6 +39,8 @@ class _Handler(BaseHTTPRequestHandler):
     # about 40 ms a request.
     wbufsize = -1
     disable_nagle_algorithm = True
+    _lose_answer = False
+    _raw = b""
 
     # --- plumbing ---------------------------------------------------------------------
     def log_message(self, format: str, *args: Any) -> None:
@@ -63,6 +72,13 @@ class _Handler(BaseHTTPRequestHandler):
         headers: dict[str, str] | None = None,
         raw: bytes | None = None,
     ) -> None:
+        if self._lose_answer:
+            # The request was served; its answer is lost on the way (connection cut).
+            self._lose_answer = False
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
         body = raw if raw is not None else json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
@@ -98,11 +114,30 @@ class _Handler(BaseHTTPRequestHandler):
         # keep-alive connection leftovers would be read as the next request.
         length = int(self.headers.get("Content-Length") or 0)
         self._raw = self.rfile.read(length) if length else b""
+        self._lose_answer = False
         with self.state.lock:
             self.state.requests_served += 1
         try:
+            if path.startswith(
+                ("/_sim/bluesky/", "/_sim/x/", "/_sim/mastodon/", "/_sim/community/")
+            ):
+                platform: Any = {
+                    "bluesky": bluesky_api,
+                    "x": x_api,
+                    "mastodon": mastodon_extra,
+                    "community": community,
+                }
+                name = path.split("/", 3)
+                platform[name[2]].control(self, method, name[3])
+                return
             if path.startswith("/_sim/"):
                 self._control(method, path)
+                return
+            if path.startswith("/xrpc/"):
+                self._platform(bluesky_api, self.state.bluesky, method, path, path[6:])
+                return
+            if path.startswith("/2/"):
+                self._platform(x_api, self.state.x, method, path, path)
                 return
             self._api(method, path)
         except (BrokenPipeError, ConnectionResetError):
@@ -110,6 +145,27 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception as exc:  # the simulator must not die on a bad request
             logger.exception("simulator error on %s %s", method, path)
             self._error(500, f"simulator error: {exc}")
+
+    # --- Bluesky and X ----------------------------------------------------------------
+    def _platform(self, module: Any, platform: Any, method: str, path: str, route: str) -> None:
+        """Faults first (answered in the platform's own words), then the platform."""
+        fault = self.state.fault_take(method, path)
+        malformed = False
+        if fault is not None:
+            if fault.delay_ms:
+                time.sleep(fault.delay_ms / 1000)
+            if fault.drop:
+                self.close_connection = True
+                with contextlib.suppress(OSError):
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                return
+            if fault.status:
+                status, body, headers = module.fault_answer(platform, fault)
+                self._send(status, body, headers=headers)
+                return
+            malformed = fault.malformed
+            self._lose_answer = fault.lose_answer
+        module.handle(self, method, route, malformed)
 
     # --- Mastodon client API ----------------------------------------------------------
     def _api(self, method: str, path: str) -> None:
@@ -132,6 +188,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._error(fault.status, message, headers)
                 return
             malformed = fault.malformed
+            self._lose_answer = fault.lose_answer
         if method == "GET" and path == "/api/v1/streaming/health":
             # As on Mastodon, open to anyone (load balancers and health checks ask it).
             self._send(200, None, raw=b"OK")
@@ -141,9 +198,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         rate = self.state.rate_headers()
         parts = path.strip("/").split("/")
-        if method == "GET" and path == "/api/v1/accounts/verify_credentials":
-            self._send(200, self.state.our_account, headers=rate)
-        elif method == "GET" and path == "/api/v1/notifications":
+        if mastodon_extra.route(self, method, path, rate):
+            return
+        if method == "GET" and path == "/api/v1/notifications":
             self._notifications(rate, malformed)
         elif method == "GET" and path.startswith("/api/v1/timelines/tag/") and len(parts) == 5:
             self._tag(parts[4], rate, malformed)
@@ -240,7 +297,12 @@ class _Handler(BaseHTTPRequestHandler):
         text = str(data.get("status") or "")
         visibility = str(data.get("visibility") or "public")
         in_reply_to_id = data.get("in_reply_to_id") or None
-        if not text.strip():
+        media_ids = [str(m) for m in data.get("media_ids") or data.get("media_ids[]") or []]
+        media_error = mastodon_extra.check_media(self.state, media_ids)
+        if media_error:
+            self._error(422, media_error, rate)
+            return
+        if not text.strip() and not media_ids:
             self._error(422, "Validation failed: Text can't be blank", rate)
             return
         if len(text) > MAX_STATUS_CHARS:
@@ -254,13 +316,15 @@ class _Handler(BaseHTTPRequestHandler):
         if in_reply_to_id and self.state.public_status(str(in_reply_to_id)) is None:
             self._error(404, "Record not found", rate)
             return
-        status, _created = self.state.our_post(
+        status, created = self.state.our_post(
             text=text,
             in_reply_to_id=str(in_reply_to_id) if in_reply_to_id else None,
             visibility=visibility,
             language=data.get("language") or None,
             idempotency_key=self.headers.get("Idempotency-Key"),
         )
+        if created and media_ids:
+            status = mastodon_extra.attach(self.state, status["id"], media_ids)
         self._send(200, status, headers=rate)
 
     def _stream(self, *, notifications_only: bool) -> None:

@@ -14,6 +14,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from responder.channels.simulator.bluesky.state import BlueskyState
+from responder.channels.simulator.community import Community
+from responder.channels.simulator.mastodon_extra import MastodonExtras
+from responder.channels.simulator.x.state import XState
+
 OUR_USERNAME = "passports"
 OUR_ACCOUNT_ID = "1"
 _MENTION_RE = re.compile(r"(?<![\w@])@([A-Za-z0-9_]+(?:@[A-Za-z0-9_.\-]+)?)")
@@ -40,6 +45,8 @@ class Fault:
     delay_ms: int = 0
     drop: bool = False
     malformed: bool = False
+    # Serve the request (a post is written) but cut the connection instead of answering.
+    lose_answer: bool = False
     reset_format: str = "iso"  # iso | epoch: how X-RateLimit-Reset is written on 429
     retry_after_seconds: int = 30
     message: str = ""
@@ -92,6 +99,11 @@ class SimState:
         self.requests_served = 0
         self.our_account = self._account(OUR_USERNAME, "Passport Office", local=True)
         self.our_account["id"] = OUR_ACCOUNT_ID
+        # The other platforms the simulator speaks; the app password is the token.
+        self.bluesky = BlueskyState(lock=self.lock, password=self.token)
+        self.x = XState(lock=self.lock, token=self.token)
+        self.mastodon_extras = MastodonExtras()
+        self.community = Community()
 
     def next_id(self) -> str:
         """Snowflake-like: milliseconds since the epoch shifted left 16 bits, plus a
@@ -366,6 +378,7 @@ class SimState:
                     "language": self.statuses[sid]["language"],
                     "idempotency_key": self.post_keys.get(sid),
                     "url": self.statuses[sid]["url"],
+                    "media": self.statuses[sid]["media_attachments"],
                     "created_at": self.statuses[sid]["created_at"],
                 }
                 for sid in self.posts
