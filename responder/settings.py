@@ -138,9 +138,12 @@ if RESPONDER_ENV == "test":
     # Hashing with the real work factor costs ~0.3 s per test user; tests need none.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGIN_URL = "login"
-# Wrong passwords allowed per username within the window, on the sign-in page and the
-# API's auth/token/ together; then that username waits (accounts/login_throttle.py).
+# Wrong passwords allowed per (username, client address) within the window, on the
+# sign-in pages and the API's auth/token/ together; then that username waits, from that
+# address only. Per address, for any usernames, the second limit applies
+# (accounts/login_throttle.py).
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=1)
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = env_int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", 100, minimum=1)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 900, minimum=1)
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
@@ -329,7 +332,8 @@ if PRODUCTION:
 # --- product settings ----------------------------------------------------------------
 # Signed approval links in emails expire after this many hours.
 REVIEW_LINK_MAX_AGE_HOURS = env_int("REVIEW_LINK_MAX_AGE_HOURS", 72, minimum=1)
-# Attempts on review links allowed per client IP and per link within the window.
+# Attempts on review links allowed per client IP, and per link from one client IP,
+# within the window (workflows/tokens.py).
 REVIEW_LINK_RATE_WINDOW_SECONDS = env_int("REVIEW_LINK_RATE_WINDOW_SECONDS", 600, minimum=1)
 REVIEW_LINK_RATE_PER_IP = env_int("REVIEW_LINK_RATE_PER_IP", 120, minimum=1)
 REVIEW_LINK_RATE_PER_TOKEN = env_int("REVIEW_LINK_RATE_PER_TOKEN", 30, minimum=1)

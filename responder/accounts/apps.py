@@ -6,4 +6,5 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
-        from responder.accounts import login_throttle  # noqa: F401  (signal receivers)
+        # Signal receivers and system checks register themselves on import.
+        from responder.accounts import login_throttle, system_checks  # noqa: F401

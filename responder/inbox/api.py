@@ -32,6 +32,7 @@ from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
 from responder.accounts.login_throttle import (
+    client_address,
     login_failures_clear,
     login_wait_message,
     login_wait_seconds,
@@ -421,15 +422,18 @@ class TokenObtainView(ObtainAuthToken):
         responses={
             200: TokenSerializer,
             400: BAD_INPUT,
-            429: OpenApiResponse(description="Too many wrong passwords for this username"),
+            429: OpenApiResponse(
+                description="Too many wrong passwords from this address (for this username)"
+            ),
         },
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         username = request.data.get("username") if hasattr(request.data, "get") else None
         username = username if isinstance(username, str) else ""
-        wait = login_wait_seconds(username=username)
+        address = client_address(request)
+        wait = login_wait_seconds(username=username, address=address)
         if wait:
             raise Throttled(wait=wait, detail=login_wait_message(wait))
         response = super().post(request, *args, **kwargs)
-        login_failures_clear(username=username)
+        login_failures_clear(username=username, address=address)
         return response
