@@ -23,6 +23,7 @@ from responder.accounts.models import Role, User
 from responder.accounts.selectors import user_has_role
 from responder.errors import ConflictError, PermissionDenied, ValidationError
 from responder.inbox.models import Case
+from responder.redirects import same_site_path
 from workflows import tokens
 from workflows.consultations import (
     comment_add,
@@ -399,11 +400,4 @@ def case_consult(request: HttpRequest, case_id: int) -> HttpResponse:
 
 def _back(request: HttpRequest, case: Case) -> str:
     """Back to the page the form was on, if it is ours; else the case page."""
-    from django.utils.http import url_has_allowed_host_and_scheme
-
-    nxt = request.POST.get("next", "")
-    if nxt and url_has_allowed_host_and_scheme(
-        nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return nxt
-    return f"/cases/{case.pk}/"
+    return same_site_path(request, request.POST.get("next"), fallback=f"/cases/{case.pk}/")
