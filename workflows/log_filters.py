@@ -13,10 +13,12 @@ import re
 # /review/<token>/ but not the fixed pages under /review/ (mine, step, case).
 _TOKEN_PATH = re.compile(r"(/review/)(?!(?:mine|step|case)/)[^/\s?#\"']{16,}")
 REDACTED = r"\1[redacted]"
+# The value of any query parameter whose name ends in "token" (token=, access_token=).
+_TOKEN_QUERY = re.compile(r"((?:^|[?&;\s])[\w.-]*token=)[^&;#\s\"']+", re.IGNORECASE)
 
 
 def redact(text: str) -> str:
-    return _TOKEN_PATH.sub(REDACTED, text)
+    return _TOKEN_QUERY.sub(r"\1[redacted]", _TOKEN_PATH.sub(REDACTED, text))
 
 
 class RedactReviewTokens(logging.Filter):
