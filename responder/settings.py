@@ -8,7 +8,9 @@ to start without a real secret key. `.env.example` lists every variable.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -339,6 +341,21 @@ REVIEW_LINK_RATE_PER_IP = env_int("REVIEW_LINK_RATE_PER_IP", 120, minimum=1)
 REVIEW_LINK_RATE_PER_TOKEN = env_int("REVIEW_LINK_RATE_PER_TOKEN", 30, minimum=1)
 # Base URL of the built-in platform simulator (make run, tests).
 SIMULATOR_URL = env_str("SIMULATOR_URL", "http://127.0.0.1:8025")
+# Platform servers trusted as they are (host names or IP addresses, no port): an account's
+# server URL may point at them although they are on a private or loopback address, and
+# over http. Outside production, the simulator's host (responder/channels/account_safety.py).
+PLATFORM_HOST_ALLOWLIST = [
+    h.lower().strip("[]")
+    for h in env_list(
+        "PLATFORM_HOST_ALLOWLIST",
+        [] if PRODUCTION else [urlsplit(SIMULATOR_URL).hostname or "127.0.0.1"],
+    )
+]
+for _host in PLATFORM_HOST_ALLOWLIST:
+    if not re.fullmatch(r"[a-z0-9.:_-]+", _host):
+        raise ImproperlyConfigured(
+            f"PLATFORM_HOST_ALLOWLIST must list host names or IP addresses, not {_host!r}."
+        )
 # Replies may only link to these domains and their subdomains (outgoing-content check).
 ALLOWED_LINK_DOMAINS = [
     d.lower().lstrip(".") for d in env_list("ALLOWED_LINK_DOMAINS", ["canada.ca", "gc.ca"])
