@@ -147,6 +147,12 @@ LOGIN_URL = "login"
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=1)
 LOGIN_FAILURE_LIMIT_PER_ADDRESS = env_int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", 100, minimum=1)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 900, minimum=1)
+# Local passwords (on|off): off when people sign in only through the department's
+# identity provider; then the password-reset pages answer 404.
+_local_passwords = env_str("LOCAL_PASSWORDS", "on").lower()
+if _local_passwords not in {"on", "off"}:
+    raise ImproperlyConfigured(f"LOCAL_PASSWORDS must be on or off, not {_local_passwords!r}.")
+LOCAL_PASSWORDS = _local_passwords == "on"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
 

@@ -17,6 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "eyJwIjoiciIsInMiOjEsInUiOjJ9:1tQ0aB:Zm9yZ2VkLXNpZ25hdHVyZS1mb3ItdGhlLXRlc3Q"
 SECRET_QUERY = "abcdefsecretquerytoken123"
+RESET_TOKEN = "cz4k9q-0123456789abcdef0123456789abcdef"
 
 
 def dockerfile_command() -> list[str]:
@@ -74,6 +75,7 @@ def test_the_access_log_redacts_review_tokens(tmp_path: Path) -> None:
         base = f"http://127.0.0.1:{port}"
         _get(f"{base}/review/{TOKEN}/")
         _get(f"{base}/api/v1/me/?token={SECRET_QUERY}")
+        _get(f"{base}/accounts/reset/MQ/{RESET_TOKEN}/")
         _get(f"{base}/static/missing.css", Referer=f"{base}/review/{TOKEN}/")
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -83,6 +85,8 @@ def test_the_access_log_redacts_review_tokens(tmp_path: Path) -> None:
     assert "token=[redacted]" in access_log
     assert TOKEN not in access_log and TOKEN not in errors
     assert SECRET_QUERY not in access_log and SECRET_QUERY not in errors
+    assert "/accounts/reset/MQ/[redacted]" in access_log
+    assert RESET_TOKEN not in access_log and RESET_TOKEN not in errors
 
 
 def test_docker_compose_runs_gunicorn_with_the_same_logger() -> None:

@@ -70,6 +70,7 @@ def run_manage(*args: str, var_dir: Path, **env: str) -> subprocess.CompletedPro
         ({"DB_CONN_MAX_AGE": "-5"}, "DB_CONN_MAX_AGE"),
         ({"REVIEW_LINK_MAX_AGE_HOURS": "soon"}, "REVIEW_LINK_MAX_AGE_HOURS"),
         ({"RESPONDER_ENV": "staging"}, "RESPONDER_ENV"),
+        ({"LOCAL_PASSWORDS": "maybe"}, "LOCAL_PASSWORDS"),
         ({"PLATFORM_HOST_ALLOWLIST": "http://simulator:8025/"}, "PLATFORM_HOST_ALLOWLIST"),
         ({"RESPONDER_ENV": "production", "SECRET_KEY": "short"}, "SECRET_KEY"),
         ({"RESPONDER_ENV": "production"}, "SECRET_KEY"),
