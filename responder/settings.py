@@ -297,6 +297,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The rules validation enforces that fields alone do not show (responder/api_schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "responder.api_schema.state_the_rules",
+    ],
     # Several models have a "language" or "status" field with different choices.
     "ENUM_NAME_OVERRIDES": {
         "CaseLanguageEnum": "responder.inbox.models.CaseLanguage",

@@ -16,7 +16,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
@@ -37,6 +36,7 @@ from responder.accounts.login_throttle import (
     login_wait_message,
     login_wait_seconds,
 )
+from responder.api_filters import StrictFilterBackend, page_size_checked
 from responder.audit.models import Via
 from responder.inbox import services
 from responder.inbox.models import Case, LibraryAnswer, Topic
@@ -139,6 +139,7 @@ class CheckedCursorPagination(CursorPagination):
     """
 
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
+        page_size_checked(request, self.page_size_query_param)
         self._model = queryset.model
         return super().paginate_queryset(queryset, request, view)
 
@@ -186,7 +187,7 @@ class CasePagination(CheckedCursorPagination):
 class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Case]):
     serializer_class = CaseSerializer
     pagination_class = CasePagination
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [StrictFilterBackend]
     filterset_class = CaseFilter
     queryset = Case.objects.none()  # for the schema; get_queryset reads per caller
 
@@ -367,7 +368,7 @@ class LibraryPagination(CheckedCursorPagination):
 class LibraryListView(ListAPIView[LibraryAnswer]):
     serializer_class = LibraryAnswerSerializer
     pagination_class = LibraryPagination
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [StrictFilterBackend]
     filterset_class = LibraryFilter
     queryset = LibraryAnswer.objects.none()
 
