@@ -8,6 +8,7 @@ to start without a real secret key. `.env.example` lists every variable.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -147,6 +148,17 @@ LOGIN_URL = "login"
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=1)
 LOGIN_FAILURE_LIMIT_PER_ADDRESS = env_int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", 100, minimum=1)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 900, minimum=1)
+# Our own reverse proxies (comma-separated IPs or CIDR networks): behind them, the
+# client's address is read from X-Forwarded-For (responder/client_address.py), for the
+# sign-in pauses and the review-link limits. Empty: REMOTE_ADDR only.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES must list IP addresses or networks, not {_proxy!r}."
+        ) from None
 # Local passwords (on|off): off when people sign in only through the department's
 # identity provider; then the password-reset pages answer 404.
 _local_passwords = env_str("LOCAL_PASSWORDS", "on").lower()

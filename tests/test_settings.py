@@ -71,6 +71,7 @@ def run_manage(*args: str, var_dir: Path, **env: str) -> subprocess.CompletedPro
         ({"REVIEW_LINK_MAX_AGE_HOURS": "soon"}, "REVIEW_LINK_MAX_AGE_HOURS"),
         ({"RESPONDER_ENV": "staging"}, "RESPONDER_ENV"),
         ({"LOCAL_PASSWORDS": "maybe"}, "LOCAL_PASSWORDS"),
+        ({"TRUSTED_PROXIES": "10.0.0.0/8,proxy.internal"}, "TRUSTED_PROXIES"),
         ({"PLATFORM_HOST_ALLOWLIST": "http://simulator:8025/"}, "PLATFORM_HOST_ALLOWLIST"),
         ({"RESPONDER_ENV": "production", "SECRET_KEY": "short"}, "SECRET_KEY"),
         ({"RESPONDER_ENV": "production"}, "SECRET_KEY"),

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from responder.accounts.language import language_activate_for
 from responder.accounts.models import Role, User
 from responder.accounts.selectors import user_has_role
+from responder.client_address import client_address
 from responder.errors import ConflictError, PermissionDenied, ValidationError
 from responder.inbox.models import Case
 from responder.redirects import same_site_path
@@ -56,8 +57,8 @@ CONSULT_ACTIONS: tuple[str, ...] = (ReviewAction.COMMENT,)
 
 
 def client_ip(request: HttpRequest) -> str:
-    # REMOTE_ADDR only: a forwarded-for header is whatever the client says it is.
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
+    # REMOTE_ADDR, or the client behind one of our proxies (TRUSTED_PROXIES).
+    return client_address(request)
 
 
 def _problem_page(

@@ -31,6 +31,8 @@ from django.core.cache import cache
 from django.dispatch import receiver
 from django.utils.translation import ngettext
 
+from responder.client_address import client_address
+
 
 def _now() -> float:
     return time.time()
@@ -38,13 +40,6 @@ def _now() -> float:
 
 def _window() -> int:
     return int(settings.LOGIN_FAILURE_WINDOW_SECONDS)
-
-
-def client_address(request: Any) -> str:
-    """The address a request comes from. REMOTE_ADDR only: a forwarded-for header is
-    whatever the client says it is."""
-    meta = getattr(request, "META", None) or {}
-    return str(meta.get("REMOTE_ADDR") or "unknown")
 
 
 def _digest(*parts: str) -> str:

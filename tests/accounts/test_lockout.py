@@ -70,3 +70,36 @@ def test_spraying_many_usernames_pauses_the_address(victim):
     other = Client(REMOTE_ADDR=VICTIM_HOME)
     signed = other.post("/accounts/login/", {"username": "valerie", "password": PASSWORD})
     assert signed.status_code == 302
+
+
+PROXY = "10.1.2.3"
+
+
+@override_settings(LOGIN_FAILURE_LIMIT=3, TRUSTED_PROXIES=["10.0.0.0/8"])
+def test_behind_our_proxy_the_forwarded_client_is_counted(victim):
+    def through_proxy(client_ip: str) -> Client:
+        return Client(REMOTE_ADDR=PROXY, headers={"x-forwarded-for": client_ip})
+
+    attacker = through_proxy(ATTACKER)
+    for _ in range(5):
+        attacker.post("/accounts/login/", {"username": "valerie", "password": "nope"})
+    paused = attacker.post("/accounts/login/", {"username": "valerie", "password": PASSWORD})
+    assert "Too many wrong passwords" in paused.content.decode()
+
+    # Everyone shares the proxy's address, yet the victim is not paused.
+    signed = through_proxy(VICTIM_HOME).post(
+        "/accounts/login/", {"username": "valerie", "password": PASSWORD}
+    )
+    assert signed.status_code == 302
+
+
+@override_settings(LOGIN_FAILURE_LIMIT=3)
+def test_a_made_up_forwarded_for_header_changes_nothing(victim):
+    for i in range(5):
+        Client(REMOTE_ADDR=ATTACKER, headers={"x-forwarded-for": f"192.0.2.{i}"}).post(
+            "/accounts/login/", {"username": "valerie", "password": "nope"}
+        )
+    paused = Client(REMOTE_ADDR=ATTACKER, headers={"x-forwarded-for": "192.0.2.99"}).post(
+        "/accounts/login/", {"username": "valerie", "password": PASSWORD}
+    )
+    assert "Too many wrong passwords" in paused.content.decode()
