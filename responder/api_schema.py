@@ -20,10 +20,11 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from responder.inbox.selectors import MAX_ID
+
 # Python's re and ECMA regexes both read these (\s is the whitespace DRF trims).
 NO_NUL = r"^[^\u0000]*$"
 NOT_BLANK = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
-MAX_ID = 2**63 - 1
 ID_FILTERS = {"account", "owner", "case"}
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
