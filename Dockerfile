@@ -37,4 +37,5 @@ RUN pip install --no-deps --no-build-isolation -e . \
 USER responder
 EXPOSE 8000
 
-CMD ["gunicorn", "responder.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-"]
+# The logger class redacts review-link tokens in gunicorn's access log.
+CMD ["gunicorn", "responder.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-", "--logger-class", "responder.gunicorn_logging.RedactingLogger"]

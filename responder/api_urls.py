@@ -7,6 +7,7 @@ Token authentication for scripts (POST auth/token/ with username and password, t
 from django.http import HttpRequest, JsonResponse
 from django.urls import URLPattern, URLResolver, path, re_path
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework.routers import SimpleRouter
 
 from responder.inbox.api import CaseViewSet, LibraryListView, MeView, TokenObtainView, TopicListView
@@ -17,8 +18,11 @@ router.register("cases", CaseViewSet, basename="api-case")
 router.register("steps", StepViewSet, basename="api-step")
 
 
+@csrf_exempt
 def not_found(request: HttpRequest, path: str = "") -> JsonResponse:
-    """Unknown API URLs answer JSON, like every other API error."""
+    """Unknown API URLs answer JSON, like every other API error, for every method.
+    CSRF-exempt because it changes nothing: a script's POST with its token must not
+    get Django's CSRF page (HTML) instead of the 404."""
     return JsonResponse({"detail": _("Not found."), "code": "not_found"}, status=404)
 
 

@@ -8,7 +8,10 @@ to start without a real secret key. `.env.example` lists every variable.
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -146,10 +149,30 @@ if RESPONDER_ENV == "test":
     # Hashing with the real work factor costs ~0.3 s per test user; tests need none.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGIN_URL = "login"
-# Wrong passwords allowed per username within the window, on the sign-in page and the
-# API's auth/token/ together; then that username waits (accounts/login_throttle.py).
+# Wrong passwords allowed per (username, client address) within the window, on the
+# sign-in pages and the API's auth/token/ together; then that username waits, from that
+# address only. Per address, for any usernames, the second limit applies
+# (accounts/login_throttle.py).
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=1)
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = env_int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", 100, minimum=1)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 900, minimum=1)
+# Our own reverse proxies (comma-separated IPs or CIDR networks): behind them, the
+# client's address is read from X-Forwarded-For (responder/client_address.py), for the
+# sign-in pauses and the review-link limits. Empty: REMOTE_ADDR only.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES must list IP addresses or networks, not {_proxy!r}."
+        ) from None
+# Local passwords (on|off): off when people sign in only through the department's
+# identity provider; then the password-reset pages answer 404.
+_local_passwords = env_str("LOCAL_PASSWORDS", "on").lower()
+if _local_passwords not in {"on", "off"}:
+    raise ImproperlyConfigured(f"LOCAL_PASSWORDS must be on or off, not {_local_passwords!r}.")
+LOCAL_PASSWORDS = _local_passwords == "on"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -294,6 +317,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The rules validation enforces that fields alone do not show (responder/api_schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "responder.api_schema.state_the_rules",
+    ],
     # Several models have a "language" or "status" field with different choices.
     "ENUM_NAME_OVERRIDES": {
         "CaseLanguageEnum": "responder.inbox.models.CaseLanguage",
@@ -337,7 +365,8 @@ if PRODUCTION:
 # --- product settings ----------------------------------------------------------------
 # Signed approval links in emails expire after this many hours.
 REVIEW_LINK_MAX_AGE_HOURS = env_int("REVIEW_LINK_MAX_AGE_HOURS", 72, minimum=1)
-# Attempts on review links allowed per client IP and per link within the window.
+# Attempts on review links allowed per client IP, and per link from one client IP,
+# within the window (workflows/tokens.py).
 REVIEW_LINK_RATE_WINDOW_SECONDS = env_int("REVIEW_LINK_RATE_WINDOW_SECONDS", 600, minimum=1)
 REVIEW_LINK_RATE_PER_IP = env_int("REVIEW_LINK_RATE_PER_IP", 120, minimum=1)
 REVIEW_LINK_RATE_PER_TOKEN = env_int("REVIEW_LINK_RATE_PER_TOKEN", 30, minimum=1)
@@ -346,6 +375,21 @@ REVIEW_LINK_RATE_PER_TOKEN = env_int("REVIEW_LINK_RATE_PER_TOKEN", 30, minimum=1
 OUTBOX_STUCK_AFTER_SECONDS = env_int("OUTBOX_STUCK_AFTER_SECONDS", 120, minimum=30)
 # Base URL of the built-in platform simulator (make run, tests).
 SIMULATOR_URL = env_str("SIMULATOR_URL", "http://127.0.0.1:8025")
+# Platform servers trusted as they are (host names or IP addresses, no port): an account's
+# server URL may point at them although they are on a private or loopback address, and
+# over http. Outside production, the simulator's host (responder/channels/account_safety.py).
+PLATFORM_HOST_ALLOWLIST = [
+    h.lower().strip("[]")
+    for h in env_list(
+        "PLATFORM_HOST_ALLOWLIST",
+        [] if PRODUCTION else [urlsplit(SIMULATOR_URL).hostname or "127.0.0.1"],
+    )
+]
+for _host in PLATFORM_HOST_ALLOWLIST:
+    if not re.fullmatch(r"[a-z0-9.:_-]+", _host):
+        raise ImproperlyConfigured(
+            f"PLATFORM_HOST_ALLOWLIST must list host names or IP addresses, not {_host!r}."
+        )
 # Replies may only link to these domains and their subdomains (outgoing-content check).
 ALLOWED_LINK_DOMAINS = [
     d.lower().lstrip(".") for d in env_list("ALLOWED_LINK_DOMAINS", ["canada.ca", "gc.ca"])

@@ -1,10 +1,11 @@
 from django.contrib import admin
-from django.contrib.auth.views import LoginView
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from responder.accounts.forms import AdminSignInForm, SignInForm
+from responder.accounts import password_reset
+from responder.accounts.forms import AdminSignInForm
 from responder.accounts.language import language_switch
+from responder.accounts.views import SignInView
 
 # The admin's sign-in pauses a username too (the same count as the other doors).
 admin.site.login_form = AdminSignInForm
@@ -12,7 +13,9 @@ admin.site.login_form = AdminSignInForm
 urlpatterns = [
     path("admin/", admin.site.urls),
     # Sign-in pauses a username after too many wrong passwords (accounts/login_throttle).
-    path("accounts/login/", LoginView.as_view(authentication_form=SignInForm), name="login"),
+    path("accounts/login/", SignInView.as_view(), name="login"),
+    # Password reset in the site's pages, or 404 when local passwords are off.
+    path("accounts/", include(password_reset.urlpatterns)),
     path("accounts/", include("django.contrib.auth.urls")),
     # The header's language switch: the cookie, and a signed-in person's preference.
     path("i18n/setlang/", language_switch, name="set_language"),

@@ -70,6 +70,9 @@ def run_manage(*args: str, var_dir: Path, **env: str) -> subprocess.CompletedPro
         ({"DB_CONN_MAX_AGE": "-5"}, "DB_CONN_MAX_AGE"),
         ({"REVIEW_LINK_MAX_AGE_HOURS": "soon"}, "REVIEW_LINK_MAX_AGE_HOURS"),
         ({"RESPONDER_ENV": "staging"}, "RESPONDER_ENV"),
+        ({"LOCAL_PASSWORDS": "maybe"}, "LOCAL_PASSWORDS"),
+        ({"TRUSTED_PROXIES": "10.0.0.0/8,proxy.internal"}, "TRUSTED_PROXIES"),
+        ({"PLATFORM_HOST_ALLOWLIST": "http://simulator:8025/"}, "PLATFORM_HOST_ALLOWLIST"),
         ({"RESPONDER_ENV": "production", "SECRET_KEY": "short"}, "SECRET_KEY"),
         ({"RESPONDER_ENV": "production"}, "SECRET_KEY"),
     ],
@@ -126,10 +129,27 @@ def test_production_settings_pass_the_deployment_checks(tmp_path: Path) -> None:
         RESPONDER_ENV="production",
         SECRET_KEY=secrets.token_urlsafe(64),
         ALLOWED_HOSTS="responder.example.gc.ca",
+        REDIS_URL="redis://127.0.0.1:6379/6",
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_refuses_a_per_process_cache(tmp_path: Path) -> None:
+    """Sign-in pauses counted in one process's memory count nothing across processes."""
+    result = run_manage(
+        "check",
+        "--deploy",
+        var_dir=tmp_path,
+        RESPONDER_ENV="production",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="responder.example.gc.ca",
+    )
+
+    assert result.returncode != 0
+    assert "accounts.E001" in result.stdout + result.stderr
+    assert "REDIS_URL" in result.stdout + result.stderr
 
 
 def test_pages_carry_a_content_security_policy_with_a_nonce(client: object) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
@@ -18,6 +17,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from responder.api_filters import StrictFilterBackend
 from responder.audit.models import Via
 from responder.inbox.api import (
     LIST_RESPONSES,
@@ -53,7 +53,7 @@ class StepPagination(CheckedCursorPagination):
 class StepViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[ApprovalStep]):
     serializer_class = StepSerializer
     pagination_class = StepPagination
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [StrictFilterBackend]
     filterset_class = StepFilter
     queryset = ApprovalStep.objects.none()
 

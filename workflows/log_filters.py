@@ -13,10 +13,18 @@ import re
 # /review/<token>/ but not the fixed pages under /review/ (mine, step, case).
 _TOKEN_PATH = re.compile(r"(/review/)(?!(?:mine|step|case)/)[^/\s?#\"']{16,}")
 REDACTED = r"\1[redacted]"
+# The value of any query parameter whose name ends in "token" (token=, access_token=).
+_TOKEN_QUERY = re.compile(r"((?:^|[?&;\s])[\w.-]*token=)[^&;#\s\"']+", re.IGNORECASE)
+
+
+# Password-reset links: /accounts/reset/<uidb64>/<token>/ (Django swaps the token for
+# "set-password" after the first visit; that one is harmless).
+_RESET_PATH = re.compile(r"(/accounts/reset/[^/\s?#\"']+/)(?!set-password/)[^/\s?#\"']{16,}")
 
 
 def redact(text: str) -> str:
-    return _TOKEN_PATH.sub(REDACTED, text)
+    text = _RESET_PATH.sub(REDACTED, _TOKEN_PATH.sub(REDACTED, text))
+    return _TOKEN_QUERY.sub(r"\1[redacted]", text)
 
 
 class RedactReviewTokens(logging.Filter):

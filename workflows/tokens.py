@@ -270,12 +270,17 @@ def _hit(key: str, window: int) -> int:
 
 
 def rate_limit_keys(*, token: str, client_ip: str) -> tuple[str, str]:
-    return (f"review-rl:ip:{client_ip}", f"review-rl:tok:{token_fingerprint(token)}")
+    """The address's count, and the count of this link from this address. There is no
+    count of the link alone: a stranger holding a copy (a mail scanner, a forwarded
+    email) must not be able to wear out the reviewer's link."""
+    pair = token_fingerprint(f"{token}\x00{client_ip}")
+    return (f"review-rl:ip:{client_ip}", f"review-rl:tok-ip:{pair}")
 
 
 def link_attempt_allowed(*, token: str, client_ip: str) -> bool:
-    """Count one attempt on a review link; False once the client or the token has made
-    too many in the current window (REVIEW_LINK_RATE_* settings)."""
+    """Count one attempt on a review link; False once the client address, or this link
+    from this address, has made too many in the current window (REVIEW_LINK_RATE_*
+    settings). The counts are in the shared cache (Redis), never per process."""
     window = int(getattr(settings, "REVIEW_LINK_RATE_WINDOW_SECONDS", 600))
     per_ip = int(getattr(settings, "REVIEW_LINK_RATE_PER_IP", 120))
     per_token = int(getattr(settings, "REVIEW_LINK_RATE_PER_TOKEN", 30))

@@ -24,8 +24,10 @@ from responder.accounts import authz
 from responder.accounts.authz import Action
 from responder.accounts.language import language_activate_for
 from responder.accounts.models import User
+from responder.client_address import client_address
 from responder.errors import ConflictError, PermissionDenied, ValidationError
 from responder.inbox.models import Case
+from responder.redirects import same_site_path
 from workflows import tokens
 from workflows.consultations import (
     comment_add,
@@ -57,8 +59,8 @@ CONSULT_ACTIONS: tuple[str, ...] = (ReviewAction.COMMENT,)
 
 
 def client_ip(request: HttpRequest) -> str:
-    # REMOTE_ADDR only: a forwarded-for header is whatever the client says it is.
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
+    # REMOTE_ADDR, or the client behind one of our proxies (TRUSTED_PROXIES).
+    return client_address(request)
 
 
 def _problem_page(
@@ -419,11 +421,4 @@ def case_consult(request: HttpRequest, case_id: int) -> HttpResponse:
 
 def _back(request: HttpRequest, case: Case) -> str:
     """Back to the page the form was on, if it is ours; else the case page."""
-    from django.utils.http import url_has_allowed_host_and_scheme
-
-    nxt = request.POST.get("next", "")
-    if nxt and url_has_allowed_host_and_scheme(
-        nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return nxt
-    return f"/cases/{case.pk}/"
+    return same_site_path(request, request.POST.get("next"), fallback=f"/cases/{case.pk}/")

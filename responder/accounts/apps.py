@@ -6,4 +6,5 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
-        from responder.accounts import authz, login_throttle  # noqa: F401  (rules, signal receivers)
+        # Rules, signal receivers and system checks register themselves on import.
+        from responder.accounts import authz, login_throttle, system_checks  # noqa: F401

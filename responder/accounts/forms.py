@@ -9,17 +9,25 @@ from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 
-from responder.accounts.login_throttle import login_wait_message, login_wait_seconds
+from responder.accounts.login_throttle import (
+    client_address,
+    login_wait_message,
+    login_wait_seconds,
+)
 
 
 class _PausedUsernames:
-    """Refuse a paused username before its password is even checked, so a paused
-    username learns nothing from it."""
+    """Refuse a paused (username, address) before its password is even checked, so a
+    paused guesser learns nothing from it."""
 
     cleaned_data: dict[str, Any]
+    request: Any
 
     def clean(self) -> dict[str, Any]:
-        wait = login_wait_seconds(username=self.cleaned_data.get("username") or "")
+        wait = login_wait_seconds(
+            username=self.cleaned_data.get("username") or "",
+            address=client_address(self.request),
+        )
         if wait:
             raise forms.ValidationError(login_wait_message(wait), code="throttled")
         return super().clean()  # type: ignore[misc]

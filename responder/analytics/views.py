@@ -27,6 +27,7 @@ from responder.analytics import charts, exports, selectors, services, whatif
 from responder.errors import ConflictError, ValidationError
 from responder.inbox import library_services
 from responder.inbox.models import Case, CaseLanguage, LibraryAnswer, Platform, Topic
+from responder.redirects import next_path
 from workflows.models import ApprovalStep
 
 DIMENSION_LABELS = {
@@ -373,7 +374,7 @@ def answer_renew(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, getattr(exc, "message", None) or "; ".join(exc.messages))  # type: ignore[union-attr]
         else:
             messages.success(request, _("Answer renewed: it counts as pre-approved again."))
-    return redirect(f"{request.POST.get('next') or '/analytics/'}#library")
+    return redirect(f"{next_path(request, fallback='/analytics/')}#library")
 
 
 @admin_required

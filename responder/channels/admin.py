@@ -16,25 +16,46 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from responder.accounts.admin_scoping import DepartmentScopedAdmin
-from responder.channels.connectors import connector_for
-from responder.channels.connectors.base import TransportError
+from responder.channels.account_safety import (
+    CREDENTIALS_ENV_PREFIX,
+    ConnectionOutcome,
+    ConnectionReport,
+    account_connection_test,
+)
 from responder.channels.models import IngestError, PlatformAccount
 from responder.crypto import Secret
 
 
-def account_connection_test(*, account: PlatformAccount) -> tuple[bool, str]:
-    """Ask the platform who the credentials belong to. (ok, handle or the
-    platform's error message.) The token never appears in the message."""
-    connector = None
-    try:
-        connector = connector_for(account)
-        return True, connector.verify()
-    except TransportError as exc:
-        return False, exc.message
-    finally:
-        close = getattr(connector, "close", None)
-        if callable(close):
-            close()
+def connection_message(account: PlatformAccount, report: ConnectionReport) -> str:
+    """What the admin is told: a status in our words, never the server's answer."""
+    names = {"account": account, "handle": account.handle, "status": report.status}
+    match report.outcome:
+        case ConnectionOutcome.OK:
+            return gettext("%(account)s: connected as @%(handle)s.") % names
+        case ConnectionOutcome.OTHER_ACCOUNT:
+            return (
+                gettext(
+                    "%(account)s: connected, but the token belongs to another account than "
+                    "@%(handle)s."
+                )
+                % names
+            )
+        case ConnectionOutcome.REFUSED:
+            return gettext("%(account)s: the server refused (HTTP status %(status)s).") % names
+        case ConnectionOutcome.UNEXPECTED:
+            return gettext("%(account)s: the server's answer is not a platform's answer.") % names
+        case ConnectionOutcome.UNREACHABLE:
+            return (
+                gettext(
+                    "%(account)s: the server could not be reached, or did not answer as a "
+                    "platform does."
+                )
+                % names
+            )
+    return gettext("%(account)s: not tested: %(problem)s") % {
+        "account": account,
+        "problem": report.problem,
+    }
 
 
 class PlatformAccountForm(forms.ModelForm):
@@ -49,6 +70,12 @@ class PlatformAccountForm(forms.ModelForm):
         ),
     )
     clear_access_token = forms.BooleanField(label=_("remove the stored token"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["credentials_env"].help_text = gettext(
+            "Optional. The name of an environment variable starting with %(prefix)s."
+        ) % {"prefix": CREDENTIALS_ENV_PREFIX}
 
     class Meta:
         model = PlatformAccount
@@ -173,21 +200,9 @@ class PlatformAccountAdmin(DepartmentScopedAdmin):
             self._report(request, account)
 
     def _report(self, request: HttpRequest, account: PlatformAccount) -> None:
-        ok, detail = account_connection_test(account=account)
-        if ok:
-            self.message_user(
-                request,
-                gettext("%(account)s: connected as @%(handle)s.")
-                % {"account": account, "handle": detail},
-                messages.SUCCESS,
-            )
-        else:
-            self.message_user(
-                request,
-                gettext("%(account)s: the connection failed: %(error)s")
-                % {"account": account, "error": detail},
-                messages.ERROR,
-            )
+        report = account_connection_test(account=account)
+        level = messages.SUCCESS if report.outcome == ConnectionOutcome.OK else messages.ERROR
+        self.message_user(request, connection_message(account, report), level)
 
     def get_urls(self) -> list[URLPattern]:
         return [

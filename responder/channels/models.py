@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from responder.accounts.models import Department
+from responder.channels.account_safety import platform_account_validate
 from responder.crypto import EncryptedJSONField
 from responder.inbox.models import Platform
 
@@ -65,6 +66,10 @@ class PlatformAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_platform_display()} @{self.handle}"
+
+    def clean(self) -> None:
+        # Where the token may be sent, and which variable may hold it (account_safety).
+        platform_account_validate(base_url=self.base_url, credentials_env=self.credentials_env)
 
 
 class OutboxStatus(models.TextChoices):

@@ -16,7 +16,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
@@ -32,10 +31,12 @@ from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
 from responder.accounts.login_throttle import (
+    client_address,
     login_failures_clear,
     login_wait_message,
     login_wait_seconds,
 )
+from responder.api_filters import StrictFilterBackend, page_size_checked
 from responder.audit.models import Via
 from responder.inbox import services
 from responder.inbox.models import Case, LibraryAnswer, Topic
@@ -138,6 +139,7 @@ class CheckedCursorPagination(CursorPagination):
     """
 
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
+        page_size_checked(request, self.page_size_query_param)
         self._model = queryset.model
         return super().paginate_queryset(queryset, request, view)
 
@@ -185,7 +187,7 @@ class CasePagination(CheckedCursorPagination):
 class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Case]):
     serializer_class = CaseSerializer
     pagination_class = CasePagination
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [StrictFilterBackend]
     filterset_class = CaseFilter
     queryset = Case.objects.none()  # for the schema; get_queryset reads per caller
 
@@ -366,7 +368,7 @@ class LibraryPagination(CheckedCursorPagination):
 class LibraryListView(ListAPIView[LibraryAnswer]):
     serializer_class = LibraryAnswerSerializer
     pagination_class = LibraryPagination
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [StrictFilterBackend]
     filterset_class = LibraryFilter
     queryset = LibraryAnswer.objects.none()
 
@@ -421,15 +423,18 @@ class TokenObtainView(ObtainAuthToken):
         responses={
             200: TokenSerializer,
             400: BAD_INPUT,
-            429: OpenApiResponse(description="Too many wrong passwords for this username"),
+            429: OpenApiResponse(
+                description="Too many wrong passwords from this address (for this username)"
+            ),
         },
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         username = request.data.get("username") if hasattr(request.data, "get") else None
         username = username if isinstance(username, str) else ""
-        wait = login_wait_seconds(username=username)
+        address = client_address(request)
+        wait = login_wait_seconds(username=username, address=address)
         if wait:
             raise Throttled(wait=wait, detail=login_wait_message(wait))
         response = super().post(request, *args, **kwargs)
-        login_failures_clear(username=username)
+        login_failures_clear(username=username, address=address)
         return response

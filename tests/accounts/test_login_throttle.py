@@ -43,7 +43,7 @@ def test_the_right_password_waits_after_too_many_wrong_ones(people, clock):
         assert status == 200 and "Please enter a correct username and password" in page
     status, page = sign_in(client, "olivia", PASSWORD)
     assert status == 200, "signed in although the username is paused"
-    assert "Too many wrong passwords for this username. Try again in 10 minutes." in page
+    assert "Too many wrong passwords from this address. Try again in 10 minutes." in page
     assert client.get("/").status_code == 302  # still signed out
 
     # Someone else is not affected, and neither is the username's case.
@@ -105,7 +105,7 @@ def test_the_pause_is_explained_in_french(people, clock):
     sign_in(client, "olivia", "wrong")
     with translation.override("fr"):
         page = sign_in(client, "olivia", PASSWORD)[1]
-    assert "Trop de mots de passe erronés pour ce nom d’utilisateur." in page
+    assert "Trop de mots de passe erronés depuis cette adresse." in page
     assert "Réessayez dans 2 minutes." in page
 
 
@@ -116,4 +116,4 @@ def test_the_admin_sign_in_pauses_too(people, clock):
     client.post("/admin/login/", {"username": "olivia", "password": "wrong"})
     paused = client.post("/admin/login/", {"username": "olivia", "password": PASSWORD})
     assert paused.status_code == 200
-    assert "Too many wrong passwords for this username." in paused.content.decode()
+    assert "Too many wrong passwords from this address." in paused.content.decode()

@@ -255,12 +255,12 @@ def test_a_wrong_token_is_shown_as_the_last_error(simulator, team):
 
 def test_token_from_the_environment(simulator, team, monkeypatch):
     account = make_mastodon_account(
-        simulator, team.department, credentials={}, credentials_env="RESPONDER_TEST_MASTODON_TOKEN"
+        simulator, team.department, credentials={}, credentials_env="RESPONDER_TOKEN_TEST_MASTODON"
     )
     assert account_poll(account_id=account.pk).status == "failed"
     account.refresh_from_db()
-    assert "RESPONDER_TEST_MASTODON_TOKEN" in account.last_error
-    monkeypatch.setenv("RESPONDER_TEST_MASTODON_TOKEN", simulator.token)
+    assert "RESPONDER_TOKEN_TEST_MASTODON" in account.last_error
+    monkeypatch.setenv("RESPONDER_TOKEN_TEST_MASTODON", simulator.token)
     simulator.post_mention(text="q")
     assert account_poll(account_id=account.pk).status == "polled"
     assert Case.objects.filter(account=account).count() == 1

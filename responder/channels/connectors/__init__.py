@@ -12,6 +12,9 @@ from responder.channels.connectors.base import Connector, TransportError
 if TYPE_CHECKING:
     from responder.channels.models import PlatformAccount
 
+#: The only environment variables a platform account may read its token from.
+TOKEN_ENV_PREFIX = "RESPONDER_TOKEN_"
+
 #: platform -> module with build(); add a platform with one line here.
 CONNECTOR_MODULES: dict[str, str] = {
     "mastodon": "responder.channels.connectors.mastodon",
@@ -25,6 +28,12 @@ def account_credentials(account: PlatformAccount) -> dict[str, Any]:
     variable named in `credentials_env` when set (it wins over a stored token)."""
     credentials: dict[str, Any] = dict(cast(dict[str, Any], account.credentials) or {})
     if account.credentials_env:
+        # Only token variables, even for a row saved before the rule (account_safety).
+        if not account.credentials_env.startswith(TOKEN_ENV_PREFIX):
+            raise TransportError(
+                f"Only environment variables starting with {TOKEN_ENV_PREFIX} can hold a token.",
+                permanent=True,
+            )
         token = os.environ.get(account.credentials_env, "")
         if not token:
             raise TransportError(

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from responder.accounts.models import Department, Membership, Role, User
+from responder.channels.account_safety import platform_account_validate
 from responder.channels.models import PlatformAccount
 from responder.errors import ValidationError
 from responder.inbox.models import Case, LibraryAnswer, Platform, Topic
@@ -361,6 +362,9 @@ class Command(BaseCommand):
         return topics
 
     def _account(self, department: Department) -> PlatformAccount:
+        # The same rule as the admin's: the simulator's host must be allow-listed
+        # (PLATFORM_HOST_ALLOWLIST; its host by default outside production).
+        platform_account_validate(base_url=settings.SIMULATOR_URL, credentials_env="")
         account, _ = PlatformAccount.objects.get_or_create(  # type: ignore[misc]
             platform=Platform.MASTODON,
             base_url=settings.SIMULATOR_URL,
