@@ -328,44 +328,21 @@ class XConnector(XCampaignOps, HttpConnector):
     def post_reply(
         self, *, text: str, in_reply_to_id: str, visibility: str, idempotency_key: str
     ) -> PostResult:
-        # X replies are public; `visibility` has nothing to map to.
-        body = {"text": text, "reply": {"in_reply_to_tweet_id": in_reply_to_id}}
-        try:
-            data = self._call("POST", "/2/tweets", json=body)
-        except TransportError as exc:
-            if exc.status == 403 and "duplicate" in exc.message.lower():
-                found = self.find_reply(
-                    in_reply_to_id=in_reply_to_id, idempotency_key=idempotency_key, text=text
-                )
-                if found is not None:
-                    return found
-            raise
-        tweet_id = str(data["data"]["id"])
-        return PostResult(external_id=tweet_id, url=self._tweet_url(tweet_id, self.handle))
+        # A reply is a post with a parent: one home for the duplicate check (x_campaign).
+        return self.post(
+            text=text,
+            media_ids=[],
+            visibility=visibility,
+            idempotency_key=idempotency_key,
+            in_reply_to_id=in_reply_to_id,
+        )
 
     def find_reply(
         self, *, in_reply_to_id: str, idempotency_key: str, text: str
     ) -> PostResult | None:
-        data = self._call(
-            "GET",
-            f"/2/users/{self.user_id}/tweets",
-            params={
-                "max_results": PAGE_SIZE,
-                "exclude": "retweets",
-                "tweet.fields": "referenced_tweets,created_at",
-            },
+        return self.find_post(
+            idempotency_key=idempotency_key, text=text, in_reply_to_id=in_reply_to_id
         )
-        wanted = normalize_text(text)
-        for tweet in data.get("data") or []:
-            refs = tweet.get("referenced_tweets") or []
-            if not any(
-                r.get("type") == "replied_to" and str(r.get("id")) == in_reply_to_id for r in refs
-            ):
-                continue
-            if normalize_text(str(tweet.get("text") or "")) == wanted:
-                tweet_id = str(tweet["id"])
-                return PostResult(external_id=tweet_id, url=self._tweet_url(tweet_id, self.handle))
-        return None
 
     def engagement(self, *, external_ids: list[str]) -> dict[str, Engagement]:
         found: dict[str, Engagement] = {}
