@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -18,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from responder.audit.models import Via
 from responder.errors import ConflictError, PermissionDenied, ValidationError
 from responder.inbox import services
+from responder.inbox.checks import OutgoingTextRefused, library_text_require
 from responder.inbox.models import Case, CloseReason, Draft, LibraryAnswer, Risk, Topic
 
 if TYPE_CHECKING:
@@ -32,8 +34,37 @@ class TopicAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name_en"]}
 
 
+class LibraryAnswerForm(forms.ModelForm):  # type: ignore[type-arg]
+    """An answer may be posted unchanged with no approval layer: its English and French
+    texts meet the outgoing checks, as a reply on every platform, before it is saved."""
+
+    class Meta:
+        model = LibraryAnswer
+        fields = [
+            "topic",
+            "department",
+            "owner",
+            "is_active",
+            "title_en",
+            "text_en",
+            "title_fr",
+            "text_fr",
+            "review_date",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("text_en") and data.get("text_fr"):
+            try:
+                library_text_require(text_en=data["text_en"], text_fr=data["text_fr"])
+            except OutgoingTextRefused as exc:
+                raise forms.ValidationError(exc.messages) from exc
+        return data
+
+
 @admin.register(LibraryAnswer)
 class LibraryAnswerAdmin(admin.ModelAdmin):
+    form = LibraryAnswerForm
     list_display = [
         "title_en",
         "topic",
@@ -60,8 +91,19 @@ class LibraryAnswerAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Approve the selected answers (as me)"))
     def approve_answers(self, request: HttpRequest, queryset: QuerySet[LibraryAnswer]) -> None:
-        count = queryset.update(approved_by=request.user, approved_at=timezone.now())
-        self.message_user(request, _("%(count)s answer(s) approved.") % {"count": count})
+        passing = []
+        for answer in queryset.order_by("pk"):
+            try:
+                library_text_require(text_en=answer.text_en, text_fr=answer.text_fr)
+            except OutgoingTextRefused as exc:
+                self.message_user(request, f"{answer}: {exc.messages[0]}", level=messages.WARNING)
+            else:
+                passing.append(answer.pk)
+        count = LibraryAnswer.objects.filter(pk__in=passing).update(
+            approved_by=request.user, approved_at=timezone.now()
+        )
+        if count:
+            self.message_user(request, _("%(count)s answer(s) approved.") % {"count": count})
 
 
 class DraftInline(admin.TabularInline):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from responder.accounts.models import User
 from responder.audit.services import audit_record
 from responder.errors import ConflictError, PermissionDenied, ValidationError
+from responder.inbox.checks import library_text_require
 from responder.inbox.models import Case, CaseState, LibraryAnswer, Topic, normalize_reply_text
 
 
@@ -59,6 +60,8 @@ def library_answer_promote(
         )
     if review_date <= timezone.localdate():
         raise ValidationError(_("The review date must be in the future."))
+    # Posted unchanged, the answer skips approval: it meets every outgoing check first.
+    library_text_require(text_en=fields["text_en"], text_fr=fields["text_fr"])
     owner = User.objects.filter(pk=owner_id, is_active=True).first()
     if owner is None:
         raise ValidationError(_("Choose an owner for the answer."))
@@ -114,6 +117,8 @@ def library_answer_renew(
         answer = LibraryAnswer.objects.select_for_update().filter(pk=answer_id).first()
         if answer is None:
             raise ConflictError(_("This library answer does not exist."), code="not_found")
+        # Renewing approves the text anew: it meets today's outgoing checks.
+        library_text_require(text_en=answer.text_en, text_fr=answer.text_fr)
         details: dict[str, Any] = {
             "answer": answer.pk,
             "title": answer.title_en,

@@ -101,8 +101,11 @@ def _norm(vec: dict[str, float]) -> float:
     return math.sqrt(sum(v * v for v in vec.values())) or 1.0
 
 
-def suggest_answers(*, case: Case, language: str | None = None, limit: int = 3) -> list[Suggestion]:
-    """The library answers closest to the citizen's post, best first."""
+def suggest_answers(
+    *, case: Case, language: str | None = None, limit: int | None = 3
+) -> list[Suggestion]:
+    """The library answers closest to the citizen's post, best first (`limit` None:
+    every answer that scores)."""
     language = language or (case.language if case.language in ("en", "fr") else "en")
     answers = list(library_for(department_ids=[case.department_id]))
     if not answers:
