@@ -52,9 +52,12 @@ class Route:
         return bool(self.layers)
 
 
-def effective_risk(case: Case) -> str:
-    """A case tagged with a sensitive topic is sensitive whatever its own risk says."""
-    if case.risk != Risk.SENSITIVE and case.topics.filter(sensitive=True).exists():
+def effective_risk(case: Case, *, sensitive_topic: bool | None = None) -> str:
+    """A case tagged with a sensitive topic is sensitive whatever its own risk says.
+    `sensitive_topic`: whether it has one, when the caller already read its topics."""
+    if sensitive_topic is None:
+        sensitive_topic = case.topics.filter(sensitive=True).exists()
+    if case.risk != Risk.SENSITIVE and sensitive_topic:
         return Risk.SENSITIVE
     return case.risk
 
@@ -138,8 +141,9 @@ def route_for(
     unchanged = bool(
         library_answer and library_answer.posted_unchanged(text=draft_text, language=language)
     )
-    risk = effective_risk(case)
-    topic_ids = set(case.topics.values_list("id", flat=True))
+    topics = list(case.topics.values_list("id", "sensitive"))
+    topic_ids = {topic_id for topic_id, _sensitive in topics}
+    risk = effective_risk(case, sensitive_topic=any(sensitive for _id, sensitive in topics))
     rules = RoutingRule.objects.filter(is_active=True, policy__is_active=True).select_related(
         "policy", "topic", "department"
     )

@@ -142,7 +142,7 @@ class CaseRoutingMixin(viewsets.GenericViewSet[Case]):
     @action(detail=True, methods=["get"])
     def route(self, request: Request, pk: str | None = None) -> Response:
         query = self._query(RouteQuery)
-        case = Case.objects.get(pk=self._visible_case_id())
+        case = Case.objects.select_related("department").get(pk=self._visible_case_id())
         if "text" in query:
             route = route_for(
                 case=case,
@@ -171,18 +171,16 @@ class CaseRoutingMixin(viewsets.GenericViewSet[Case]):
     @action(detail=True, methods=["get"], pagination_class=None)
     def suggestions(self, request: Request, pk: str | None = None) -> Response:
         query = self._query(SuggestionsQuery)
-        case = Case.objects.get(pk=self._visible_case_id())
+        case = Case.objects.select_related("department").get(pk=self._visible_case_id())
         language = query.get("language") or (
             case.language if case.language in ("en", "fr") else "en"
         )
         usable = set(
             library_answers_for(user=request.user).values_list("pk", flat=True)  # type: ignore[arg-type]
         )
-        ranked = [
-            s
-            for s in suggest_answers(case=case, language=language, limit=None)
-            if s.answer.pk in usable
-        ][: query.get("limit", 3)]
+        ranked = suggest_answers(
+            case=case, language=language, limit=query.get("limit", 3), only_ids=usable
+        )
         context = {**self.get_serializer_context(), "language": language}
         return Response(
             [
