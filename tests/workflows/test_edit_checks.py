@@ -120,6 +120,9 @@ def test_the_signed_in_step_page_refuses_a_too_long_edit(team):
     before = AuditEvent.objects.count()
     client = Client()
     client.force_login(team.sme)
+    page = client.get(f"/review/step/{step.pk}/").content.decode()
+    assert f"@{case.author_handle} Renewals take 10 business days." in page
+    assert "of 500 characters, as the platform counts them" in page
     response = client.post(
         f"/review/step/{step.pk}/", {"action": "edit_approve", "edited_text": TOO_LONG}
     )
