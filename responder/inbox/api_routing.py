@@ -175,11 +175,11 @@ class CaseRoutingMixin(viewsets.GenericViewSet[Case]):
         language = query.get("language") or (
             case.language if case.language in ("en", "fr") else "en"
         )
-        usable = set(
-            library_answers_for(user=request.user).values_list("pk", flat=True)  # type: ignore[arg-type]
-        )
         ranked = suggest_answers(
-            case=case, language=language, limit=query.get("limit", 3), only_ids=usable
+            case=case,
+            language=language,
+            limit=query.get("limit", 3),
+            only=library_answers_for(user=request.user),  # type: ignore[arg-type]
         )
         context = {**self.get_serializer_context(), "language": language}
         return Response(
