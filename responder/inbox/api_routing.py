@@ -182,13 +182,15 @@ class CaseRoutingMixin(viewsets.GenericViewSet[Case]):
             only=library_answers_for(user=request.user),  # type: ignore[arg-type]
         )
         context = {**self.get_serializer_context(), "language": language}
+        # One serializer for the list: DRF builds its fields once, not once an answer.
+        answers = LibraryAnswerSerializer([s.answer for s in ranked], many=True, context=context)
         return Response(
             [
                 {
-                    "answer": LibraryAnswerSerializer(s.answer, context=context).data,
+                    "answer": data,
                     "topic": s.answer.topic.slug if s.answer.topic else None,
                     "score": round(s.score, 2),
                 }
-                for s in ranked
+                for s, data in zip(ranked, answers.data, strict=True)
             ]
         )
