@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from responder.accounts.models import User
-from responder.inbox.models import Case, LibraryAnswer, Risk
+from responder.inbox.models import Case, Draft, LibraryAnswer, Risk
 from workflows.models import ApprovalPolicy, RoutingRule
 
 
@@ -178,4 +178,17 @@ def route_for(
         risk=risk,
         library_answer=library_answer,
         library_unchanged=unchanged,
+    )
+
+
+def policy_resolve(*, case: Case, draft: Draft | None) -> Route:
+    """route_for for a saved draft (or none): kept for callers written before it."""
+    if draft is None:
+        return route_for(case=case, draft_text="")
+    return route_for(
+        case=case,
+        draft_text=draft.text,
+        language=draft.language,
+        library_answer=draft.library_answer,
+        author_id=draft.author_id,
     )
