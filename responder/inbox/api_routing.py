@@ -127,6 +127,11 @@ class CaseRoutingMixin(viewsets.GenericViewSet[Case]):
     def _visible_case_id(self) -> int:
         raise NotImplementedError
 
+    def _visible_case(self) -> Case:
+        """The case, with the visibility of GET /api/v1/cases/{id}/ (CaseViewSet's
+        `_visible_case_id`), read with its department for the layers' reviewers."""
+        return Case.objects.select_related("department").get(pk=self._visible_case_id())
+
     def _query(self, serializer_class: type[serializers.Serializer[Any]]) -> dict[str, Any]:
         serializer = serializer_class(data=self.request.query_params)
         serializer.is_valid(raise_exception=True)
@@ -142,7 +147,7 @@ class CaseRoutingMixin(viewsets.GenericViewSet[Case]):
     @action(detail=True, methods=["get"])
     def route(self, request: Request, pk: str | None = None) -> Response:
         query = self._query(RouteQuery)
-        case = Case.objects.select_related("department").get(pk=self._visible_case_id())
+        case = self._visible_case()
         if "text" in query:
             route = route_for(
                 case=case,
@@ -171,7 +176,7 @@ class CaseRoutingMixin(viewsets.GenericViewSet[Case]):
     @action(detail=True, methods=["get"], pagination_class=None)
     def suggestions(self, request: Request, pk: str | None = None) -> Response:
         query = self._query(SuggestionsQuery)
-        case = Case.objects.select_related("department").get(pk=self._visible_case_id())
+        case = self._visible_case()
         language = query.get("language") or (
             case.language if case.language in ("en", "fr") else "en"
         )

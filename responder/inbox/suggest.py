@@ -8,6 +8,7 @@ and PostgreSQL.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 import threading
@@ -168,7 +169,7 @@ Scored = tuple[float, int, bool]
 
 
 def _scores(index: _Index, *, text: str, language: str, topic_ids: set[int]) -> list[Scored]:
-    """(score, answer id, topic match) of every answer that scores, best first: the
+    """(score, answer id, topic match) of every answer that scores, unordered: the
     cosine of the TF-IDF vectors, plus TOPIC_BONUS for an answer of the case's topic."""
     query = Counter(tokens(text, language))
     q_vec = {t: n * index.idf.get(t, 0.0) for t, n in query.items()}
@@ -189,8 +190,12 @@ def _scores(index: _Index, *, text: str, language: str, topic_ids: set[int]) -> 
             score += TOPIC_BONUS
         if score >= MIN_SCORE:
             scored.append((score, pk, topic_match))
-    scored.sort(key=lambda s: (-s[0], s[1]))
     return scored
+
+
+def _best(scored: list[Scored], count: int) -> list[Scored]:
+    """The `count` best, best first (ties: the older answer first)."""
+    return heapq.nsmallest(count, scored, key=lambda s: (-s[0], s[1]))
 
 
 def suggest_answers(
@@ -216,16 +221,21 @@ def suggest_answers(
     if only is not None:
         source = source.filter(pk__in=only.values("pk"))
     results: list[Suggestion] = []
-    # Usually one query: the best few; more only when `only` left some out.
+    # Usually one query for the best few; more only when `only` left some out.
     chunk = max(limit * 3, 10)
-    for start in range(0, len(scored), chunk):
-        part = scored[start : start + chunk]
+    ranked = _best(scored, chunk)
+    start = 0
+    while start < len(scored):
+        if start >= len(ranked):
+            ranked = _best(scored, len(scored))
+        part = ranked[start : start + chunk]
         answers = source.in_bulk([pk for _s, pk, _m in part])
         for score, pk, match in part:
             if pk in answers:
                 results.append(Suggestion(answer=answers[pk], score=score, topic_match=match))
         if len(results) >= limit:
             break
+        start += chunk
     return results[:limit]
 
 
