@@ -255,9 +255,10 @@ def main() -> None:
         "postings of the department's library (rebuilt when an answer is added, changed "
         "or retired, or after five minutes), so a request reads one stamp, the case's "
         "topics and the few best answers rather than tokenising 1,000 answers (about "
-        "280 ms a request before). On this shared machine, runs at a load of 1.3-2.8 gave "
-        "p95 of 17-24 ms (route) and 26-32 ms (suggestions) with the same CPU time: the "
-        "wall-clock tail is other people's work; compare the CPU columns.",
+        "280 ms a request before). The machine is shared: earlier runs at a load of "
+        "1.3-2.8 (and before the last two optimisations of the suggestions) gave p95 of "
+        "17-24 ms (route) and 26-32 ms (suggestions); the wall-clock tail follows the "
+        "load, the CPU columns much less.",
     ]
     text = "\n".join(report) + "\n"
     print(text)
