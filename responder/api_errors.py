@@ -4,6 +4,7 @@
   (its code "not_found" means the object vanished                   -> 404)
 - PermissionDenied (the person lacks the role)                      -> 403
 - ValidationError from a service (a rule about the input)           -> 400
+  (code checks_failed: the reply fails a hard outgoing check)
 - a value the database refuses (out of range, malformed)            -> 400
 Field errors from serializers keep DRF's shape: {"field": ["message", ...]}.
 """
@@ -37,7 +38,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         if hasattr(exc, "error_dict"):
             return Response(exc.message_dict, status=status.HTTP_400_BAD_REQUEST)
         return Response(
-            {"detail": " ".join(str(m) for m in exc.messages), "code": "invalid"},
+            # A service may name its refusal (checks_failed: the outgoing checks).
+            {"detail": " ".join(str(m) for m in exc.messages), "code": exc.code or "invalid"},
             status=status.HTTP_400_BAD_REQUEST,
         )
     if isinstance(exc, DjangoPermissionDenied):

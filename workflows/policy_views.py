@@ -19,17 +19,14 @@ from responder.accounts.models import Department, Role, User
 from responder.errors import ConflictError, ValidationError
 from responder.inbox.models import (
     Case,
-    Draft,
     LibraryAnswer,
     Platform,
     Risk,
     Topic,
-    normalize_reply_text,
 )
 from workflows import policy_services
 from workflows.models import ApprovalPolicy, PolicyRevision, RoutingRule
-from workflows.routing import effective_risk, policy_resolve
-from workflows.services import layer_reviewers
+from workflows.routing import route_for
 from workflows.validation import LayerSpec, RuleSpec, layer_spec_from, rule_spec_from
 
 
@@ -310,27 +307,16 @@ def policy_preview(request: HttpRequest) -> HttpResponse:
                 answers.filter(pk=context["answer_id"]).first() if context["answer_id"] else None
             )
             text = context["text"] or (answer.text_for(language) if answer else "")
-            unchanged = bool(
-                answer
-                and answer.is_pre_approved
-                and normalize_reply_text(text) == normalize_reply_text(answer.text_for(language))
-            )
-            # An unsaved draft: routing only reads its library flag.
-            draft = Draft(case=case, text=text, language=language, library_unchanged=unchanged)
-            route = policy_resolve(case=case, draft=draft)
-            layers = []
-            if route.policy is not None:
-                for layer in route.policy.layers.order_by("position"):
-                    layers.append(
-                        {"layer": layer, "reviewers": layer_reviewers(layer=layer, case=case)}
-                    )
+            route = route_for(case=case, draft_text=text, language=language, library_answer=answer)
+            unchanged = route.library_unchanged
+            layers = [{"layer": layer, "reviewers": layer.reviewers} for layer in route.layers]
             context.update(
                 case=case,
                 route=route,
                 layers=layers,
                 library_unchanged=unchanged,
                 answer=answer,
-                risk=Risk(effective_risk(case)).label,
+                risk=Risk(route.risk).label,
                 preview_text=text,
             )
     return render(request, "workflows/policies/preview.html", context)

@@ -1,13 +1,36 @@
-"""Which approval policy a case and draft get, and why."""
+"""Which approval layers a reply needs, and why: the one routing decision.
+
+`route_for` answers for the submit service, the case page's approval preview and
+library banner, the policy preview page and the API's route endpoint, so that they
+can never disagree. Its inputs (topics, risk, whether the text is an unchanged
+pre-approved library answer) are read here and nowhere else.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from responder.inbox.models import Case, Draft, Risk
+from responder.accounts.models import User
+from responder.inbox.models import Case, Draft, LibraryAnswer, Risk
 from workflows.models import ApprovalPolicy, RoutingRule
+
+
+@dataclass(frozen=True)
+class RouteLayer:
+    position: int
+    name: str
+    role: str
+    approvals_required: int
+    sla_minutes: int
+    # Who could approve it: named reviewers, else the role's holders; never the author.
+    reviewers: list[User] = field(default_factory=list)
+
+    @property
+    def reviewers_count(self) -> int:
+        return len(self.reviewers)
 
 
 @dataclass(frozen=True)
@@ -15,11 +38,26 @@ class Route:
     policy: ApprovalPolicy | None
     rule: RoutingRule | None
     reasons: list[str]
+    layers: list[RouteLayer] = field(default_factory=list)
+    risk: str = Risk.NORMAL
+    library_answer: LibraryAnswer | None = None
+    library_unchanged: bool = False
+
+    @property
+    def policy_name(self) -> str | None:
+        return self.policy.name if self.policy is not None else None
+
+    @property
+    def needs_approval(self) -> bool:
+        return bool(self.layers)
 
 
-def effective_risk(case: Case) -> str:
-    """A case tagged with a sensitive topic is sensitive whatever its own risk says."""
-    if case.risk != Risk.SENSITIVE and case.topics.filter(sensitive=True).exists():
+def effective_risk(case: Case, *, sensitive_topic: bool | None = None) -> str:
+    """A case tagged with a sensitive topic is sensitive whatever its own risk says.
+    `sensitive_topic`: whether it has one, when the caller already read its topics."""
+    if sensitive_topic is None:
+        sensitive_topic = case.topics.filter(sensitive=True).exists()
+    if case.risk != Risk.SENSITIVE and sensitive_topic:
         return Risk.SENSITIVE
     return case.risk
 
@@ -36,25 +74,121 @@ def rule_matches(
     )
 
 
-def policy_resolve(*, case: Case, draft: Draft | None) -> Route:
-    """The first active rule (by priority) whose criteria all match decides."""
-    library_unchanged = bool(draft and draft.library_unchanged)
-    risk = effective_risk(case)
-    topic_ids = set(case.topics.values_list("id", flat=True))
+def _library_answer(case: Case, answer_id: int | None) -> LibraryAnswer | None:
+    """An answer the case's department may use (its own or a shared one), or None."""
+    if answer_id is None:
+        return None
+    return (
+        LibraryAnswer.objects.filter(pk=answer_id, is_active=True)
+        .filter(Q(department__isnull=True) | Q(department_id=case.department_id))
+        .first()
+    )
+
+
+def _library_reasons(answer: LibraryAnswer | None, unchanged: bool) -> list[str]:
+    if answer is None:
+        return []
+    if unchanged:
+        return [_("The draft is an unchanged pre-approved library answer.")]
+    if not answer.is_pre_approved:
+        return [
+            _(
+                "Library answer “%(answer)s” is not pre-approved now, so the reply is "
+                "reviewed like any other."
+            )
+            % {"answer": answer.title_en}
+        ]
+    return [
+        _("The text differs from library answer “%(answer)s”, so it is reviewed like any other.")
+        % {"answer": answer.title_en}
+    ]
+
+
+def _layers(policy: ApprovalPolicy, *, case: Case, author_id: int | None) -> list[RouteLayer]:
+    from workflows.services import layer_reviewers
+
+    return [
+        RouteLayer(
+            position=layer.position,
+            name=layer.name,
+            role=layer.reviewer_role,
+            approvals_required=layer.approvals_required,
+            sla_minutes=layer.sla_minutes,
+            reviewers=[r for r in layer_reviewers(layer=layer, case=case) if r.pk != author_id],
+        )
+        for layer in policy.layers.order_by("position").select_related("reviewer_department")
+    ]
+
+
+def route_for(
+    *,
+    case: Case,
+    draft_text: str,
+    language: str | None = None,
+    library_answer: LibraryAnswer | None = None,
+    library_answer_id: int | None = None,
+    author_id: int | None = None,
+) -> Route:
+    """The approval policy, its layers and the reasons for the reply `draft_text` to
+    `case`, were it submitted now. The first active rule (by priority) whose criteria
+    all match decides. `library_answer` (or its id) is the answer the text came from;
+    the text counts as unchanged only while that answer is pre-approved and the text is
+    it word for word. `author_id` is left out of the layers' reviewers."""
+    language = language if language in ("en", "fr") else None
+    language = language or (case.language if case.language in ("en", "fr") else "en")
+    if library_answer is None:
+        library_answer = _library_answer(case, library_answer_id)
+    unchanged = bool(
+        library_answer and library_answer.posted_unchanged(text=draft_text, language=language)
+    )
+    topics = list(case.topics.values_list("id", "sensitive"))
+    topic_ids = {topic_id for topic_id, _sensitive in topics}
+    risk = effective_risk(case, sensitive_topic=any(sensitive for _id, sensitive in topics))
     rules = RoutingRule.objects.filter(is_active=True, policy__is_active=True).select_related(
         "policy", "topic", "department"
     )
     for rule in rules:
-        if rule_matches(
-            rule, case=case, library_unchanged=library_unchanged, risk=risk, topic_ids=topic_ids
+        if not rule_matches(
+            rule, case=case, library_unchanged=unchanged, risk=risk, topic_ids=topic_ids
         ):
-            reasons = [
-                _("Rule “%(rule)s” (priority %(priority)s) matched.")
-                % {"rule": rule.name, "priority": rule.priority}
-            ]
-            if rule.library_unchanged:
-                reasons.append(_("The draft is an unchanged pre-approved library answer."))
-            if rule.risk:
-                reasons.append(_("Risk is %(risk)s.") % {"risk": Risk(risk).label})
-            return Route(policy=rule.policy, rule=rule, reasons=reasons)
-    return Route(policy=None, rule=None, reasons=[_("No routing rule matches this case.")])
+            continue
+        reasons = [
+            _("Rule “%(rule)s” (priority %(priority)s) matched.")
+            % {"rule": rule.name, "priority": rule.priority}
+        ]
+        reasons += _library_reasons(library_answer, unchanged)
+        if rule.risk:
+            reasons.append(_("Risk is %(risk)s.") % {"risk": Risk(risk).label})
+        return Route(
+            policy=rule.policy,
+            rule=rule,
+            reasons=reasons,
+            layers=_layers(rule.policy, case=case, author_id=author_id),
+            risk=risk,
+            library_answer=library_answer,
+            library_unchanged=unchanged,
+        )
+    return Route(
+        policy=None,
+        rule=None,
+        reasons=[
+            _("No routing rule matches this case."),
+            *_library_reasons(library_answer, unchanged),
+        ],
+        risk=risk,
+        library_answer=library_answer,
+        library_unchanged=unchanged,
+    )
+
+
+def policy_resolve(*, case: Case, draft: Draft | None) -> Route:
+    """route_for for a saved draft (or none): kept for callers written before it."""
+    if draft is None:
+        return route_for(case=case, draft_text="")
+    return route_for(
+        case=case,
+        draft_text=draft.text,
+        language=draft.language,
+        library_answer=draft.library_answer,
+        author_id=draft.author_id,
+    )

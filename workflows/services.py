@@ -15,6 +15,7 @@ from responder.accounts.models import User
 from responder.accounts.selectors import people_with_role
 from responder.channels.services import outbox_create
 from responder.errors import ConflictError, ValidationError
+from responder.inbox.checks import outgoing_checks_require
 from responder.inbox.models import Case, CaseState, Draft
 from responder.inbox.transitions import case_lock, case_touch, case_transition
 from responder.queueing import enqueue_on_commit
@@ -179,6 +180,9 @@ def approval_decide(
         draft = step.draft
         edited_draft = None
         if decision == Decision.EDIT_APPROVE:
+            # The reviewer's text is checked exactly as the officer's draft is, from
+            # every door (emailed link, signed-in page, API).
+            outgoing_checks_require(case=case, text=edited_text, language=draft.language)
             if " ".join(edited_text.split()) == " ".join(draft.text.split()):
                 decision = Decision.APPROVE
             else:

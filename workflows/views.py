@@ -26,6 +26,7 @@ from responder.accounts.language import language_activate_for
 from responder.accounts.models import User
 from responder.client_address import client_address
 from responder.errors import ConflictError, PermissionDenied, ValidationError
+from responder.inbox import checks as outgoing
 from responder.inbox.models import Case
 from responder.redirects import same_site_path
 from workflows import tokens
@@ -119,6 +120,17 @@ def _review_context(
     }
     if step is not None:
         context["approvals"] = step_approval_count(step=step)
+    if draft is not None:
+        # The exact text the poster will send, @handle included, and its length as the
+        # platform counts it: what the reviewer approves.
+        posted = outgoing.full_reply_text(case=case, text=draft.text)
+        length = outgoing.reply_length(platform=case.platform, text=posted)
+        context.update(
+            posted_text=posted,
+            posted_length=length,
+            limit=outgoing.platform_limit(case.platform),
+            prefix=outgoing.reply_prefix(case),
+        )
     return context
 
 
@@ -203,6 +215,7 @@ def _review_page(
     shows it; POST carries out the chosen action (`_act`) and answers with
     `done(outcome)`, or shows the page again with the error. `allowed` empty means
     nothing may be done any more."""
+    edit_checks: list[outgoing.CheckResult] = []
     if request.method == "POST":
         form = ReviewDecisionForm(request.POST, allowed=allowed or ("none",))
         if form.is_valid():
@@ -216,6 +229,11 @@ def _review_page(
                     via=via,
                     consultation=consultation,
                 )
+            except outgoing.OutgoingTextRefused as exc:
+                # The reviewer's edit fails a hard check: keep their text, and show
+                # every check beside the edit box.
+                form.add_error("edited_text", exc)
+                edit_checks = exc.results
             except ValidationError as exc:
                 form.add_error(None, exc)
             except (ConflictError, PermissionDenied) as exc:
@@ -234,6 +252,7 @@ def _review_page(
         consultation=consultation,
         reviewer=user,
     )
+    context["edit_checks"] = edit_checks
     context.update(extra or {})
     return render(request, "workflows/review.html", context, status=status)
 

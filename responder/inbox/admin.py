@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -19,6 +20,7 @@ from responder.accounts.admin_scoping import DepartmentScopedAdmin, SiteOnlyAdmi
 from responder.audit.models import Via
 from responder.errors import ConflictError, PermissionDenied, ValidationError
 from responder.inbox import library_services, services
+from responder.inbox.checks import OutgoingTextRefused, library_text_require
 from responder.inbox.models import Case, CloseReason, Draft, LibraryAnswer, Risk, Topic
 
 if TYPE_CHECKING:
@@ -34,10 +36,39 @@ class TopicAdmin(DepartmentScopedAdmin):
     prepopulated_fields = {"slug": ["name_en"]}
 
 
+class LibraryAnswerForm(forms.ModelForm):  # type: ignore[type-arg]
+    """An answer may be posted unchanged with no approval layer: its English and French
+    texts meet the outgoing checks, as a reply on every platform, before it is saved."""
+
+    class Meta:
+        model = LibraryAnswer
+        fields = [
+            "topic",
+            "department",
+            "owner",
+            "is_active",
+            "title_en",
+            "text_en",
+            "title_fr",
+            "text_fr",
+            "review_date",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("text_en") and data.get("text_fr"):
+            try:
+                library_text_require(text_en=data["text_en"], text_fr=data["text_fr"])
+            except OutgoingTextRefused as exc:
+                raise forms.ValidationError(exc.messages) from exc
+        return data
+
+
 @admin.register(LibraryAnswer)
 class LibraryAnswerAdmin(DepartmentScopedAdmin):
     show_shared = True  # shared answers: shown to department admins, a site admin's to change
     manage_action = authz.Action.LIBRARY_MANAGE
+    form = LibraryAnswerForm
     list_display = [
         "title_en",
         "topic",
@@ -72,6 +103,8 @@ class LibraryAnswerAdmin(DepartmentScopedAdmin):
                     actor=request.user,  # type: ignore[arg-type]
                     via=Via.ADMIN,
                 )
+            except OutgoingTextRefused as exc:
+                self.message_user(request, f"{answer}: {exc.messages[0]}", level=messages.WARNING)
             except (ConflictError, PermissionDenied) as exc:
                 self.message_user(request, f"{answer}: {exc}", level=messages.WARNING)
             else:

@@ -39,6 +39,7 @@ from responder.accounts.login_throttle import (
 from responder.api_filters import StrictFilterBackend, page_size_checked
 from responder.audit.models import Via
 from responder.inbox import services
+from responder.inbox.api_routing import CaseRoutingMixin
 from responder.inbox.models import Case, LibraryAnswer, Topic
 from responder.inbox.selectors import (
     MAX_ID,
@@ -184,7 +185,7 @@ class CasePagination(CheckedCursorPagination):
         responses={200: CaseDetailSerializer, **READ_RESPONSES},
     ),
 )
-class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Case]):
+class CaseViewSet(CaseRoutingMixin, mixins.ListModelMixin, viewsets.GenericViewSet[Case]):
     serializer_class = CaseSerializer
     pagination_class = CasePagination
     filter_backends = [StrictFilterBackend]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -17,6 +18,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from responder.errors import ValidationError
 from responder.inbox.models import Case, Platform
 
 # Platform limits on the length of one post, in characters.
@@ -45,7 +47,7 @@ _TRAILING = ".,;:!?)]}»"
 
 @dataclass(frozen=True)
 class CheckResult:
-    code: str  # length, language, links, readability
+    code: str  # empty, length, language, links, readability
     level: str  # error, warning, ok
     message: str
 
@@ -181,98 +183,170 @@ def readability_grade(text: str, language: str) -> float | None:
     return max(0.0, grade)
 
 
-def outgoing_checks(*, case: Case, text: str, language: str | None = None) -> list[CheckResult]:
-    """All the checks on the reply `text` to `case`, in the order they are shown."""
-    results: list[CheckResult] = []
-    language = language if language in ("en", "fr") else None
-    language = language or (case.language if case.language in ("en", "fr") else "en")
+@dataclass(frozen=True)
+class CheckInput:
+    """What every check reads: the case (its platform, handle and language), the text
+    as written (without the @handle the poster adds) and the reply's language."""
 
-    # Length, with the @handle the poster adds.
-    limit = platform_limit(case.platform)
-    length = reply_length(platform=case.platform, text=full_reply_text(case=case, text=text))
+    case: Case
+    text: str
+    language: str
+    detected: str | None
+
+
+def _length_check(c: CheckInput) -> CheckResult:
+    """Length, with the @handle the poster adds."""
+    limit = platform_limit(c.case.platform)
+    length = reply_length(platform=c.case.platform, text=full_reply_text(case=c.case, text=c.text))
     if length > limit:
-        results.append(
-            CheckResult(
-                "length",
-                ERROR,
-                _("%(length)s characters with the handle: %(over)s over the %(limit)s limit.")
-                % {"length": length, "over": length - limit, "limit": limit},
-            )
+        return CheckResult(
+            "length",
+            ERROR,
+            _("%(length)s characters with the handle: %(over)s over the %(limit)s limit.")
+            % {"length": length, "over": length - limit, "limit": limit},
         )
-    else:
-        results.append(
-            CheckResult(
-                "length",
-                OK,
-                _("%(length)s of %(limit)s characters with the handle.")
-                % {"length": length, "limit": limit},
-            )
-        )
+    return CheckResult(
+        "length",
+        OK,
+        _("%(length)s of %(limit)s characters with the handle.")
+        % {"length": length, "limit": limit},
+    )
 
-    # Language: the citizen's, when we know it.
-    detected = detect_language(text)
+
+def _language_check(c: CheckInput) -> CheckResult | None:
+    """The citizen's language, when we know it."""
     names = {
         "en": pgettext("language name inside a sentence", "English"),
         "fr": pgettext("language name inside a sentence", "French"),
     }
-    if case.language in ("en", "fr") and detected and detected != case.language:
-        results.append(
-            CheckResult(
-                "language",
-                WARNING,
-                _("The reply looks %(reply)s but the citizen wrote in %(citizen)s.")
-                % {"reply": names[detected], "citizen": names[case.language]},
-            )
+    citizen = c.case.language
+    if citizen in ("en", "fr") and c.detected and c.detected != citizen:
+        return CheckResult(
+            "language",
+            WARNING,
+            _("The reply looks %(reply)s but the citizen wrote in %(citizen)s.")
+            % {"reply": names[c.detected], "citizen": names[citizen]},
         )
-    elif detected:
-        results.append(
-            CheckResult(
-                "language", OK, _("The reply is in %(language)s.") % {"language": names[detected]}
-            )
+    if c.detected:
+        return CheckResult(
+            "language", OK, _("The reply is in %(language)s.") % {"language": names[c.detected]}
         )
+    return None
 
-    # Links only to allowed domains.
+
+def _links_check(c: CheckInput) -> CheckResult | None:
+    """Links only to allowed domains."""
     allowed = list(getattr(settings, "ALLOWED_LINK_DOMAINS", []))
-    bad = sorted(
-        {link for link in find_links(text) if not domain_allowed(link_host(link), allowed)}
-    )
+    links = find_links(c.text)
+    bad = sorted({link for link in links if not domain_allowed(link_host(link), allowed)})
     if bad:
-        results.append(
-            CheckResult(
-                "links",
-                ERROR,
-                _("Links to domains that are not allowed: %(links)s. Allowed: %(allowed)s.")
-                % {"links": ", ".join(bad), "allowed": ", ".join(allowed)},
-            )
+        return CheckResult(
+            "links",
+            ERROR,
+            _("Links to domains that are not allowed: %(links)s. Allowed: %(allowed)s.")
+            % {"links": ", ".join(bad), "allowed": ", ".join(allowed)},
         )
-    elif find_links(text):
-        results.append(CheckResult("links", OK, _("Every link points to an allowed domain.")))
+    if links:
+        return CheckResult("links", OK, _("Every link points to an allowed domain."))
+    return None
 
-    # Plain language.
-    # Scored with the formula of the language the reply is actually written in.
-    grade = readability_grade(text, detected or language)
-    if grade is not None:
-        if grade > READABILITY_MAX_GRADE:
-            results.append(
-                CheckResult(
-                    "readability",
-                    WARNING,
-                    _(
-                        "Reading level about grade %(grade)s; plain language aims at grade "
-                        "%(max)s or lower. Try shorter sentences and words."
-                    )
-                    % {"grade": f"{grade:.0f}", "max": READABILITY_MAX_GRADE},
-                )
+
+def _readability_check(c: CheckInput) -> CheckResult | None:
+    """Plain language, scored with the formula of the language the reply is written in."""
+    grade = readability_grade(c.text, c.detected or c.language)
+    if grade is None:
+        return None
+    if grade > READABILITY_MAX_GRADE:
+        return CheckResult(
+            "readability",
+            WARNING,
+            _(
+                "Reading level about grade %(grade)s; plain language aims at grade "
+                "%(max)s or lower. Try shorter sentences and words."
             )
+            % {"grade": f"{grade:.0f}", "max": READABILITY_MAX_GRADE},
+        )
+    return CheckResult(
+        "readability", OK, _("Reading level about grade %(grade)s.") % {"grade": f"{grade:.0f}"}
+    )
+
+
+def _empty_check(c: CheckInput) -> CheckResult | None:
+    if c.text.strip():
+        return None
+    return CheckResult("empty", ERROR, _("The reply is empty."))
+
+
+# Every check, in the order they are shown. A check answers ERROR to block the text on
+# every path (officer's submit, reviewer's edit, revision, library editor) or WARNING
+# to be shown beside the editor only. A new check (personal information, say) is one
+# function appended here: every path picks it up.
+CHECKS: list[Callable[[CheckInput], CheckResult | None]] = [
+    _empty_check,
+    _length_check,
+    _language_check,
+    _links_check,
+    _readability_check,
+]
+
+
+def outgoing_checks(*, case: Case, text: str, language: str | None = None) -> list[CheckResult]:
+    """All the checks on the reply `text` to `case`, in the order they are shown."""
+    language = language if language in ("en", "fr") else None
+    language = language or (case.language if case.language in ("en", "fr") else "en")
+    detected = detect_language(text) if text.strip() else None
+    subject = CheckInput(case=case, text=text, language=language, detected=detected)
+    return [r for check in CHECKS if (r := check(subject)) is not None]
+
+
+class OutgoingTextRefused(ValidationError):
+    """The project's ValidationError for text that fails a hard check: the message
+    lists the hard checks' own messages (the same words on every path); `results`
+    are all the checks, for showing beside the editor."""
+
+    def __init__(self, results: list[CheckResult], *, where: str = "") -> None:
+        errors = " ".join(r.message for r in results if r.level == ERROR)
+        if where:
+            message = _("%(where)s: %(errors)s") % {"where": where, "errors": errors}
         else:
-            results.append(
-                CheckResult(
-                    "readability",
-                    OK,
-                    _("Reading level about grade %(grade)s.") % {"grade": f"{grade:.0f}"},
-                )
-            )
+            message = _("The reply cannot be sent: %(errors)s") % {"errors": errors}
+        super().__init__(message, code="checks_failed")
+        self.results = results
+
+
+def outgoing_checks_require(
+    *, case: Case, text: str, language: str | None = None
+) -> list[CheckResult]:
+    """The checks on `text`; raises OutgoingTextRefused when a hard check fails. Every
+    path that changes outgoing text calls this (or outgoing_checks to only show)."""
+    results = outgoing_checks(case=case, text=text, language=language)
+    if has_errors(results):
+        raise OutgoingTextRefused(results)
     return results
+
+
+# A library answer has no citizen yet: it is checked as a reply on every platform to a
+# handle this long ("@" + 28 characters + a space), which covers most real handles.
+LIBRARY_HANDLE = "h" * 28
+
+
+def library_text_require(*, text_en: str, text_fr: str) -> None:
+    """Check a library answer's English and French text as a reply on each platform
+    would be checked; raises OutgoingTextRefused naming the language and platform."""
+    names = {
+        "en": pgettext("language name inside a sentence", "English"),
+        "fr": pgettext("language name inside a sentence", "French"),
+    }
+    for language, text in (("en", text_en), ("fr", text_fr)):
+        for platform in PLATFORM_LIMITS:
+            probe = Case(platform=platform, language=language, author_handle=LIBRARY_HANDLE)
+            results = outgoing_checks(case=probe, text=text, language=language)
+            if has_errors(results):
+                where = _("The %(language)s text, as a reply on %(platform)s") % {
+                    "language": names[language],
+                    "platform": Platform(platform).label,
+                }
+                raise OutgoingTextRefused(results, where=where)
 
 
 def has_errors(results: list[CheckResult]) -> bool:

@@ -13,6 +13,7 @@ from responder.accounts import authz
 from responder.accounts.models import User
 from responder.audit.services import audit_record
 from responder.errors import ConflictError, ValidationError
+from responder.inbox.checks import library_text_require
 from responder.inbox.models import Case, CaseState, LibraryAnswer, Topic, normalize_reply_text
 
 
@@ -68,6 +69,8 @@ def library_answer_promote(
         )
     if review_date <= timezone.localdate():
         raise ValidationError(_("The review date must be in the future."))
+    # Posted unchanged, the answer skips approval: it meets every outgoing check first.
+    library_text_require(text_en=fields["text_en"], text_fr=fields["text_fr"])
     owner = User.objects.filter(pk=owner_id, is_active=True).first()
     if owner is None or not authz.has_role(owner, authz.ALL_ROLES, department_id):
         raise ValidationError(_("Choose an owner for the answer among the department's people."))
@@ -126,6 +129,8 @@ def library_answer_renew(
         if answer is None:
             raise ConflictError(_("This library answer does not exist."), code="not_found")
         _require_manager(actor, answer)
+        # Renewing approves the text anew: it meets today's outgoing checks.
+        library_text_require(text_en=answer.text_en, text_fr=answer.text_fr)
         details: dict[str, Any] = {
             "answer": answer.pk,
             "title": answer.title_en,
@@ -160,6 +165,8 @@ def library_answer_approve(*, answer_id: int, actor: User, via: str = "web") -> 
         if answer is None:
             raise ConflictError(_("This library answer does not exist."), code="not_found")
         _require_manager(actor, answer)
+        # Approved, the answer skips every layer: it meets the outgoing checks first.
+        library_text_require(text_en=answer.text_en, text_fr=answer.text_fr)
         answer.approved_by = actor
         answer.approved_at = timezone.now()
         answer.save(update_fields=["approved_by", "approved_at", "updated_at"])

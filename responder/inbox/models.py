@@ -319,6 +319,14 @@ class LibraryAnswer(models.Model):
             and self.review_date >= timezone.localdate()
         )
 
+    def posted_unchanged(self, *, text: str, language: str) -> bool:
+        """True when `text` is this answer word for word (leading @handles and spacing
+        aside) and the answer is pre-approved now: the one definition of an "unchanged
+        library answer", which may skip approval layers."""
+        return self.is_pre_approved and normalize_reply_text(text) == normalize_reply_text(
+            self.text_for(language)
+        )
+
 
 class Draft(models.Model):
     """One version of the reply to a case. Versions are never edited, only added."""

@@ -13,7 +13,7 @@ from responder.accounts import authz
 from responder.accounts.authz import Action
 from responder.accounts.models import User
 from responder.errors import ConflictError, ValidationError
-from responder.inbox.checks import ERROR, has_errors, outgoing_checks
+from responder.inbox.checks import outgoing_checks_require
 from responder.inbox.models import (
     Case,
     CaseState,
@@ -23,7 +23,6 @@ from responder.inbox.models import (
     Risk,
     SavedView,
     Topic,
-    normalize_reply_text,
 )
 from responder.inbox.transitions import case_lock, case_touch, case_transition
 
@@ -220,9 +219,7 @@ def draft_save(
                 actor, Action.LIBRARY_USE, answer, case=case
             ):
                 raise ValidationError(_("That library answer does not exist or is retired."))
-            unchanged = answer.is_pre_approved and normalize_reply_text(
-                text
-            ) == normalize_reply_text(answer.text_for(language))
+            unchanged = answer.posted_unchanged(text=text, language=language)
         version = (case.drafts.aggregate(v=Max("version"))["v"] or 0) + 1
         draft = Draft.objects.create(
             case=case,
@@ -255,7 +252,7 @@ def draft_submit(
     """Send the latest draft on its way: straight to approved when its policy has no
     layers (only for an unchanged pre-approved library answer), else into review."""
     from responder.channels.services import outbox_create
-    from workflows.routing import policy_resolve
+    from workflows.routing import route_for
     from workflows.services import steps_create
 
     with transaction.atomic():
@@ -273,17 +270,17 @@ def draft_submit(
             raise ValidationError(_("Write a reply before submitting."))
         # Hard errors of the outgoing checks (length, links) block the submit, from
         # every door; warnings were shown while drafting and need no answer.
-        results = outgoing_checks(case=case, text=draft.text, language=draft.language)
-        if has_errors(results):
-            raise ConflictError(
-                _("Fix the errors in the reply before submitting: %(errors)s")
-                % {"errors": " ".join(r.message for r in results if r.level == ERROR)},
-                code="checks_failed",
-            )
-        # A library answer may have passed its review date since the draft was written.
-        if draft.library_unchanged and not (
-            draft.library_answer and draft.library_answer.is_pre_approved
-        ):
+        outgoing_checks_require(case=case, text=draft.text, language=draft.language)
+        route = route_for(
+            case=case,
+            draft_text=draft.text,
+            language=draft.language,
+            library_answer=draft.library_answer,
+            author_id=draft.author_id,
+        )
+        # A library answer may have passed its review date since the draft was written:
+        # the version submitted records what routing decided now.
+        if draft.library_unchanged != route.library_unchanged:
             draft = Draft.objects.create(
                 case=case,
                 version=draft.version + 1,
@@ -292,16 +289,15 @@ def draft_submit(
                 author=actor,
                 via=via,
                 library_answer=draft.library_answer,
-                library_unchanged=False,
+                library_unchanged=route.library_unchanged,
             )
-        route = policy_resolve(case=case, draft=draft)
         if route.policy is None:
             raise ConflictError(
                 _("No approval policy matches this case; ask an admin to add a routing rule."),
                 code="no_policy",
             )
-        layer_count = route.policy.layers.count()
-        if layer_count == 0 and not draft.library_unchanged:
+        layer_count = len(route.layers)
+        if layer_count == 0 and not route.library_unchanged:
             raise ConflictError(
                 _(
                     "Policy “%(policy)s” has no approval layers, which only an unchanged "

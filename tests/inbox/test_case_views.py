@@ -245,8 +245,9 @@ def test_submit_is_blocked_by_a_link_to_another_domain(team):
     assert "Links to domains that are not allowed" in html
     assert re.search(r'id="draft-submit"[^>]*disabled', html)
     response = client.post(url("submit", case), **HTMX)
-    assert response.status_code == 409
-    assert "Fix the errors" in response.content.decode()
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "The reply cannot be sent" in body and "evil.example.com/renew" in body
     case.refresh_from_db()
     assert case.state == CaseState.DRAFTING
 

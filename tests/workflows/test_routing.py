@@ -5,11 +5,11 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from responder.errors import ConflictError
+from responder.errors import ConflictError, ValidationError
 from responder.inbox import services as inbox
 from responder.inbox.models import CaseState
 from workflows.models import ApprovalLayer, ApprovalPolicy, ApprovalStep, RoutingRule
-from workflows.routing import policy_resolve
+from workflows.routing import route_for
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +55,7 @@ def test_a_sensitive_topic_makes_the_case_sensitive(team):
 
     case = team.case()
     case.topics.add(TopicFactory(sensitive=True))
-    route = policy_resolve(case=case, draft=None)
+    route = route_for(case=case, draft_text="")
     assert route.policy.name == "Sensitive answer"
     assert any("Sensitive" in r for r in route.reasons)
 
@@ -128,9 +128,10 @@ def test_a_reply_with_hard_check_errors_cannot_be_submitted_from_any_door(team):
         via="api",
         text="See https://example.com/passports for details.",
     )
-    with pytest.raises(ConflictError) as refused:
+    with pytest.raises(ValidationError) as refused:
         inbox.draft_submit(case_id=case.pk, actor=team.officer, via="api")
     assert refused.value.code == "checks_failed"
+    assert "example.com/passports" in refused.value.messages[0]
     case.refresh_from_db()
     assert case.state == CaseState.DRAFTING
     assert not ApprovalStep.objects.filter(case=case).exists()

@@ -23,10 +23,7 @@ from responder.inbox.views.case.actions import (
     case_take_over,
 )
 from responder.inbox.views.case.context import (
-    LayerPreview,
-    RoutePreview,
     case_context,
-    library_unchanged_for,
     route_preview,
     word_diff,
 )
@@ -42,8 +39,6 @@ from responder.inbox.views.case.page import TEMPLATE, VIA, case_detail
 __all__ = [
     "TEMPLATE",
     "VIA",
-    "LayerPreview",
-    "RoutePreview",
     "case_claim",
     "case_close",
     "case_context",
@@ -60,7 +55,6 @@ __all__ = [
     "draft_submit",
     "draft_use_answer",
     "library_panel",
-    "library_unchanged_for",
     "route_preview",
     "urlpatterns",
     "word_diff",

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Prefetch, Q
@@ -27,10 +26,10 @@ from responder.inbox.models import (
     Draft,
     Risk,
     Topic,
-    normalize_reply_text,
 )
 from responder.inbox.suggest import suggest_answers
 from workflows.models import ApprovalStep, StepStatus
+from workflows.routing import Route
 
 
 def _editor_text(text: str, case: Case) -> str:
@@ -41,65 +40,45 @@ def _editor_text(text: str, case: Case) -> str:
     return text
 
 
-def library_unchanged_for(draft: Draft) -> bool:
-    """Decided as draft_save and draft_submit decide it: the answer is still
-    pre-approved and the text is the answer word for word."""
-    answer = draft.library_answer
-    if answer is None:
-        return False
-    return answer.is_pre_approved and normalize_reply_text(draft.text) == normalize_reply_text(
-        answer.text_for(draft.language)
-    )
+def route_preview(*, case: Case, draft: Draft) -> Route:
+    """Which approval layers this draft would need if submitted now, with names: the
+    routing decision the submit service will take (workflows.routing.route_for)."""
+    from workflows.routing import route_for
 
-
-@dataclass
-class LayerPreview:
-    position: int
-    name: str
-    reviewers: list[User]
-    approvals_required: int
-
-
-@dataclass
-class RoutePreview:
-    policy_name: str | None
-    reasons: list[str]
-    layers: list[LayerPreview]
-    library_unchanged: bool
-
-
-def route_preview(*, case: Case, draft: Draft) -> RoutePreview:
-    """Which approval layers this draft would need if submitted now, with names."""
-    from workflows.routing import policy_resolve
-    from workflows.services import layer_reviewers
-
-    probe = Draft(
+    return route_for(
         case=case,
-        text=draft.text,
+        draft_text=draft.text,
         language=draft.language,
         library_answer=draft.library_answer,
-        library_unchanged=library_unchanged_for(draft),
+        author_id=draft.author_id,
     )
-    route = policy_resolve(case=case, draft=probe)
-    layers: list[LayerPreview] = []
-    if route.policy is not None:
-        for layer in route.policy.layers.order_by("position"):
-            reviewers = [
-                r for r in layer_reviewers(layer=layer, case=case) if r.pk != draft.author_id
-            ]
-            layers.append(
-                LayerPreview(
-                    position=layer.position,
-                    name=layer.name,
-                    reviewers=reviewers,
-                    approvals_required=layer.approvals_required,
-                )
-            )
-    return RoutePreview(
-        policy_name=route.policy.name if route.policy else None,
-        reasons=route.reasons,
-        layers=layers,
-        library_unchanged=probe.library_unchanged,
+
+
+def _banner_route(
+    *, case: Case, editor: dict[str, Any], latest: Draft | None, preview: Route | None
+) -> Route | None:
+    """The routing decision for the text in the editor, when it came from the library:
+    the approval box's own decision when the editor shows the saved version, so that
+    the banner and the approval box never disagree."""
+    answer = editor.get("library_answer")
+    if answer is None or case.state != CaseState.DRAFTING:
+        return None
+    if (
+        preview is not None
+        and latest is not None
+        and latest.library_answer_id == answer.pk
+        and editor["text"] == _editor_text(latest.text, case)
+        and editor["language"] == latest.language
+    ):
+        return preview
+    from workflows.routing import route_for
+
+    return route_for(
+        case=case,
+        draft_text=editor["text"],
+        language=editor["language"],
+        library_answer=answer,
+        author_id=case.owner_id,
     )
 
 
@@ -201,6 +180,7 @@ def case_context(
         else []
     )
     preview = route_preview(case=case, draft=latest) if latest and drafting else None
+    banner = _banner_route(case=case, editor=editor, latest=latest, preview=preview)
 
     steps = list(
         ApprovalStep.objects.filter(case=case)
@@ -252,6 +232,7 @@ def case_context(
         "limit": outgoing.platform_limit(case.platform),
         "prefix": outgoing.reply_prefix(case),
         "preview": preview,
+        "banner": banner,
         "history_drafts": history_drafts,
         "steps": steps,
         "open_step": open_step,
