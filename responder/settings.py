@@ -15,7 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP  # type: ignore[attr-defined]
 from django.utils.translation import gettext_lazy as _
 
-from responder.env import env_bool, env_int, env_list, env_str, env_url
+from responder.env import env_bool, env_float, env_int, env_list, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("RESPONDER_VAR_DIR", str(BASE_DIR / "var")))
@@ -143,6 +143,9 @@ LOGIN_URL = "login"
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=1)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 900, minimum=1)
 LOGIN_REDIRECT_URL = "/"
+# A new case gets the topic of its best library answer when the match scores at least
+# this much (0 to 1; the case page's suggestion score). See responder/inbox/classify.py.
+CLASSIFY_LIBRARY_THRESHOLD = env_float("CLASSIFY_LIBRARY_THRESHOLD", 0.35, minimum=0.0, maximum=1.0)
 LOGOUT_REDIRECT_URL = "login"
 
 # --- languages ------------------------------------------------------------------

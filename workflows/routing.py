@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from responder.inbox.models import Case, Draft, Risk
+from responder.inbox.models import Case, Draft, Risk, risk_max
 from workflows.models import ApprovalPolicy, RoutingRule
 
 
@@ -18,10 +18,12 @@ class Route:
 
 
 def effective_risk(case: Case) -> str:
-    """A case tagged with a sensitive topic is sensitive whatever its own risk says."""
-    if case.risk != Risk.SENSITIVE and case.topics.filter(sensitive=True).exists():
+    """The highest of the officer's risk, the automatic risk set at ingest, and the
+    topics': a case tagged with a sensitive topic is sensitive whatever else says."""
+    risk = risk_max(case.risk, case.auto_risk)
+    if risk != Risk.SENSITIVE and case.topics.filter(sensitive=True).exists():
         return Risk.SENSITIVE
-    return case.risk
+    return risk
 
 
 def rule_matches(

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from responder.accounts.models import Role, User
 from responder.accounts.selectors import user_has_role
 from responder.errors import ConflictError, PermissionDenied, ValidationError
+from responder.inbox.case_risk import risk_change
 from responder.inbox.checks import ERROR, has_errors, outgoing_checks
 from responder.inbox.models import (
     Case,
@@ -167,11 +168,16 @@ def case_tag(
                 raise ValidationError(_("Unknown topic."))
             case.topics.set(topics)
             details["topics"] = sorted(t.slug for t in topics)
-        if risk is not None:
-            details["risk"] = {"from": case.risk, "to": risk}
-            case.risk = risk
+        if risk is not None and risk != case.risk:
+            # Lowering needs a reason: only case_risk_set takes one.
+            details.update(risk_change(case=case, risk=risk, reason=""))
         return case_touch(
-            case=case, action="case.tag", via=via, actor=actor, fields=("risk",), details=details
+            case=case,
+            action="case.tag",
+            via=via,
+            actor=actor,
+            fields=("risk", "auto_risk"),
+            details=details,
         )
 
 

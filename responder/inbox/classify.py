@@ -1,0 +1,445 @@
+"""Classification of new cases: topics, automatic risk and priority, with reasons.
+
+Two sources, applied in this order to every new case of a department:
+
+1. **Incoming rules** (`IncomingRule`, edited by the department's admins). A rule
+   matches when every criterion it fills in holds: one of its keyword lines (English
+   or French list; both lists are tried on every post, because language detection
+   is unsure on a short post), the platform account, a hashtag in the text, the
+   case's language, the author's handle. A matching rule adds its topics, raises the
+   automatic risk (never lowers it) and raises the priority.
+2. **The answer library**: the best-scoring library answer (the same TF-IDF score as
+   the case page's suggestions, responder/inbox/suggest.py) gives its topic when the
+   score reaches settings.CLASSIFY_LIBRARY_THRESHOLD.
+
+How keywords match. Post and keywords are folded the same way: lower case, accents
+removed ("volé" -> "vole"), cut into words of letters and digits (so "J'ai" is "j"
+"ai"), then each word loses a final "s" and then a final "e" when it is longer than
+four letters ("volées" -> "vole", "perdue" -> "perdu", "photos" -> "photo"). Two
+words of five letters or more also match with one typo: a letter missing, added,
+changed or two letters swapped ("pasport", "passprt", "stollen", "stoeln", and
+"passeport" for "passport"); a keyword of eight letters or more takes two typos
+("pasport" for "passeport"). The first letter must be right (typos rarely touch it,
+and "argent" is not "urgent"); shorter words must be exact, so "lost" never matches
+"last". A keyword line of several words matches when they appear in that order,
+next to each other ("lost my passport"); words joined by "+" may appear anywhere
+in the post ("passport + stolen" matches "stolen: my passport!").
+
+The typo test is a "symmetric delete": a word and its one- (two-) letter deletions
+are looked up in an index of the keywords' words and their deletions, and the few
+candidates found are confirmed with an edit distance; so a word costs a few dozen
+dictionary lookups whatever the number of rules, once per batch (remembered).
+Rules are compiled once per ingest batch (`classifier_for`); the library's vectors
+are kept per department and language in this process and rebuilt when the library
+changes (checked with one aggregate query per batch).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Max, Q, Sum
+
+from responder.inbox.incoming_models import PRIORITY_ORDER, IncomingRule, Priority
+from responder.inbox.models import Case, LibraryAnswer, Risk, Topic, risk_max
+from responder.inbox.suggest import _norm, _vectors, tokens
+
+_WORD = re.compile(r"[a-z0-9]+")
+FUZZY_MIN_LENGTH = 5
+LONG_WORD = 8
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def _stem(word: str) -> str:
+    if len(word) > 4 and word.endswith("s"):
+        word = word[:-1]
+    if len(word) > 4 and word.endswith("e"):
+        word = word[:-1]
+    return word
+
+
+def words(text: str) -> list[str]:
+    """The post or keyword as the matcher sees it (see the module's docstring)."""
+    return [_stem(w) for w in _WORD.findall(_fold(text))]
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+@dataclass(frozen=True)
+class KeywordLine:
+    """One line of a rule's keywords: a phrase (ordered, adjacent words) or, when it
+    had "+", groups that may appear anywhere (each group itself a phrase)."""
+
+    text: str
+    groups: tuple[tuple[str, ...], ...]
+
+
+def keyword_lines(raw: str) -> list[KeywordLine]:
+    lines = []
+    for line in raw.splitlines():
+        groups = tuple(tuple(words(part)) for part in line.split("+"))
+        groups = tuple(g for g in groups if g)
+        if groups:
+            lines.append(KeywordLine(text=line.strip(), groups=groups))
+    return lines
+
+
+class WordIndex:
+    """Which keyword words a post's word stands for, typos included. Answers are
+    remembered: a batch's posts share most of their words."""
+
+    def __init__(self, vocabulary: set[str]) -> None:
+        self.exact = set(vocabulary)
+        self.fuzzy: dict[str, set[str]] = {}
+        for word in vocabulary:
+            if len(word) >= FUZZY_MIN_LENGTH:
+                keys = _deletions(word) | {word}
+                if len(word) >= LONG_WORD:
+                    keys |= {d2 for d in _deletions(word) for d2 in _deletions(d)}
+                for key in keys:
+                    self.fuzzy.setdefault(key, set()).add(word)
+        self._memo: dict[str, frozenset[str]] = {}
+
+    def lookup(self, word: str) -> frozenset[str]:
+        found = self._memo.get(word)
+        if found is None:
+            found = self._memo[word] = frozenset(self._lookup(word))
+        return found
+
+    def _lookup(self, word: str) -> set[str]:
+        found = {word} if word in self.exact else set()
+        if len(word) < FUZZY_MIN_LENGTH - 1 or not self.fuzzy:
+            return found
+        first = _deletions(word)
+        keys = first | {word}
+        if len(word) >= LONG_WORD - 2:
+            keys |= {d2 for d in first for d2 in _deletions(d)}
+        for key in keys:
+            for candidate in self.fuzzy.get(key, ()):
+                if candidate[0] == word[0] and _close(word, candidate):
+                    found.add(candidate)
+        return found
+
+
+def _close(word: str, candidate: str) -> bool:
+    """One typo, or two in a long keyword (see the module's docstring); the first
+    letter must be right: typos rarely touch it, and "argent" is not "urgent"."""
+    if candidate[0] != word[0]:
+        return False
+    if len(word) < FUZZY_MIN_LENGTH and len(candidate) <= len(word):
+        return False
+    return _distance(word, candidate) <= (2 if len(candidate) >= LONG_WORD else 1)
+
+
+def _distance(a: str, b: str) -> int:
+    """Damerau-Levenshtein distance (optimal string alignment)."""
+    rows = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i in range(len(a) + 1):
+        rows[i][0] = i
+    for j in range(len(b) + 1):
+        rows[0][j] = j
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            rows[i][j] = min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                rows[i][j] = min(rows[i][j], rows[i - 2][j - 2] + 1)
+    return rows[len(a)][len(b)]
+
+
+def _phrase_at(matches: list[frozenset[str]], phrase: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    for start in range(len(matches) - n + 1):
+        if all(phrase[j] in matches[start + j] for j in range(n)):
+            return True
+    return False
+
+
+def line_matches(line: KeywordLine, matches: list[frozenset[str]]) -> bool:
+    return all(_phrase_at(matches, group) for group in line.groups)
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    pk: int
+    name: str
+    lines: tuple[KeywordLine, ...]
+    account_id: int | None
+    hashtag: str
+    language: str
+    author: str
+    topic_ids: tuple[int, ...]
+    topic_slugs: tuple[str, ...]
+    risk: str
+    priority: str
+
+    def criteria_match(self, post: Post, matches: list[frozenset[str]]) -> KeywordLine | bool:
+        """False, or what matched: the keyword line (True when the rule has none)."""
+        if self.account_id is not None and post.account_id != self.account_id:
+            return False
+        if self.language and post.language != self.language:
+            return False
+        if self.author and _handle(post.author_handle) != self.author:
+            return False
+        if self.hashtag and self.hashtag not in post.hashtags:
+            return False
+        if not self.lines:
+            return True
+        for line in self.lines:
+            if line_matches(line, matches):
+                return line
+        return False
+
+
+def _handle(handle: str) -> str:
+    return handle.strip().lstrip("@").lower()
+
+
+def rule_compile(rule: IncomingRule, *, topics: list[Topic] | None = None) -> CompiledRule:
+    """The rule ready to match (`topics` for a rule not saved yet)."""
+    topics = sorted(rule.topics.all() if topics is None else topics, key=lambda t: t.slug)
+    return CompiledRule(
+        pk=rule.pk,
+        name=rule.name,
+        lines=tuple(keyword_lines(rule.keywords_en) + keyword_lines(rule.keywords_fr)),
+        account_id=rule.account_id,
+        hashtag=_fold(rule.hashtag.strip().lstrip("#")),
+        language=rule.language,
+        author=_handle(rule.author_handle),
+        topic_ids=tuple(t.pk for t in topics),
+        topic_slugs=tuple(t.slug for t in topics),
+        risk=rule.risk,
+        priority=rule.priority,
+    )
+
+
+@dataclass(frozen=True)
+class Post:
+    """What classification reads of a new case."""
+
+    text: str
+    language: str
+    account_id: int | None = None
+    author_handle: str = ""
+
+    @property
+    def hashtags(self) -> set[str]:
+        return {_fold(t) for t in re.findall(r"#(\w+)", self.text)}
+
+
+@dataclass
+class Classification:
+    topic_ids: list[int] = field(default_factory=list)
+    risk: str = Risk.LOW.value
+    priority: str = Priority.NORMAL.value
+    reasons: list[dict[str, Any]] = field(default_factory=list)
+
+
+# --- the library ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LibraryIndex:
+    """TF-IDF vectors of a department's answers in one language, as an inverted
+    index: word -> [(answer position, weight)]."""
+
+    postings: dict[str, list[tuple[int, float]]]
+    idf: dict[str, float]
+    norms: list[float]
+    topics: list[tuple[int, str] | None]
+
+
+_library_cache: dict[tuple[int, str], tuple[tuple[Any, ...], LibraryIndex]] = {}
+_library_lock = threading.Lock()
+
+
+def _library_qs(department_id: int) -> Any:
+    return LibraryAnswer.objects.filter(is_active=True).filter(
+        Q(department_id=department_id) | Q(department__isnull=True)
+    )
+
+
+def _library_fingerprint(department_id: int) -> tuple[Any, ...]:
+    agg = _library_qs(department_id).aggregate(
+        n=Count("id"), last=Max("updated_at"), ids=Sum("id"), topics=Sum("topic_id")
+    )
+    return (agg["n"], agg["last"], agg["ids"], agg["topics"])
+
+
+def _library_build(department_id: int, language: str) -> LibraryIndex:
+    answers = list(_library_qs(department_id).select_related("topic").order_by("pk"))
+    docs = [
+        (
+            i,
+            tokens(
+                f"{a.title_for(language)} {a.title_for(language)} {a.text_for(language)}",
+                language,
+            ),
+        )
+        for i, a in enumerate(answers)
+    ]
+    counts, idf = _vectors(docs)
+    postings: dict[str, list[tuple[int, float]]] = {}
+    norms = []
+    for i, _toks in docs:
+        vec = {t: n * idf[t] for t, n in counts[i].items()}
+        norms.append(_norm(vec))
+        for t, w in vec.items():
+            postings.setdefault(t, []).append((i, w))
+    topics = [(a.topic_id, a.topic.slug) if a.topic_id and a.topic else None for a in answers]
+    return LibraryIndex(postings=postings, idf=idf, norms=norms, topics=topics)
+
+
+def library_index(*, department_id: int, language: str) -> LibraryIndex:
+    """The department's library vectors in `language`, rebuilt when it changed."""
+    fingerprint = _library_fingerprint(department_id)
+    key = (department_id, language)
+    with _library_lock:
+        cached = _library_cache.get(key)
+        if cached is not None and cached[0] == fingerprint:
+            return cached[1]
+    index = _library_build(department_id, language)
+    with _library_lock:
+        _library_cache[key] = (fingerprint, index)
+    return index
+
+
+def library_best(index: LibraryIndex, text: str, language: str) -> tuple[float, int] | None:
+    """(score, answer position) of the best answer with a topic, or None."""
+    query = Counter(tokens(text, language))
+    q_vec = {t: n * index.idf.get(t, 0.0) for t, n in query.items()}
+    q_norm = _norm(q_vec)
+    dots: dict[int, float] = {}
+    for t, qw in q_vec.items():
+        for i, w in index.postings.get(t, ()):
+            dots[i] = dots.get(i, 0.0) + qw * w
+    best: tuple[float, int] | None = None
+    for i, dot in dots.items():
+        if index.topics[i] is None:
+            continue
+        score = dot / (q_norm * index.norms[i])
+        if best is None or (score, -i) > (best[0], -best[1]):
+            best = (score, i)
+    return best
+
+
+# --- the classifier --------------------------------------------------------------------
+
+
+class Classifier:
+    """A department's active rules and library, ready for a batch of posts."""
+
+    def __init__(self, *, department_id: int, rules: list[CompiledRule]) -> None:
+        self.department_id = department_id
+        self.rules = rules
+        vocabulary = {w for r in rules for line in r.lines for group in line.groups for w in group}
+        self.index = WordIndex(vocabulary)
+        self.threshold: float = settings.CLASSIFY_LIBRARY_THRESHOLD
+        self._libraries: dict[str, LibraryIndex] = {}
+
+    def _library(self, language: str) -> LibraryIndex:
+        if language not in self._libraries:
+            self._libraries[language] = library_index(
+                department_id=self.department_id, language=language
+            )
+        return self._libraries[language]
+
+    def classify(self, post: Post) -> Classification:
+        result = Classification()
+        matches = [self.index.lookup(w) for w in words(post.text)]
+        for rule in self.rules:
+            matched = rule.criteria_match(post, matches)
+            if matched is False:
+                continue
+            reason: dict[str, Any] = {"kind": "rule", "rule": rule.name, "rule_id": rule.pk}
+            if isinstance(matched, KeywordLine):
+                reason["keyword"] = matched.text
+            for pk, slug in zip(rule.topic_ids, rule.topic_slugs, strict=True):
+                if pk not in result.topic_ids:
+                    result.topic_ids.append(pk)
+                    result.reasons.append({**reason, "topic": slug})
+            if rule.risk and risk_max(result.risk, rule.risk) != result.risk:
+                result.risk = rule.risk
+                result.reasons.append({**reason, "risk": rule.risk})
+            if rule.priority and _priority_rank(rule.priority) > _priority_rank(result.priority):
+                result.priority = rule.priority
+                result.reasons.append({**reason, "priority": rule.priority})
+        self._library_topic(post, result)
+        return result
+
+    def _library_topic(self, post: Post, result: Classification) -> None:
+        language = post.language if post.language in ("en", "fr") else "en"
+        library = self._library(language)
+        if not library.norms:
+            return
+        best = library_best(library, post.text, language)
+        if best is None or best[0] < self.threshold:
+            return
+        topic = library.topics[best[1]]
+        if topic is not None and topic[0] not in result.topic_ids:
+            result.topic_ids.append(topic[0])
+            result.reasons.append(
+                {"kind": "library", "score": round(best[0], 2), "topic": topic[1]}
+            )
+
+
+def _priority_rank(value: str) -> int:
+    return [p.value for p in PRIORITY_ORDER].index(value) if value else -1
+
+
+def classifier_for(*, department_id: int, rules: list[IncomingRule] | None = None) -> Classifier:
+    """The department's active rules, compiled once (pass `rules` to try a rule that
+    is not saved, as the preview does)."""
+    if rules is None:
+        rules = list(
+            IncomingRule.objects.filter(department_id=department_id, is_active=True)
+            .prefetch_related("topics")
+            .order_by("order", "id")
+        )
+    return Classifier(department_id=department_id, rules=[rule_compile(r) for r in rules])
+
+
+def cases_classify(*, department_id: int, cases: list[Case]) -> list[list[int]]:
+    """Set auto_risk, priority and classification on new (unsaved) cases of one
+    department, in place; return each case's topic ids, for `case_topics_link` once
+    the cases have ids. One compiled rule set for the whole batch."""
+    classifier = classifier_for(department_id=department_id)
+    topic_ids = []
+    for case in cases:
+        result = classifier.classify(
+            Post(
+                text=case.text,
+                language=case.language,
+                account_id=case.account_id,
+                author_handle=case.author_handle,
+            )
+        )
+        case.auto_risk = result.risk
+        case.priority = result.priority
+        case.classification = result.reasons
+        topic_ids.append(result.topic_ids)
+    return topic_ids
+
+
+def case_topics_link(*, pairs: list[tuple[int, list[int]]]) -> None:
+    """Tag new cases with their topics in one INSERT: (case id, topic ids) pairs."""
+    through = Case.topics.through
+    rows = [
+        through(case_id=case_id, topic_id=topic_id)
+        for case_id, topic_ids in pairs
+        for topic_id in topic_ids
+    ]
+    if rows:
+        through.objects.bulk_create(rows, ignore_conflicts=True)
