@@ -296,6 +296,9 @@ SPECTACULAR_SETTINGS = {
         "LanguageEnum": "responder.accounts.models.Language",
         "StepStatusEnum": "workflows.models.StepStatus",
         "OutboxStatusEnum": "responder.channels.models.OutboxStatus",
+        # Case.risk and Case.auto_risk share one set of values.
+        "RiskEnum": "responder.inbox.models.Risk",
+        "PriorityEnum": "responder.inbox.incoming_models.Priority",
     },
 }
 

@@ -38,6 +38,7 @@ from responder.accounts.login_throttle import (
 )
 from responder.audit.models import Via
 from responder.inbox import services
+from responder.inbox.case_risk import case_risk_set
 from responder.inbox.models import Case, LibraryAnswer, Topic
 from responder.inbox.selectors import (
     MAX_ID,
@@ -57,6 +58,7 @@ from responder.inbox.serializers import (
     ErrorSerializer,
     LibraryAnswerSerializer,
     MeSerializer,
+    RiskInput,
     TagInput,
     TakeOverInput,
     TokenSerializer,
@@ -349,6 +351,15 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Case]):
             expected_version=data.get("expected_version"),
         )
         return self._case_response(case_id)
+
+    @extend_schema(
+        summary="Set the officer's risk: raise freely, lower only with a reason (audited)",
+        request=RiskInput,
+        responses=action_responses(CaseDetailSerializer),
+    )
+    @action_post
+    def risk(self, request: Request, pk: str | None = None) -> Response:
+        return self._act(RiskInput, case_risk_set)
 
 
 class LibraryPagination(CheckedCursorPagination):
