@@ -29,9 +29,10 @@ The typo test is a "symmetric delete": a word and its one- (two-) letter deletio
 are looked up in an index of the keywords' words and their deletions, and the few
 candidates found are confirmed with an edit distance; so a word costs a few dozen
 dictionary lookups whatever the number of rules, once per batch (remembered).
-Rules are compiled once per ingest batch (`classifier_for`); the library's vectors
-are kept per department and language in this process and rebuilt when the library
-changes (checked with one aggregate query per batch).
+Rules are compiled at most once per ingest batch (`classifier_for`): they are kept
+per department in this process, with the typo look-ups already done, until a rule
+changes; the library's vectors are kept per department and language and rebuilt
+when the library changes. Each costs one small query per batch to check.
 """
 
 from __future__ import annotations
@@ -44,20 +45,30 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Count, Max, Q, Sum
 
 from responder.inbox.incoming_models import PRIORITY_ORDER, IncomingRule, Priority
 from responder.inbox.models import Case, LibraryAnswer, Risk, Topic, risk_max
-from responder.inbox.suggest import _norm, _vectors, tokens
+from responder.inbox.suggest import _NOISE, _norm, _vectors, folded_tokens, tokens
 
 _WORD = re.compile(r"[a-z0-9]+")
 FUZZY_MIN_LENGTH = 5
 LONG_WORD = 8
+MEMO_LIMIT = 100_000
 
 
 def _fold(text: str) -> str:
+    if text.isascii():
+        return text.lower()
     text = unicodedata.normalize("NFKD", text.lower())
     return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def post_fold(text: str) -> str:
+    """The post folded once for the rules and the library: no handles or links (the
+    account's own @handle would otherwise read as the word "passport")."""
+    return _fold(_NOISE.sub(" ", text))
 
 
 def _stem(word: str) -> str:
@@ -68,9 +79,9 @@ def _stem(word: str) -> str:
     return word
 
 
-def words(text: str) -> list[str]:
+def words(text: str, *, folded: bool = False) -> list[str]:
     """The post or keyword as the matcher sees it (see the module's docstring)."""
-    return [_stem(w) for w in _WORD.findall(_fold(text))]
+    return [_stem(w) for w in _WORD.findall(text if folded else _fold(text))]
 
 
 def _deletions(word: str) -> set[str]:
@@ -84,6 +95,10 @@ class KeywordLine:
 
     text: str
     groups: tuple[tuple[str, ...], ...]
+
+    @property
+    def required(self) -> frozenset[str]:
+        return frozenset(w for group in self.groups for w in group)
 
 
 def keyword_lines(raw: str) -> list[KeywordLine]:
@@ -115,12 +130,14 @@ class WordIndex:
     def lookup(self, word: str) -> frozenset[str]:
         found = self._memo.get(word)
         if found is None:
+            if len(self._memo) > MEMO_LIMIT:
+                self._memo.clear()
             found = self._memo[word] = frozenset(self._lookup(word))
         return found
 
     def _lookup(self, word: str) -> set[str]:
         found = {word} if word in self.exact else set()
-        if len(word) < FUZZY_MIN_LENGTH - 1 or not self.fuzzy:
+        if len(word) < FUZZY_MIN_LENGTH - 1 or not self.fuzzy or not word.isalpha():
             return found
         first = _deletions(word)
         keys = first | {word}
@@ -145,6 +162,8 @@ def _close(word: str, candidate: str) -> bool:
 
 def _distance(a: str, b: str) -> int:
     """Damerau-Levenshtein distance (optimal string alignment)."""
+    if abs(len(a) - len(b)) > 2:
+        return 3
     rows = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
     for i in range(len(a) + 1):
         rows[i][0] = i
@@ -161,6 +180,8 @@ def _distance(a: str, b: str) -> int:
 
 def _phrase_at(matches: list[frozenset[str]], phrase: tuple[str, ...]) -> bool:
     n = len(phrase)
+    if n == 1:  # the caller checked that every word of the line is in the post
+        return True
     for start in range(len(matches) - n + 1):
         if all(phrase[j] in matches[start + j] for j in range(n)):
             return True
@@ -184,9 +205,19 @@ class CompiledRule:
     topic_slugs: tuple[str, ...]
     risk: str
     priority: str
+    required: tuple[frozenset[str], ...] = ()
+    vocabulary: frozenset[str] = frozenset()
 
-    def criteria_match(self, post: Post, matches: list[frozenset[str]]) -> KeywordLine | bool:
-        """False, or what matched: the keyword line (True when the rule has none)."""
+    def __post_init__(self) -> None:
+        required = tuple(line.required for line in self.lines)
+        object.__setattr__(self, "required", required)
+        object.__setattr__(self, "vocabulary", frozenset().union(*required))
+
+    def criteria_match(
+        self, post: Post, matches: list[frozenset[str]], present: frozenset[str] | None = None
+    ) -> KeywordLine | bool:
+        """False, or what matched: the keyword line (True when the rule has none).
+        `present`: every keyword word the post has (the union of `matches`)."""
         if self.account_id is not None and post.account_id != self.account_id:
             return False
         if self.language and post.language != self.language:
@@ -197,8 +228,13 @@ class CompiledRule:
             return False
         if not self.lines:
             return True
-        for line in self.lines:
-            if line_matches(line, matches):
+        if present is None:
+            present = frozenset().union(*matches)
+        if self.vocabulary.isdisjoint(present):
+            return False
+        for line, required in zip(self.lines, self.required, strict=True):
+            # Set checks first (fast); word order only for the few lines left.
+            if required <= present and line_matches(line, matches):
                 return line
         return False
 
@@ -302,9 +338,13 @@ def _library_build(department_id: int, language: str) -> LibraryIndex:
     return LibraryIndex(postings=postings, idf=idf, norms=norms, topics=topics)
 
 
-def library_index(*, department_id: int, language: str) -> LibraryIndex:
-    """The department's library vectors in `language`, rebuilt when it changed."""
-    fingerprint = _library_fingerprint(department_id)
+def library_index(
+    *, department_id: int, language: str, fingerprint: tuple[Any, ...] | None = None
+) -> LibraryIndex:
+    """The department's library vectors in `language`, rebuilt when it changed
+    (`fingerprint`: the library's state, if the caller just read it)."""
+    if fingerprint is None:
+        fingerprint = _library_fingerprint(department_id)
     key = (department_id, language)
     with _library_lock:
         cached = _library_cache.get(key)
@@ -316,9 +356,12 @@ def library_index(*, department_id: int, language: str) -> LibraryIndex:
     return index
 
 
-def library_best(index: LibraryIndex, text: str, language: str) -> tuple[float, int] | None:
-    """(score, answer position) of the best answer with a topic, or None."""
-    query = Counter(tokens(text, language))
+def library_best(
+    index: LibraryIndex, text: str, language: str, *, folded: bool = False
+) -> tuple[float, int] | None:
+    """(score, answer position) of the best answer with a topic, or None. `folded`:
+    the text is already `post_fold`ed."""
+    query = Counter(folded_tokens(text, language) if folded else tokens(text, language))
     q_vec = {t: n * index.idf.get(t, 0.0) for t, n in query.items()}
     q_norm = _norm(q_vec)
     dots: dict[int, float] = {}
@@ -341,26 +384,34 @@ def library_best(index: LibraryIndex, text: str, language: str) -> tuple[float, 
 class Classifier:
     """A department's active rules and library, ready for a batch of posts."""
 
-    def __init__(self, *, department_id: int, rules: list[CompiledRule]) -> None:
+    def __init__(
+        self, *, department_id: int, rules: list[CompiledRule], index: WordIndex | None = None
+    ) -> None:
         self.department_id = department_id
         self.rules = rules
-        vocabulary = {w for r in rules for line in r.lines for group in line.groups for w in group}
-        self.index = WordIndex(vocabulary)
+        if index is None:
+            index = WordIndex({w for r in rules for w in r.vocabulary})
+        self.index = index
         self.threshold: float = settings.CLASSIFY_LIBRARY_THRESHOLD
         self._libraries: dict[str, LibraryIndex] = {}
+        self._fingerprint: tuple[Any, ...] | None = None
 
     def _library(self, language: str) -> LibraryIndex:
         if language not in self._libraries:
+            if self._fingerprint is None:  # one query per batch for both languages
+                self._fingerprint = _library_fingerprint(self.department_id)
             self._libraries[language] = library_index(
-                department_id=self.department_id, language=language
+                department_id=self.department_id, language=language, fingerprint=self._fingerprint
             )
         return self._libraries[language]
 
     def classify(self, post: Post) -> Classification:
         result = Classification()
-        matches = [self.index.lookup(w) for w in words(post.text)]
+        folded = post_fold(post.text)
+        matches = [self.index.lookup(w) for w in words(folded, folded=True)]
+        present = frozenset().union(*matches)
         for rule in self.rules:
-            matched = rule.criteria_match(post, matches)
+            matched = rule.criteria_match(post, matches, present)
             if matched is False:
                 continue
             reason: dict[str, Any] = {"kind": "rule", "rule": rule.name, "rule_id": rule.pk}
@@ -376,15 +427,15 @@ class Classifier:
             if rule.priority and _priority_rank(rule.priority) > _priority_rank(result.priority):
                 result.priority = rule.priority
                 result.reasons.append({**reason, "priority": rule.priority})
-        self._library_topic(post, result)
+        self._library_topic(post, folded, result)
         return result
 
-    def _library_topic(self, post: Post, result: Classification) -> None:
+    def _library_topic(self, post: Post, folded: str, result: Classification) -> None:
         language = post.language if post.language in ("en", "fr") else "en"
         library = self._library(language)
         if not library.norms:
             return
-        best = library_best(library, post.text, language)
+        best = library_best(library, folded, language, folded=True)
         if best is None or best[0] < self.threshold:
             return
         topic = library.topics[best[1]]
@@ -399,16 +450,23 @@ def _priority_rank(value: str) -> int:
     return [p.value for p in PRIORITY_ORDER].index(value) if value else -1
 
 
-def classifier_for(*, department_id: int, rules: list[IncomingRule] | None = None) -> Classifier:
-    """The department's active rules, compiled once (pass `rules` to try a rule that
-    is not saved, as the preview does)."""
-    if rules is None:
-        rules = list(
-            IncomingRule.objects.filter(department_id=department_id, is_active=True)
-            .prefetch_related("topics")
-            .order_by("order", "id")
-        )
-    return Classifier(department_id=department_id, rules=[rule_compile(r) for r in rules])
+_rules_cache: dict[int, tuple[tuple[Any, ...], list[CompiledRule], WordIndex]] = {}
+
+
+def classifier_for(*, department_id: int) -> Classifier:
+    """The department's active rules, compiled. They are kept in this process with
+    their word index (and its remembered typo look-ups) until a rule changes: every
+    save bumps the rule's version (incoming_rule_save), checked with one query."""
+    active = IncomingRule.objects.filter(department_id=department_id, is_active=True)
+    fingerprint = tuple(active.order_by("id").values_list("id", "version", "updated_at"))
+    with _library_lock:
+        cached = _rules_cache.get(department_id)
+    if cached is None or cached[0] != fingerprint:
+        rules = [rule_compile(r) for r in active.prefetch_related("topics").order_by("order", "id")]
+        cached = (fingerprint, rules, WordIndex({w for r in rules for w in r.vocabulary}))
+        with _library_lock:
+            _rules_cache[department_id] = cached
+    return Classifier(department_id=department_id, rules=cached[1], index=cached[2])
 
 
 def cases_classify(*, department_id: int, cases: list[Case]) -> list[list[int]]:
@@ -434,12 +492,19 @@ def cases_classify(*, department_id: int, cases: list[Case]) -> list[list[int]]:
 
 
 def case_topics_link(*, pairs: list[tuple[int, list[int]]]) -> None:
-    """Tag new cases with their topics in one INSERT: (case id, topic ids) pairs."""
+    """Tag new cases (no topics yet) with their topics: (case id, topic ids) pairs.
+    On PostgreSQL with COPY, like ingest's audit rows: as many rows as cases."""
     through = Case.topics.through
-    rows = [
-        through(case_id=case_id, topic_id=topic_id)
-        for case_id, topic_ids in pairs
-        for topic_id in topic_ids
-    ]
-    if rows:
-        through.objects.bulk_create(rows, ignore_conflicts=True)
+    rows = [(case_id, topic_id) for case_id, topic_ids in pairs for topic_id in topic_ids]
+    if not rows:
+        return
+    connection = transaction.get_connection()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            raw = cursor.cursor  # psycopg 3
+            table = through._meta.db_table
+            with raw.copy(f"COPY {table} (case_id, topic_id) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        return
+    through.objects.bulk_create([through(case_id=c, topic_id=t) for c, t in rows])

@@ -17,7 +17,14 @@ from responder.accounts.models import Role, User
 from responder.accounts.selectors import user_has_role
 from responder.audit.services import audit_record
 from responder.errors import ConflictError, PermissionDenied, ValidationError
-from responder.inbox.classify import Post, WordIndex, keyword_lines, rule_compile, words
+from responder.inbox.classify import (
+    Post,
+    WordIndex,
+    keyword_lines,
+    post_fold,
+    rule_compile,
+    words,
+)
 from responder.inbox.incoming_models import IncomingRule, IncomingRuleRevision, Priority
 from responder.inbox.models import Case, Risk, Topic
 
@@ -205,7 +212,9 @@ def incoming_rule_preview(
     matches = []
     for pk, text, language, account_id, handle in rows:
         post = Post(text=text, language=language, account_id=account_id, author_handle=handle)
-        matched = compiled.criteria_match(post, [index.lookup(w) for w in words(text)])
+        matched = compiled.criteria_match(
+            post, [index.lookup(w) for w in words(post_fold(text), folded=True)]
+        )
         if matched is not False:
             keyword = "" if matched is True else matched.text  # type: ignore[union-attr]
             matches.append(PreviewMatch(case_id=pk, text=text, keyword=keyword))
