@@ -58,10 +58,29 @@ LONG_WORD = 8
 MEMO_LIMIT = 100_000
 
 
+def _accent_table() -> dict[int, str]:
+    """Latin letters with accents -> without ("é" -> "e"), for str.translate."""
+    table = {}
+    for code in range(0xC0, 0x250):
+        plain = "".join(
+            c for c in unicodedata.normalize("NFKD", chr(code)) if not unicodedata.combining(c)
+        )
+        if plain != chr(code) and plain.isascii():
+            table[code] = plain
+    return table
+
+
+_ACCENTS = _accent_table()
+
+
 def _fold(text: str) -> str:
+    text = text.lower()
     if text.isascii():
-        return text.lower()
-    text = unicodedata.normalize("NFKD", text.lower())
+        return text
+    text = text.translate(_ACCENTS)  # the common case, fast; the rest below
+    if text.isascii():
+        return text
+    text = unicodedata.normalize("NFKD", text)
     return "".join(c for c in text if not unicodedata.combining(c))
 
 
@@ -126,6 +145,16 @@ class WordIndex:
                 for key in keys:
                     self.fuzzy.setdefault(key, set()).add(word)
         self._memo: dict[str, frozenset[str]] = {}
+        self._raw_memo: dict[str, frozenset[str]] = {}
+
+    def lookup_raw(self, raw: str) -> frozenset[str]:
+        """`lookup` of a folded word not stemmed yet (remembered as such)."""
+        found = self._raw_memo.get(raw)
+        if found is None:
+            if len(self._raw_memo) > MEMO_LIMIT:
+                self._raw_memo.clear()
+            found = self._raw_memo[raw] = self.lookup(_stem(raw))
+        return found
 
     def lookup(self, word: str) -> frozenset[str]:
         found = self._memo.get(word)
@@ -214,10 +243,16 @@ class CompiledRule:
         object.__setattr__(self, "vocabulary", frozenset().union(*required))
 
     def criteria_match(
-        self, post: Post, matches: list[frozenset[str]], present: frozenset[str] | None = None
+        self,
+        post: Post,
+        matches: list[frozenset[str]],
+        present: frozenset[str] | None = None,
+        *,
+        lines: list[int] | None = None,
     ) -> KeywordLine | bool:
         """False, or what matched: the keyword line (True when the rule has none).
-        `present`: every keyword word the post has (the union of `matches`)."""
+        `present`: every keyword word the post has (the union of `matches`);
+        `lines`: the positions of the only keyword lines that can match."""
         if self.account_id is not None and post.account_id != self.account_id:
             return False
         if self.language and post.language != self.language:
@@ -232,10 +267,10 @@ class CompiledRule:
             present = frozenset().union(*matches)
         if self.vocabulary.isdisjoint(present):
             return False
-        for line, required in zip(self.lines, self.required, strict=True):
+        for j in range(len(self.lines)) if lines is None else lines:
             # Set checks first (fast); word order only for the few lines left.
-            if required <= present and line_matches(line, matches):
-                return line
+            if self.required[j] <= present and line_matches(self.lines[j], matches):
+                return self.lines[j]
         return False
 
 
@@ -295,8 +330,26 @@ class LibraryIndex:
     idf: dict[str, float]
     norms: list[float]
     topics: list[tuple[int, str] | None]
+    language: str = "en"
+    # A post's word -> the library's term for it, or None (a stop word, too short,
+    # or a word no answer has: those weigh nothing in the score).
+    terms: dict[str, str | None] = field(default_factory=dict)
+    # The best answer for a post's words (as a multiset), remembered.
+    best: dict[frozenset[tuple[str, int]], tuple[float, int] | None] = field(default_factory=dict)
+
+    def term(self, raw: str) -> str | None:
+        term = self.terms.get(raw, _MISSING)
+        if term is _MISSING:
+            if len(self.terms) > MEMO_LIMIT:
+                self.terms.clear()
+            stemmed = folded_tokens(raw, self.language)
+            term = self.terms[raw] = (
+                stemmed[0] if stemmed and self.idf.get(stemmed[0], 0.0) else None
+            )
+        return term  # type: ignore[return-value]
 
 
+_MISSING = object()
 _library_cache: dict[tuple[int, str], tuple[tuple[Any, ...], LibraryIndex]] = {}
 _library_lock = threading.Lock()
 
@@ -335,7 +388,7 @@ def _library_build(department_id: int, language: str) -> LibraryIndex:
         for t, w in vec.items():
             postings.setdefault(t, []).append((i, w))
     topics = [(a.topic_id, a.topic.slug) if a.topic_id and a.topic else None for a in answers]
-    return LibraryIndex(postings=postings, idf=idf, norms=norms, topics=topics)
+    return LibraryIndex(postings=postings, idf=idf, norms=norms, topics=topics, language=language)
 
 
 def library_index(
@@ -357,12 +410,28 @@ def library_index(
 
 
 def library_best(
-    index: LibraryIndex, text: str, language: str, *, folded: bool = False
+    index: LibraryIndex, text: str, language: str, *, raw: list[str] | None = None
 ) -> tuple[float, int] | None:
-    """(score, answer position) of the best answer with a topic, or None. `folded`:
-    the text is already `post_fold`ed."""
-    query = Counter(folded_tokens(text, language) if folded else tokens(text, language))
-    q_vec = {t: n * index.idf.get(t, 0.0) for t, n in query.items()}
+    """(score, answer position) of the best answer with a topic, or None: the score
+    of the case page's suggestions (suggest.py), without the topic bonus. `raw`: the
+    words of the `post_fold`ed text, if the caller has them."""
+    if raw is None:
+        query = Counter(t for t in tokens(text, language) if index.idf.get(t, 0.0))
+    else:
+        query = Counter(t for t in map(index.term, raw) if t is not None)
+    if not query:
+        return None
+    key = frozenset(query.items())
+    if key in index.best:  # citizens ask the same questions in the same words
+        return index.best[key]
+    if len(index.best) > MEMO_LIMIT:
+        index.best.clear()
+    best = index.best[key] = _library_score(index, query)
+    return best
+
+
+def _library_score(index: LibraryIndex, query: Counter[str]) -> tuple[float, int] | None:
+    q_vec = {t: n * index.idf[t] for t, n in query.items()}
     q_norm = _norm(q_vec)
     dots: dict[int, float] = {}
     for t, qw in q_vec.items():
@@ -392,6 +461,17 @@ class Classifier:
         if index is None:
             index = WordIndex({w for r in rules for w in r.vocabulary})
         self.index = index
+        # Rules that can only match with one of their words in the post, by word;
+        # the others (no keywords) are tried on every post.
+        # Each keyword line is filed under one of its words (the longest, so the
+        # rarest): a post only tries the lines whose word it has. Rules without
+        # keywords are tried on every post.
+        self._anchors: dict[str, list[tuple[int, int]]] = {}
+        self._always = {i for i, r in enumerate(rules) if not r.lines}
+        for i, rule in enumerate(rules):
+            for j, required in enumerate(rule.required):
+                anchor = max(required, key=lambda w: (len(w), w))
+                self._anchors.setdefault(anchor, []).append((i, j))
         self.threshold: float = settings.CLASSIFY_LIBRARY_THRESHOLD
         self._libraries: dict[str, LibraryIndex] = {}
         self._fingerprint: tuple[Any, ...] | None = None
@@ -405,13 +485,22 @@ class Classifier:
             )
         return self._libraries[language]
 
+    def _candidates(self, present: frozenset[str]) -> list[tuple[CompiledRule, list[int]]]:
+        """The rules worth trying on a post with these keyword words, in order, each
+        with the keyword lines worth trying."""
+        lines: dict[int, list[int]] = {i: [] for i in self._always}
+        for word in present:
+            for i, j in self._anchors.get(word, ()):
+                lines.setdefault(i, []).append(j)
+        return [(self.rules[i], sorted(lines[i])) for i in sorted(lines)]
+
     def classify(self, post: Post) -> Classification:
         result = Classification()
-        folded = post_fold(post.text)
-        matches = [self.index.lookup(w) for w in words(folded, folded=True)]
+        raw = _WORD.findall(post_fold(post.text))
+        matches = [self.index.lookup_raw(w) for w in raw]
         present = frozenset().union(*matches)
-        for rule in self.rules:
-            matched = rule.criteria_match(post, matches, present)
+        for rule, lines in self._candidates(present):
+            matched = rule.criteria_match(post, matches, present, lines=lines)
             if matched is False:
                 continue
             reason: dict[str, Any] = {"kind": "rule", "rule": rule.name, "rule_id": rule.pk}
@@ -427,15 +516,15 @@ class Classifier:
             if rule.priority and _priority_rank(rule.priority) > _priority_rank(result.priority):
                 result.priority = rule.priority
                 result.reasons.append({**reason, "priority": rule.priority})
-        self._library_topic(post, folded, result)
+        self._library_topic(post, raw, result)
         return result
 
-    def _library_topic(self, post: Post, folded: str, result: Classification) -> None:
+    def _library_topic(self, post: Post, raw: list[str], result: Classification) -> None:
         language = post.language if post.language in ("en", "fr") else "en"
         library = self._library(language)
         if not library.norms:
             return
-        best = library_best(library, folded, language, folded=True)
+        best = library_best(library, "", language, raw=raw)
         if best is None or best[0] < self.threshold:
             return
         topic = library.topics[best[1]]
