@@ -42,12 +42,13 @@ def classification_lines(case: Case) -> list[str]:
                 lines.append(
                     _("Topic “%(topic)s” set by rule “%(rule)s”.") % {"topic": topic, "rule": rule}
                 )
-        elif reason.get("risk"):
+        # A rule's reason also says what it raised.
+        if reason.get("risk"):
             lines.append(
                 _("Risk raised to %(risk)s by rule “%(rule)s”.")
                 % {"risk": _label(Risk, reason["risk"]), "rule": rule}
             )
-        elif reason.get("priority"):
+        if reason.get("priority"):
             lines.append(
                 _("Priority set to %(priority)s by rule “%(rule)s”.")
                 % {"priority": _label(Priority, reason["priority"]), "rule": rule}

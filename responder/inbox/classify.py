@@ -503,19 +503,23 @@ class Classifier:
             matched = rule.criteria_match(post, matches, present, lines=lines)
             if matched is False:
                 continue
-            reason: dict[str, Any] = {"kind": "rule", "rule": rule.name, "rule_id": rule.pk}
+            # One reason per topic the rule adds; what it raised goes on the first.
+            reason: dict[str, Any] = {"kind": "rule", "rule": rule.name}
             if isinstance(matched, KeywordLine):
                 reason["keyword"] = matched.text
+            reasons = []
             for pk, slug in zip(rule.topic_ids, rule.topic_slugs, strict=True):
                 if pk not in result.topic_ids:
                     result.topic_ids.append(pk)
-                    result.reasons.append({**reason, "topic": slug})
+                    reasons.append({**reason, "topic": slug})
+            first = reasons[0] if reasons else dict(reason)
             if rule.risk and risk_max(result.risk, rule.risk) != result.risk:
-                result.risk = rule.risk
-                result.reasons.append({**reason, "risk": rule.risk})
+                result.risk = first["risk"] = rule.risk
             if rule.priority and _priority_rank(rule.priority) > _priority_rank(result.priority):
-                result.priority = rule.priority
-                result.reasons.append({**reason, "priority": rule.priority})
+                result.priority = first["priority"] = rule.priority
+            if not reasons and len(first) > len(reason):
+                reasons.append(first)
+            result.reasons += reasons
         self._library_topic(post, raw, result)
         return result
 
