@@ -463,14 +463,15 @@ class Classifier:
         self.index = index
         # Rules that can only match with one of their words in the post, by word;
         # the others (no keywords) are tried on every post.
-        # Each keyword line is filed under one of its words (the longest, so the
-        # rarest): a post only tries the lines whose word it has. Rules without
-        # keywords are tried on every post.
+        # Each keyword line is filed under one of its words, the one fewest lines
+        # share ("lost" rather than "passport" in "passport + lost"): a post only
+        # tries the lines whose word it has. Rules without keywords: every post.
         self._anchors: dict[str, list[tuple[int, int]]] = {}
         self._always = {i for i, r in enumerate(rules) if not r.lines}
+        shared = Counter(w for r in rules for required in r.required for w in required)
         for i, rule in enumerate(rules):
             for j, required in enumerate(rule.required):
-                anchor = max(required, key=lambda w: (len(w), w))
+                anchor = min(required, key=lambda w: (shared[w], -len(w), w))
                 self._anchors.setdefault(anchor, []).append((i, j))
         self.threshold: float = settings.CLASSIFY_LIBRARY_THRESHOLD
         self._libraries: dict[str, LibraryIndex] = {}
