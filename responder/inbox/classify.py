@@ -505,9 +505,9 @@ class Classifier:
             if matched is False:
                 continue
             # One reason per topic the rule adds; what it raised goes on the first.
+            # (Which keyword matched is left out: the rule's preview shows it, and
+            # every byte here is written once per case.)
             reason: dict[str, Any] = {"kind": "rule", "rule": rule.name}
-            if isinstance(matched, KeywordLine):
-                reason["keyword"] = matched.text
             reasons = []
             for pk, slug in zip(rule.topic_ids, rule.topic_slugs, strict=True):
                 if pk not in result.topic_ids:

@@ -124,8 +124,8 @@ class Case(FSMModelMixin, models.Model):
         _("priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL
     )
     # Why the case got its topics, risk and priority at ingest, e.g.
-    # [{"kind": "rule", "rule": "Stolen", "keyword": "passport + stolen",
-    #   "topic": "lost-stolen", "risk": "sensitive", "priority": "urgent"},
+    # [{"kind": "rule", "rule": "Stolen", "topic": "lost-stolen", "risk": "sensitive",
+    #   "priority": "urgent"},
     #  {"kind": "library", "score": 0.62, "topic": "fees"}].
     classification = models.JSONField(default=list, blank=True)
     owner = models.ForeignKey(
