@@ -104,3 +104,23 @@ def test_the_case_page_says_why_the_case_was_classified_in_both_languages(team):
         reverse("cases:detail", args=[fees.pk]), HTTP_ACCEPT_LANGUAGE="fr"
     ).content.decode()
     assert "Sujet « Frais » choisi par correspondance avec la bibliothèque 0,62." in html
+
+
+def test_a_risk_change_from_a_stale_page_is_refused(team):
+    from responder.errors import ConflictError
+
+    case = team.case()
+    seen = case.version
+    case_risk_set(case_id=case.pk, actor=team.officer2, risk=Risk.SENSITIVE, via="web")
+    with pytest.raises(ConflictError):
+        case_risk_set(
+            case_id=case.pk,
+            actor=team.officer,
+            risk=Risk.LOW,
+            reason="Nothing sensitive here.",
+            via="web",
+            expected_version=seen,
+        )
+    case.refresh_from_db()
+    assert case.risk == Risk.SENSITIVE
+    assert AuditEvent.objects.filter(case=case, action="case.risk").count() == 1
