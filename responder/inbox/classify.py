@@ -265,7 +265,7 @@ class CompiledRule:
             return False
         if self.language and post.language != self.language:
             return False
-        if self.author and _handle(post.author_handle) != self.author:
+        if self.author and not _same_author(post.author_handle, self.author):
             return False
         if self.hashtag and self.hashtag not in post.hashtags:
             return False
@@ -284,6 +284,12 @@ class CompiledRule:
 
 def _handle(handle: str) -> str:
     return handle.strip().lstrip("@").lower()
+
+
+def _same_author(handle: str, wanted: str) -> bool:
+    """A rule's handle without a domain ("jdoe") matches that user on any server."""
+    handle = _handle(handle)
+    return handle == wanted or ("@" not in wanted and handle.split("@", 1)[0] == wanted)
 
 
 def rule_compile(rule: IncomingRule, *, topics: list[Topic] | None = None) -> CompiledRule:
@@ -375,7 +381,7 @@ class Classifier:
         return [(self.rules[i], sorted(lines[i])) for i in sorted(lines)]
 
     def classify(self, post: Post) -> Classification:
-        result = Classification()
+        result = Classification(priority="")  # the highest a matching rule sets
         raw = _WORD.findall(post_fold(post.text))
         matches = [self.index.lookup_raw(w) for w in raw]
         present = frozenset().union(*matches)
@@ -400,6 +406,7 @@ class Classifier:
             if not reasons and len(first) > len(reason):
                 reasons.append(first)
             result.reasons += reasons
+        result.priority = result.priority or Priority.NORMAL.value
         self._library_topic(post, raw, result)
         return result
 

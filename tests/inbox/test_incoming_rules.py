@@ -211,3 +211,33 @@ def test_a_library_change_is_seen_by_the_next_batch(team):
     [after] = ingest(team.account, [("Are dogs allowed inside?", "en")])
     assert list(after.topics.values_list("slug", flat=True)) == ["applying"]
     assert after.classification[0]["kind"] == "library"
+
+
+def test_account_language_author_and_hashtag_criteria_and_a_low_priority(team):
+    from tests.factories import PlatformAccountFactory
+
+    other_account = PlatformAccountFactory(department=team.department, handle="other")
+    incoming_rule_save(
+        actor=team.admin,
+        department_id=team.department.pk,
+        data=RuleInput(
+            name="fan mail",
+            account_id=team.account.pk,
+            hashtag="#merci",
+            language="fr",
+            author_handle="@fan",
+            priority="low",
+        ),
+    )
+    classifier = classifier_for(department_id=team.department.pk)
+
+    def priority(**post):
+        base = {"text": "Bravo #Merci", "language": "fr", "account_id": team.account.pk}
+        base.setdefault("author_handle", "fan@piaille.example")
+        return classifier.classify(Post(**{**base, **post})).priority
+
+    assert priority() == "low"
+    assert priority(author_handle="someone@piaille.example") == "normal"
+    assert priority(language="en") == "normal"
+    assert priority(text="Bravo") == "normal"
+    assert priority(account_id=other_account.pk) == "normal"
