@@ -69,3 +69,16 @@ def env_url(name: str, default: str, *, schemes: set[str]) -> str:
     if parsed.scheme not in {"sqlite", "filesystem", "memory"} and not parsed.hostname:
         raise ImproperlyConfigured(f"{name} has no host name: {value!r}.")
     return value
+
+
+def env_float(name: str, default: float, *, minimum: float, maximum: float) -> float:
+    value = _raw(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}.") from None
+    if not minimum <= number <= maximum:
+        raise ImproperlyConfigured(f"{name} must be between {minimum} and {maximum}, not {number}.")
+    return number

@@ -13,6 +13,7 @@ from django.urls import reverse
 from responder.accounts.models import Department, Membership, User
 from responder.channels.models import OutboxItem, PlatformAccount
 from responder.inbox import services
+from responder.inbox.incoming_models import IncomingRule
 from responder.inbox.models import Case, CaseState, LibraryAnswer, Topic
 from workflows.models import ApprovalLayer, ApprovalPolicy, ApprovalStep, RoutingRule
 
@@ -27,6 +28,7 @@ COUNTED: list[type[Model]] = [
     ApprovalPolicy,
     ApprovalLayer,
     RoutingRule,
+    IncomingRule,
     PlatformAccount,
     Case,
 ]
@@ -128,3 +130,18 @@ def test_demo_policies_route_each_kind_of_reply_to_its_layers() -> None:
     assert {u.username for u in steps[0].reviewers.all()} == {"sme1", "sme2"}
     assert steps[0].delegate == User.objects.get(username="director")
     assert [u.username for u in steps[1].reviewers.all()] == ["director"]
+
+
+def test_demo_questions_arrive_classified_and_the_stolen_passport_is_sensitive() -> None:
+    from workflows.routing import policy_resolve
+
+    seed()
+    assert IncomingRule.objects.filter(department__slug="passports").count() == 10
+    cases = list(Case.objects.filter(department__slug="passports"))
+    with_topic = [c for c in cases if c.topics.exists()]
+    assert len(with_topic) >= len(cases) - 1  # all but the compliment
+    stolen = Case.objects.get(external_id="demo-3")
+    # "... stolen in Lisbon yesterday and I fly home Friday"
+    assert set(stolen.topics.values_list("slug", flat=True)) == {"lost-stolen", "urgent-travel"}
+    assert stolen.priority == "urgent"
+    assert policy_resolve(case=stolen, draft=None).policy.name == "Sensitive answer"

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from responder.accounts.models import User
-from responder.inbox.models import Case, Draft, LibraryAnswer, Risk
+from responder.inbox.models import Case, Draft, LibraryAnswer, Risk, risk_max
 from workflows.models import ApprovalPolicy, RoutingRule
 
 
@@ -53,13 +53,15 @@ class Route:
 
 
 def effective_risk(case: Case, *, sensitive_topic: bool | None = None) -> str:
-    """A case tagged with a sensitive topic is sensitive whatever its own risk says.
+    """The highest of the officer's risk, the automatic risk set at ingest, and the
+    topics': a case tagged with a sensitive topic is sensitive whatever else says.
     `sensitive_topic`: whether it has one, when the caller already read its topics."""
+    risk = risk_max(case.risk, case.auto_risk)
     if sensitive_topic is None:
         sensitive_topic = case.topics.filter(sensitive=True).exists()
-    if case.risk != Risk.SENSITIVE and sensitive_topic:
+    if risk != Risk.SENSITIVE and sensitive_topic:
         return Risk.SENSITIVE
-    return case.risk
+    return risk
 
 
 def rule_matches(

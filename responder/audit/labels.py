@@ -29,6 +29,7 @@ AUDIT_ACTION_LABELS: dict[str, Promise] = {
     "case.retry": _("Posting retried"),
     "case.revise": _("Taken back to change the refused reply"),
     "case.tag": _("Topics or risk changed"),
+    "case.risk": _("Risk changed"),
     "case.comment": _("Comment"),
     "case.record_exported": _("Record exported"),
     "case.personal_data_removed": _("Personal data removed"),

@@ -36,6 +36,7 @@ from responder.channels.connectors.base import FetchResult, ItemError, Mention, 
 from responder.channels.language import language_detect
 from responder.channels.models import IngestError, PlatformAccount
 from responder.crypto import Secret
+from responder.inbox.classify import case_topics_link, cases_classify
 from responder.inbox.models import Case, CaseState
 from responder.queueing import enqueue_on_commit
 
@@ -176,6 +177,9 @@ def _cases_insert(*, account: PlatformAccount, mentions: list[Mention]) -> list[
                 received_at=m.created_at,
             )
         )
+    # Topics, automatic risk and priority from the department's incoming rules and
+    # library, in this transaction (responder/inbox/classify.py).
+    topic_ids = cases_classify(department_id=account.department_id, cases=cases)
     # Insert in waves so a followup of a post in the same batch gets its parent's id
     # at insert time (no UPDATE afterwards): usually one wave, two with followups.
     ids: dict[str, int] = {}
@@ -197,6 +201,9 @@ def _cases_insert(*, account: PlatformAccount, mentions: list[Mention]) -> list[
         )
         inserted = {c.external_id for c in wave}
         waiting = [c for c in waiting if c.external_id not in inserted]
+    case_topics_link(
+        pairs=[(ids[c.external_id], t) for c, t in zip(cases, topic_ids, strict=True) if t]
+    )
     _ingested_audit(account=account, cases=cases, ids=ids)
     return [ids[c.external_id] for c in cases]
 

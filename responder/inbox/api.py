@@ -40,6 +40,7 @@ from responder.api_filters import StrictFilterBackend, page_size_checked
 from responder.audit.models import Via
 from responder.inbox import services
 from responder.inbox.api_routing import CaseRoutingMixin
+from responder.inbox.case_risk import case_risk_set
 from responder.inbox.models import Case, LibraryAnswer, Topic
 from responder.inbox.selectors import (
     MAX_ID,
@@ -59,6 +60,7 @@ from responder.inbox.serializers import (
     ErrorSerializer,
     LibraryAnswerSerializer,
     MeSerializer,
+    RiskInput,
     TagInput,
     TakeOverInput,
     TokenSerializer,
@@ -352,6 +354,15 @@ class CaseViewSet(CaseRoutingMixin, mixins.ListModelMixin, viewsets.GenericViewS
             expected_version=data.get("expected_version"),
         )
         return self._case_response(case_id)
+
+    @extend_schema(
+        summary="Set the officer's risk: raise freely, lower only with a reason (audited)",
+        request=RiskInput,
+        responses=action_responses(CaseDetailSerializer),
+    )
+    @action_post
+    def risk(self, request: Request, pk: str | None = None) -> Response:
+        return self._act(RiskInput, case_risk_set)
 
 
 class LibraryPagination(CheckedCursorPagination):

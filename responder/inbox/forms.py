@@ -38,7 +38,16 @@ class TagForm(forms.Form):
     topics = forms.ModelMultipleChoiceField(
         label=_("Topics"), queryset=Topic.objects.all(), required=False
     )
+    # The page sets risk with RiskForm; the API and older forms may still send it here.
+    risk = forms.ChoiceField(label=_("Risk"), choices=Risk.choices, required=False)
+
+
+class RiskForm(forms.Form):
     risk = forms.ChoiceField(label=_("Risk"), choices=Risk.choices)
+    reason = forms.CharField(
+        label=_("Reason (needed to lower the risk)"), required=False, max_length=500
+    )
+    version = forms.IntegerField(required=False, min_value=1)
 
 
 class SubmitForm(forms.Form):

@@ -10,6 +10,11 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, FSMField, FSMModelMixin, transition
 
 from responder.accounts.models import Department
+from responder.inbox.incoming_models import (  # noqa: F401  (models of this app)
+    IncomingRule,
+    IncomingRuleRevision,
+    Priority,
+)
 
 
 class CaseState(models.TextChoices):
@@ -39,6 +44,16 @@ class Risk(models.TextChoices):
     LOW = "low", _("Low")
     NORMAL = "normal", _("Normal")
     SENSITIVE = "sensitive", _("Sensitive")
+
+
+#: Lowest first: "raise" and "lower" compare positions in this list.
+RISK_ORDER = [Risk.LOW, Risk.NORMAL, Risk.SENSITIVE]
+
+
+def risk_max(*risks: str) -> str:
+    """The highest of the given risk values (unknown or empty ones count as lowest)."""
+    rank = {r.value: i for i, r in enumerate(RISK_ORDER)}
+    return max(risks, key=lambda r: rank.get(r, -1)) if risks else Risk.LOW.value
 
 
 class CloseReason(models.TextChoices):
@@ -99,7 +114,20 @@ class Case(FSMModelMixin, models.Model):
     topics = models.ManyToManyField(
         Topic, blank=True, related_name="cases", verbose_name=_("topics")
     )
+    # The officer's risk; auto_risk is what the incoming rules set at ingest. Routing
+    # takes the highest of the two and of the topics (workflows.routing.effective_risk).
     risk = models.CharField(_("risk"), max_length=16, choices=Risk.choices, default=Risk.NORMAL)
+    auto_risk = models.CharField(
+        _("automatic risk"), max_length=16, choices=Risk.choices, default=Risk.LOW
+    )
+    priority = models.CharField(
+        _("priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL
+    )
+    # Why the case got its topics, risk and priority at ingest, e.g.
+    # [{"kind": "rule", "rule": "Stolen", "topic": "lost-stolen", "risk": "sensitive",
+    #   "priority": "urgent"},
+    #  {"kind": "library", "score": 0.62, "topic": "fees"}].
+    classification = models.JSONField(default=list, blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

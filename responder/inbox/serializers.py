@@ -96,6 +96,9 @@ class CaseSerializer(serializers.ModelSerializer[Case]):
             "received_at",
             "topics",
             "risk",
+            "auto_risk",
+            "priority",
+            "classification",
             "owner",
             "claimed_at",
             "close_reason",
@@ -388,6 +391,16 @@ class TagInput(VersionedInput):
         if "topics" not in attrs and "risk" not in attrs:
             raise serializers.ValidationError(_("Give topics, a risk, or both."))
         return attrs
+
+
+class RiskInput(VersionedInput):
+    risk = serializers.ChoiceField(choices=Risk.choices)
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=500,
+        help_text=_("Needed when the risk is lower than the case's current risk."),
+    )
 
 
 class DecideInput(VersionedInput):

@@ -13,6 +13,7 @@ from responder.accounts import authz
 from responder.accounts.authz import Action
 from responder.accounts.models import User
 from responder.errors import ConflictError, ValidationError
+from responder.inbox.case_risk import risk_change
 from responder.inbox.checks import outgoing_checks_require
 from responder.inbox.models import (
     Case,
@@ -177,11 +178,16 @@ def case_tag(
                     )
             case.topics.set(topics)
             details["topics"] = sorted(t.slug for t in topics)
-        if risk is not None:
-            details["risk"] = {"from": case.risk, "to": risk}
-            case.risk = risk
+        if risk is not None and risk != case.risk:
+            # Lowering needs a reason: only case_risk_set takes one.
+            details.update(risk_change(case=case, risk=risk, reason=""))
         return case_touch(
-            case=case, action="case.tag", via=via, actor=actor, fields=("risk",), details=details
+            case=case,
+            action="case.tag",
+            via=via,
+            actor=actor,
+            fields=("risk", "auto_risk"),
+            details=details,
         )
 
 

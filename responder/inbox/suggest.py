@@ -49,6 +49,8 @@ _TOKEN = re.compile(r"[a-z0-9]+")
 
 def _fold(text: str) -> str:
     """Lower case without accents, so "délai" matches "delai"."""
+    if text.isascii():
+        return text.lower()
     text = unicodedata.normalize("NFKD", text.lower())
     return "".join(c for c in text if not unicodedata.combining(c))
 
@@ -61,14 +63,20 @@ def _stem(token: str) -> str:
     return token
 
 
+_NOISE = re.compile(r"@\S+|https?://\S+")
+
+
 def tokens(text: str, language: str) -> list[str]:
-    stop = _STOPWORDS.get(language, _STOPWORDS["en"])
     # Handles and links say nothing about the question.
-    text = re.sub(r"@\S+|https?://\S+", " ", text)
+    return folded_tokens(_fold(_NOISE.sub(" ", text)), language)
+
+
+def folded_tokens(folded: str, language: str) -> list[str]:
+    """`tokens` of a text already folded and without handles or links (classify.py
+    folds each post once for its rules and the library)."""
+    stop = _STOPWORDS.get(language, _STOPWORDS["en"])
     return [
-        _stem(t)
-        for t in _TOKEN.findall(_fold(text))
-        if t not in stop and (len(t) > 2 or t.isdigit())
+        _stem(t) for t in _TOKEN.findall(folded) if t not in stop and (len(t) > 2 or t.isdigit())
     ]
 
 

@@ -6,7 +6,7 @@ Case pages live at /cases/<id>/ (the inbox links there) and the answer library a
 
 from django.urls import URLPattern, URLResolver, include, path
 
-from responder.inbox.views import case, inbox, library
+from responder.inbox.views import case, inbox, incoming_rules, library
 
 urlpatterns: list[URLPattern | URLResolver] = [
     # --- inbox ---
@@ -20,4 +20,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # --- case page and library ---
     path("", include((case.urlpatterns, "cases"))),
     path("", include((library.urlpatterns, "library"))),
+    # --- department admins: incoming rules (/settings/incoming-rules/) ---
+    path("", include((incoming_rules.urlpatterns, "incoming_rules"))),
 ]

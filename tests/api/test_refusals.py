@@ -160,7 +160,8 @@ def test_a_stale_expected_version_gets_409_and_changes_nothing(team, api_as, cla
         officer.post(f"/api/v1/cases/{case.pk}/claim/")
     seen = officer.get(f"/api/v1/cases/{case.pk}/").json()["version"]
     # A colleague changes the case after we loaded it.
-    tagged = api_as(team.officer2).post(f"/api/v1/cases/{case.pk}/tag/", {"risk": "low"})
+    # (Raising: lowering the risk needs a reason.)
+    tagged = api_as(team.officer2).post(f"/api/v1/cases/{case.pk}/tag/", {"risk": "sensitive"})
     assert tagged.status_code == 200
     case.refresh_from_db()
     before = (case.state, case.version, case.drafts.count())

@@ -21,6 +21,7 @@ TRANSITIONS = [
     "reopen",
     "retry",
     "tag",
+    "risk",
 ]
 
 

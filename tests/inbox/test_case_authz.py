@@ -142,7 +142,7 @@ def test_an_officer_of_two_departments_sees_and_works_both(team, taxes):
         assert client.post(url("claim", case)).status_code == 302
         case.refresh_from_db()
         assert case.owner == both and case.state == CaseState.DRAFTING
-    tagged = client.post(url("tag", case_b), {"topics": [topic_b.pk], "risk": "low"})
+    tagged = client.post(url("tag", case_b), {"topics": [topic_b.pk]})
     assert tagged.status_code == 302
     assert list(case_b.topics.all()) == [topic_b]
     api = APIClient()

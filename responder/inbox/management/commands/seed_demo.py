@@ -21,6 +21,8 @@ from responder.accounts.models import Department, Membership, Role, User
 from responder.channels.account_safety import platform_account_validate
 from responder.channels.models import PlatformAccount
 from responder.errors import ValidationError
+from responder.inbox.classify import case_topics_link, cases_classify
+from responder.inbox.demo_rules import demo_rules_load
 from responder.inbox.models import Case, LibraryAnswer, Platform, Topic
 from workflows.models import ApprovalPolicy, RoutingRule
 from workflows.policy_services import policy_create, policy_layers_save, rules_save
@@ -308,6 +310,7 @@ class Command(BaseCommand):
             account = self._account(department)
             self._policies(actor=people["admin"], delegate=people["director"])
             self._library(department=department, topics=topics, admin=people["admin"])
+            demo_rules_load(department=department, actor=people["admin"])
             if not options["no_cases"]:
                 self._cases(account=account, topics=topics)
         self.stdout.write(
@@ -437,21 +440,26 @@ class Command(BaseCommand):
         """Until the connectors ingest from the simulator, a few questions to work on."""
         now = timezone.now()
         base = settings.SIMULATOR_URL.rstrip("/")
-        for external_id, handle, name, language, minutes, text, topic in CASES:
-            case, created = Case.objects.get_or_create(
+        known = set(Case.objects.filter(account=account).values_list("external_id", flat=True))
+        new = [
+            Case(
                 account=account,
                 external_id=external_id,
-                defaults={
-                    "department": account.department,
-                    "platform": account.platform,
-                    "author_handle": handle,
-                    "author_name": name,
-                    "text": text,
-                    "language": language,
-                    "url": f"{base}/@{handle.split('@')[0]}/{external_id}",
-                    "received_at": now - dt.timedelta(minutes=minutes),
-                    "source": "mention",
-                },
+                department=account.department,
+                platform=account.platform,
+                author_handle=handle,
+                author_name=name,
+                text=text,
+                language=language,
+                url=f"{base}/@{handle.split('@')[0]}/{external_id}",
+                received_at=now - dt.timedelta(minutes=minutes),
+                source="mention",
             )
-            if created and topic:
-                case.topics.add(topics[topic])
+            for external_id, handle, name, language, minutes, text, _topic in CASES
+            if external_id not in known
+        ]
+        # Classified like an ingested case: the incoming rules and the library.
+        topic_ids = cases_classify(department_id=account.department_id, cases=new)
+        for case in new:
+            case.save()
+        case_topics_link(pairs=[(c.pk, t) for c, t in zip(new, topic_ids, strict=True)])

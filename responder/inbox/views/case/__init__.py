@@ -4,8 +4,8 @@ responder.inbox.services; htmx requests get the page's partials back.
 
 - context.py: what the page shows (reads only)
 - page.py: the page, and how every action on it answers
-- actions.py: ownership and open/closed: claim, release, take over, tag, close,
-  reopen, retry
+- actions.py: ownership and open/closed: claim, release, take over, tag, risk,
+  close, reopen, retry
 - drafts.py: the reply: save, live checks, submit, withdraw
 - library.py: the answer library panel and using an answer
 """
@@ -19,6 +19,7 @@ from responder.inbox.views.case.actions import (
     case_reopen,
     case_retry,
     case_revise,
+    case_risk,
     case_tag,
     case_take_over,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "case_reopen",
     "case_retry",
     "case_revise",
+    "case_risk",
     "case_tag",
     "case_take_over",
     "case_withdraw",
@@ -66,6 +68,7 @@ urlpatterns = [
     path("cases/<int:case_id>/release/", case_release, name="release"),
     path("cases/<int:case_id>/take-over/", case_take_over, name="take_over"),
     path("cases/<int:case_id>/tag/", case_tag, name="tag"),
+    path("cases/<int:case_id>/risk/", case_risk, name="risk"),
     path("cases/<int:case_id>/draft/", draft_save, name="draft_save"),
     path("cases/<int:case_id>/draft/checks/", draft_checks, name="draft_checks"),
     path("cases/<int:case_id>/draft/use/", draft_use_answer, name="use_answer"),

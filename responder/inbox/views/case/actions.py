@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from responder.inbox import services
-from responder.inbox.forms import CloseForm, SubmitForm, TagForm, TakeOverForm
+from responder.inbox.case_risk import case_risk_set
+from responder.inbox.forms import CloseForm, RiskForm, SubmitForm, TagForm, TakeOverForm
 from responder.inbox.views.case.page import VIA, act, button_action, failure, form_error
 
 
@@ -57,9 +58,34 @@ def case_tag(request: HttpRequest, case_id: int) -> HttpResponse:
         request,
         case_id,
         lambda u: services.case_tag(
-            case_id=case_id, actor=u, via=VIA, topic_ids=topic_ids, risk=form.cleaned_data["risk"]
+            case_id=case_id,
+            actor=u,
+            via=VIA,
+            topic_ids=topic_ids,
+            risk=form.cleaned_data["risk"] or None,
         ),
-        _("Topics and risk saved."),
+        _("Topics saved."),
+    )
+
+
+@login_required
+@require_POST
+def case_risk(request: HttpRequest, case_id: int) -> HttpResponse:
+    form = RiskForm(request.POST)
+    if not form.is_valid():
+        return failure(request, case_id, form_error(form), 400)
+    return act(
+        request,
+        case_id,
+        lambda u: case_risk_set(
+            case_id=case_id,
+            actor=u,
+            risk=form.cleaned_data["risk"],
+            reason=form.cleaned_data["reason"],
+            via=VIA,
+            expected_version=form.cleaned_data["version"],
+        ),
+        _("Risk saved."),
     )
 
 

@@ -19,6 +19,7 @@ from responder.audit.models import AuditEvent
 from responder.channels.models import OutboxItem
 from responder.channels.selectors import outbox_failure
 from responder.inbox import checks as outgoing
+from responder.inbox.classification_reasons import classification_lines
 from responder.inbox.models import (
     Case,
     CaseState,
@@ -29,7 +30,7 @@ from responder.inbox.models import (
 )
 from responder.inbox.suggest import suggest_answers
 from workflows.models import ApprovalStep, StepStatus
-from workflows.routing import Route
+from workflows.routing import Route, effective_risk
 
 
 def _editor_text(text: str, case: Case) -> str:
@@ -252,6 +253,8 @@ def case_context(
         ),
         "case_topic_ids": set(case.topics.values_list("id", flat=True)),
         "risks": Risk.choices,
+        "classification_lines": classification_lines(case),
+        "effective_risk": Risk(effective_risk(case)).label,
         "close_reasons": CloseReason.choices,
         "language": language,
         "other_language": other_language,
