@@ -167,6 +167,9 @@ def main() -> int:
                 "-A",
                 "responder",
                 "worker",
+                # Every kind of work in one worker here; one worker per queue in
+                # production (docs/OPERATIONS.md).
+                "--queues=ingest,posting,email,housekeeping",
                 "--loglevel=INFO",
                 "--concurrency=2",
                 "--without-gossip",

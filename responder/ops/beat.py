@@ -60,10 +60,10 @@ class SingleBeatScheduler(PersistentScheduler):
             self.is_active = False
             logger.warning("beat %s: database unreachable (%s); not scheduling", self.holder, exc)
         if self.is_active and not was_active:
-            logger.warning("beat %s is the active scheduler", self.holder)
+            logger.warning("beat %s took the scheduler lease: sending periodic tasks", self.holder)
         elif not self.is_active and (was_active or self._check_at == 0.0):
             logger.warning(
-                "beat %s: another beat is the active scheduler; standing by", self.holder
+                "beat %s: another beat holds the scheduler lease; standing by", self.holder
             )
 
     def tick(self, *args: Any, **kwargs: Any) -> float:
