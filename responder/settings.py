@@ -195,12 +195,14 @@ CELERY_BROKER_URL = env_url(
 )
 if CELERY_BROKER_URL.startswith("filesystem"):
     _broker_dir = VAR_DIR / "broker"
-    for _sub in ("out", "processed"):
+    for _sub in ("out", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),
         "data_folder_processed": str(_broker_dir / "processed"),
+        # The remote-control exchange table; kombu's default is ./control.
+        "control_folder": str(_broker_dir / "control"),
     }
 else:
     # A broker that cannot be reached fails a publish within seconds instead of
