@@ -46,6 +46,7 @@ def main_nav(context: template.Context) -> list[dict[str, Any]]:
         ("/review/mine/", _("Waiting for me"), True),
         ("/library/", _("Answer library"), True),
         ("/analytics/", _("Analytics"), Role.ADMIN in roles),
+        ("/ops/status/", _("System status"), Role.ADMIN in roles),
         ("/admin/", _("Administration"), bool(request.user.is_staff)),
     ]
     path = request.path
