@@ -42,3 +42,21 @@ def scheduler_lease_acquire(*, name: str, holder: str, seconds: float) -> bool:
 def scheduler_lease_release(*, name: str, holder: str) -> None:
     """Give the lease up at once (a clean shutdown), so a standby takes over."""
     SchedulerLease.objects.filter(name=name, holder=holder).update(expires_at=timezone.now())
+
+
+def field_keys_rotate() -> int:
+    """Re-encrypt every platform account's stored secrets with the first key of
+    FIELD_ENCRYPTION_KEYS (any listed key decrypts them). Returns how many accounts
+    were rewritten. Safe to run twice, and while the app runs: each row is locked
+    while it is rewritten, so a poll saving a session at the same moment waits."""
+    from responder.channels.models import PlatformAccount
+
+    count = 0
+    for pk in PlatformAccount.objects.order_by("pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            account = PlatformAccount.objects.select_for_update().filter(pk=pk).first()
+            if account is None:
+                continue
+            account.save(update_fields=["credentials", "session_state"])
+            count += 1
+    return count
