@@ -95,6 +95,9 @@ def main() -> None:
     parser.add_argument("--replies", type=int, default=200)
     parser.add_argument("--rate", type=float, default=20.0, help="approvals per second")
     parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument(
+        "--ingest-concurrency", type=int, default=None, help="processes of the ingest worker"
+    )
     parser.add_argument("--one-queue", action="store_true", help="every worker takes every queue")
     args = parser.parse_args()
     # A SIGTERM (a timeout, Ctrl-C from a parent) still stops what we started.
@@ -104,6 +107,7 @@ def main() -> None:
         "flood": args.flood,
         "accounts": args.accounts,
         "layout": "one queue" if args.one_queue else "queues by kind",
+        "ingest_processes": args.ingest_concurrency or args.concurrency,
     }
     print(results["machine"], "|", results["layout"], flush=True)
 
@@ -168,7 +172,15 @@ def main() -> None:
         ]
     else:
         workers = [
-            Worker(name=queue, env=env, concurrency=args.concurrency, log_dir=log_dir, queues=queue)
+            Worker(
+                name=queue,
+                env=env,
+                concurrency=(args.ingest_concurrency or args.concurrency)
+                if queue == "ingest"
+                else args.concurrency,
+                log_dir=log_dir,
+                queues=queue,
+            )
             for queue in ("ingest", "posting")
         ]
     stop = threading.Event()

@@ -69,12 +69,27 @@ def accounts_for(department_ids: set[int] | None) -> QuerySet[PlatformAccount]:
     return accounts if department_ids is None else accounts.filter(department_id__in=department_ids)
 
 
+def queue_label(name: str) -> str:
+    """What a queue carries, in the reader's language."""
+    labels = {
+        queues.INGEST: _("ingest: reading mentions"),
+        queues.POSTING: _("posting: replies to platforms"),
+        queues.EMAIL: _("e-mail: approval requests and reminders"),
+        queues.HOUSEKEEPING: _("housekeeping: engagement, retention, analytics"),
+    }
+    return labels.get(name, name)
+
+
 @dataclass
 class QueueStatus:
     name: str
     depth: int | None
     last_beat: Heartbeat | None
     late: bool
+
+    @property
+    def label(self) -> str:
+        return queue_label(self.name)
 
 
 def queue_statuses(now: dt.datetime) -> tuple[list[QueueStatus], QueueStatus]:

@@ -55,7 +55,7 @@ def test_the_status_page_shows_the_poll_failure_and_the_rate_limit_in_english(
     assert "The last 3 polls failed." in page
     assert "503" in page  # what the platform said
     assert "Rate limit: no calls to the platform until" in page
-    assert "Queues and workers" in page and "posting" in page
+    assert "Queues and workers" in page and "posting: replies to platforms" in page
     assert 'lang="en"' in page
 
 
@@ -65,6 +65,7 @@ def test_the_status_page_in_french(client, team, troubled) -> None:
     assert "Les 3 dernières interrogations ont échoué." in page
     assert "Limite de débit : aucun appel à la plateforme avant" in page
     assert "Files d’attente et travailleurs" in page
+    assert "publication : réponses aux plateformes" in page
     assert 'lang="fr"' in page
 
 
