@@ -14,7 +14,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP  # type: ignore[attr-defined]
 from django.utils.translation import gettext_lazy as _
-from kombu import Queue
+from kombu import Exchange, Queue
 
 from responder.env import env_bool, env_int, env_list, env_str, env_url
 
@@ -228,11 +228,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Queues by kind of work, so a flood of mentions never delays posting or approval
 # e-mails: a worker started without -Q consumes all four (make run, the tests); in
 # production run one worker service per queue (docs/OPERATIONS.md).
+# Each queue has its own direct exchange and routing key: left unset, Celery binds every
+# queue to the default exchange with the default key, so a message sent to that
+# exchange would reach all four.
 CELERY_TASK_QUEUES = [
-    Queue("ingest"),
-    Queue("posting"),
-    Queue("email"),
-    Queue("housekeeping"),
+    Queue(name, Exchange(name, type="direct"), routing_key=name)
+    for name in ("ingest", "posting", "email", "housekeeping")
 ]
 CELERY_TASK_DEFAULT_QUEUE = "housekeeping"
 CELERY_TASK_ROUTES = {

@@ -61,3 +61,28 @@ def test_a_posting_worker_beats_for_posting_only_and_readiness_says_so(client) -
     warnings = {w["check"]: w["detail"] for w in client.get("/readyz").json()["warnings"]}
     assert "heartbeat:posting" not in warnings
     assert warnings["heartbeat:ingest"] == "no worker has taken ingest work yet"
+
+
+def test_a_task_lands_in_its_own_queue_only() -> None:
+    import redis
+    from django.conf import settings
+
+    from responder.channels.tasks import outbox_sweep
+
+    app.control.purge()
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    try:
+        outbox_sweep.delay()
+        depths = {
+            name: client.llen(name) for name in ("ingest", "posting", "email", "housekeeping")
+        }
+    finally:
+        app.control.purge()
+    assert depths == {"ingest": 0, "posting": 1, "email": 0, "housekeeping": 0}
+
+
+def test_each_queue_is_bound_to_its_own_routing_key() -> None:
+    bindings = {name: (q.exchange.name, q.routing_key) for name, q in app.amqp.queues.items()}
+    assert bindings == {
+        name: (name, name) for name in ("ingest", "posting", "email", "housekeeping")
+    }
