@@ -419,3 +419,6 @@ LOGGING = {
         "django.security.csrf": {"filters": ["redact_review_tokens"]},
     },
 }
+if CELERY_BROKER_URL.startswith("filesystem"):
+    # The filesystem broker has no host: kombu warns so at every connection.
+    LOGGING["loggers"]["kombu.connection"] = {"level": "ERROR"}  # type: ignore[index]
