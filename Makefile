@@ -20,7 +20,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 help:
 	@echo "make run       install, migrate, load demo data, start web + worker + beat + simulator"
 	@echo "make test      install and run the whole suite (PostgreSQL, Redis, Chromium)"
-	@echo "make lint      ruff check, ruff format --check, mypy"
+	@echo "make lint      ruff check, ruff format --check, mypy, docker-compose.yml and Dockerfile checks"
 	@echo "make install   create $(VENV) and install requirements.lock"
 	@echo "make lock      re-pin requirements.lock from pyproject.toml in a fresh venv"
 	@echo "make messages  compile translations (locale/*/LC_MESSAGES/*.po)"
@@ -80,6 +80,7 @@ lint: install
 	$(VENV_BIN)/ruff check .
 	$(VENV_BIN)/ruff format --check .
 	$(VENV_BIN)/mypy responder workflows
+	$(VENV_PY) bin/check-deploy.py
 
 # PostgreSQL and Redis on 127.0.0.1, started if installed but not running.
 services:

@@ -359,8 +359,13 @@ def main() -> None:
         fault_ids = approve(team, account, sim, start=base, count=args.replies)
         from celery import Celery
 
+        from responder.celery import app as project_app
+
         sender = Celery("bench-driver", set_as_current=False)
         sender.conf.broker_write_url = redis.url
+        # The project's queues: the sweep goes to "posting", where the workers listen.
+        sender.conf.task_routes = project_app.conf.task_routes
+        sender.conf.task_default_queue = project_app.conf.task_default_queue
         kinds = [{"delay_ms": 50}] * 6 + [
             {"status": 429, "retry_after_seconds": 1, "reset_format": "epoch"},
             {"status": 500},

@@ -10,6 +10,10 @@ if one dies on its own, the launcher says which and stops the others.
     SIMULATOR_RATE                    simulated citizens' questions per minute (0.5)
     SIMULATOR_INITIAL                 questions already waiting when the simulator starts (8)
     DEMO_PASSWORD                     the demo people's password (see seed_demo)
+    VERBOSE                           true: every process's full log (each task, each
+                                      request); default: one line per event that matters
+                                      (mention received, draft submitted, e-mail sent,
+                                      reply posted) and every warning or failure
 
 Standard library only: it runs before anything else is known to work.
 """
@@ -145,6 +149,9 @@ def main() -> int:
     env.setdefault("SITE_URL", site_url)
     env["SIMULATOR_URL"] = simulator_url
     env["PYTHONUNBUFFERED"] = "1"
+    verbose = os.environ.get("VERBOSE", "").strip().lower() in {"1", "true", "yes", "on"}
+    level = os.environ.get("LOG_LEVEL") or ("INFO" if verbose else "WARNING")
+    env["LOG_LEVEL"] = level
     os.environ.update({"SITE_URL": env["SITE_URL"], "SIMULATOR_URL": simulator_url})
 
     password, people = demo_logins()  # also fails fast on a malformed environment
@@ -167,13 +174,29 @@ def main() -> int:
                 "-A",
                 "responder",
                 "worker",
-                "--loglevel=INFO",
+                # Every kind of work in one worker here; one worker per queue in
+                # production (docs/OPERATIONS.md).
+                "--queues=ingest,posting,email,housekeeping",
+                f"--loglevel={level}",
                 "--concurrency=2",
                 "--without-gossip",
                 "--without-mingle",
             ],
         ),
-        Child("beat", [PYTHON, "-m", "celery", "-A", "responder", "beat", "--loglevel=INFO"]),
+        Child(
+            "beat",
+            [
+                PYTHON,
+                "-m",
+                "celery",
+                "-A",
+                "responder",
+                "beat",
+                f"--loglevel={level}",
+            ],
+        ),
+        # One line per event that matters, read from the audit log.
+        Child("events", [PYTHON, "manage.py", "ops_events"]),
     ]
     has_simulator = (ROOT / "responder" / "channels" / "simulator").exists() or (
         ROOT / "responder" / "channels" / "simulator.py"

@@ -42,10 +42,26 @@ class StrictFilterBackend(DjangoFilterBackend):
         return filterset
 
 
-def page_size_checked(request: Request, param: str | None) -> None:
-    """Refuse a page size that is not a whole number (the schema says integer)."""
+def page_size_checked(request: Request, param: str | None, maximum: int | None) -> None:
+    """Refuse a page size that is not a whole number from 1 to `maximum` (the schema
+    says so: see `page_size_schema`)."""
     if not param or param not in request.query_params:
         return
     raw = request.query_params[param].strip()
-    if not raw.lstrip("-").isdigit() or len(raw) > 19:
+    if not raw.isdigit() or len(raw) > 19:
         raise ValidationError({param: [_("A valid integer is required.")]})
+    if not 1 <= int(raw) <= (maximum or int(raw)):
+        raise ValidationError(
+            {param: [_("Give a page size from 1 to %(maximum)s.") % {"maximum": maximum}]}
+        )
+
+
+def page_size_schema(
+    parameters: list[dict[str, Any]], param: str | None, maximum: int | None
+) -> None:
+    """State in the schema the bounds `page_size_checked` enforces."""
+    for parameter in parameters:
+        if parameter.get("name") == param:
+            parameter["schema"] = {**parameter.get("schema", {}), "minimum": 1}
+            if maximum:
+                parameter["schema"]["maximum"] = maximum

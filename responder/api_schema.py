@@ -79,6 +79,16 @@ def _id_filters(result: dict[str, Any]) -> None:
                 schema.update(minimum=1, maximum=MAX_ID)
 
 
+def _query_text_without_nul(result: dict[str, Any]) -> None:
+    """Free-text query parameters (q, topic, ...) are refused with a NUL, as forms are."""
+    for operation in _operations(result):
+        for param in operation.get("parameters", []):
+            schema = param.get("schema", {})
+            free_text = schema.get("type") == "string" and not {"enum", "format"} & set(schema)
+            if param.get("in") == "query" and free_text and param.get("name") != "cursor":
+                schema.setdefault("pattern", NO_NUL)
+
+
 def _forms_without_null(result: dict[str, Any]) -> None:
     schemas = result["components"]["schemas"]
     for operation in _operations(result):
@@ -111,5 +121,6 @@ def state_the_rules(
     if "TagInputRequest" in schemas:
         _tag_rules(schemas["TagInputRequest"])
     _id_filters(result)
+    _query_text_without_nul(result)
     _forms_without_null(result)
     return result

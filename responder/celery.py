@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import logging
 import os
+from logging.config import dictConfig
+from typing import Any
 
 from celery import Celery
+from celery.signals import setup_logging
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "responder.settings")
 
@@ -11,3 +15,14 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(
     ["responder.channels", "responder.inbox", "responder.analytics", "workflows"]
 )
+
+
+@setup_logging.connect
+def _django_logging(loglevel: int | str | None = None, **_: Any) -> None:
+    """Workers and beat log like the web processes (settings.LOGGING: LOG_FORMAT=json,
+    the request id, the review-token filter) at the level their command line asks."""
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)
+    if loglevel:
+        logging.getLogger().setLevel(loglevel)

@@ -17,6 +17,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP  # type: ignore[attr-defined]
 from django.utils.translation import gettext_lazy as _
+from kombu import Exchange, Queue
 
 from responder.env import env_bool, env_float, env_int, env_list, env_str, env_url
 
@@ -75,10 +76,13 @@ INSTALLED_APPS = [
     "responder.channels",
     "responder.inbox",
     "responder.analytics",
+    "responder.ops",
     "workflows",
 ]
 
 MIDDLEWARE = [
+    # Answers /healthz and /readyz itself; request id and latency for the rest (ops).
+    "responder.ops.middleware.OpsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -229,12 +233,14 @@ CELERY_BROKER_URL = env_url(
 )
 if CELERY_BROKER_URL.startswith("filesystem"):
     _broker_dir = VAR_DIR / "broker"
-    for _sub in ("out", "processed"):
+    for _sub in ("out", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),
         "data_folder_processed": str(_broker_dir / "processed"),
+        # The remote-control exchange table; kombu's default is ./control.
+        "control_folder": str(_broker_dir / "control"),
     }
 else:
     # A broker that cannot be reached fails a publish within seconds instead of
@@ -257,6 +263,33 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Queues by kind of work, so a flood of mentions never delays posting or approval
+# e-mails: a worker started without -Q consumes all four (make run, the tests); in
+# production run one worker service per queue (docs/OPERATIONS.md).
+# Each queue has its own direct exchange and routing key: left unset, Celery binds every
+# queue to the default exchange with the default key, so a message sent to that
+# exchange would reach all four.
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name, type="direct"), routing_key=name)
+    for name in ("ingest", "posting", "email", "housekeeping")
+]
+CELERY_TASK_DEFAULT_QUEUE = "housekeeping"
+CELERY_TASK_ROUTES = {
+    "responder.channels.tasks.poll_dispatch": {"queue": "ingest"},
+    "responder.channels.tasks.account_poll": {"queue": "ingest"},
+    "responder.channels.tasks.outbox_send": {"queue": "posting"},
+    "responder.channels.tasks.outbox_sweep": {"queue": "posting"},
+    "responder.channels.tasks.engagement_refresh": {"queue": "housekeeping"},
+    # Approval e-mails, and the SLA sweep that reminds, escalates and re-sends them.
+    "workflows.tasks.*": {"queue": "email"},
+    "responder.analytics.tasks.*": {"queue": "housekeeping"},
+}
+# Exactly one scheduler: a beat sends periodic tasks only while it holds a lease in
+# the database; a second beat stands by (responder/ops/beat.py).
+CELERY_BEAT_SCHEDULER = "responder.ops.beat:SingleBeatScheduler"
+# Seconds the active beat's lease lasts; a standby takes over within this after the
+# active beat dies. Renewed every third of it.
+BEAT_LEASE_SECONDS = env_int("BEAT_LEASE_SECONDS", 30, minimum=3)
 # Beat only wakes "dispatch what is due" tasks; the real schedules (per-account
 # poll intervals, outbox back-off, SLA deadlines) live in the database.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
@@ -405,20 +438,45 @@ ALLOWED_LINK_DOMAINS = [
     d.lower().lstrip(".") for d in env_list("ALLOWED_LINK_DOMAINS", ["canada.ca", "gc.ca"])
 ]
 
+# --- operations (responder/ops, docs/OPERATIONS.md) -----------------------------------
+# Bearer token Prometheus sends to /metrics. Empty: /metrics answers only requests made
+# directly (not through a proxy) from METRICS_ALLOWED_NETWORKS.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", ["127.0.0.1/32", "::1/128"])
+# A queue no worker has finished a task from for this long (or a beat that has not
+# ticked) is a warning in /readyz, a failure in /readyz?deep=1 and on the status page.
+OPS_HEARTBEAT_STALE_SECONDS = env_int("OPS_HEARTBEAT_STALE_SECONDS", 300, minimum=10)
+# An e-mail still unsent this long after it was queued counts as failed (metrics).
+OPS_EMAIL_FAILED_AFTER_SECONDS = env_int("OPS_EMAIL_FAILED_AFTER_SECONDS", 900, minimum=60)
+
+# --- logging ----------------------------------------------------------------------
+# LOG_FORMAT: "plain" (default) or "json" (one JSON object per line, with request_id).
+LOG_FORMAT = env_str("LOG_FORMAT", "plain")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}.")
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    # Review links carry a token in their path: never let one reach a log.
-    "filters": {"redact_review_tokens": {"()": "workflows.log_filters.RedactReviewTokens"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "responder.ops.logs.JsonFormatter"},
+    },
+    "filters": {
+        # Review links carry a token in their path: never let one reach a log.
+        "redact_review_tokens": {"()": "workflows.log_filters.RedactReviewTokens"},
+        # The id of the web request (or of the request that queued this task).
+        "request_id": {"()": "responder.ops.logs.RequestIdFilter"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["redact_review_tokens"],
+            "formatter": LOG_FORMAT,
+            "filters": ["redact_review_tokens", "request_id"],
         }
     },
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "django.request": {"filters": ["redact_review_tokens"]},
@@ -426,3 +484,6 @@ LOGGING = {
         "django.security.csrf": {"filters": ["redact_review_tokens"]},
     },
 }
+if CELERY_BROKER_URL.startswith("filesystem"):
+    # The filesystem broker has no host: kombu warns so at every connection.
+    LOGGING["loggers"]["kombu.connection"] = {"level": "ERROR"}  # type: ignore[index]

@@ -36,7 +36,7 @@ from responder.accounts.login_throttle import (
     login_wait_message,
     login_wait_seconds,
 )
-from responder.api_filters import StrictFilterBackend, page_size_checked
+from responder.api_filters import StrictFilterBackend, page_size_checked, page_size_schema
 from responder.audit.models import Via
 from responder.inbox import services
 from responder.inbox.api_routing import CaseRoutingMixin
@@ -142,9 +142,14 @@ class CheckedCursorPagination(CursorPagination):
     """
 
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
-        page_size_checked(request, self.page_size_query_param)
+        page_size_checked(request, self.page_size_query_param, self.max_page_size)
         self._model = queryset.model
         return super().paginate_queryset(queryset, request, view)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        page_size_schema(parameters, self.page_size_query_param, self.max_page_size)
+        return parameters
 
     def decode_cursor(self, request: Request) -> Cursor | None:
         cursor = super().decode_cursor(request)

@@ -35,7 +35,9 @@ def risk_change(*, case: Case, risk: str, reason: str) -> dict[str, Any]:
     details: dict[str, Any] = {"risk": {"from": case.risk, "to": risk}}
     if _rank(risk) < _rank(current):
         if not reason.strip():
-            raise ValidationError(_("Say why you are lowering the risk."))
+            # Whether it lowers depends on the case's risk now, not on the request's
+            # form: a conflict with the case's state (409), as the schema cannot say it.
+            raise ConflictError(_("Say why you are lowering the risk."), code="reason_required")
         details["reason"] = reason.strip()
         if _rank(case.auto_risk) > _rank(risk):
             details["auto_risk"] = {"from": case.auto_risk, "to": risk}

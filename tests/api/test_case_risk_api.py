@@ -19,7 +19,7 @@ def test_risk_through_the_api(team, api_as):
     assert raised.json()["risk"] == "sensitive"
 
     refused = officer.post(url, {"risk": "low"}, format="json")
-    assert refused.status_code == 400
+    assert (refused.status_code, refused.json()["code"]) == (409, "reason_required")
     assert officer.get(f"/api/v1/cases/{case.pk}/").json()["risk"] == "sensitive"
 
     lowered = officer.post(url, {"risk": "low", "reason": "Spam, not a real case."}, format="json")

@@ -54,6 +54,18 @@ def test_a_blank_or_malformed_filter_is_refused_as_the_schema_says(api, query):
     assert response.status_code == 400, response.content
 
 
+@pytest.mark.parametrize("size", ["0", "-1", "201", "-199441466874981693521920"])
+def test_a_page_size_out_of_the_schemas_bounds_is_refused(api, schema, size):
+    for path in ("/api/v1/cases/", "/api/v1/library/", "/api/v1/steps/"):
+        (param,) = [
+            p for p in schema["paths"][path]["get"]["parameters"] if p["name"] == "page_size"
+        ]
+        assert (param["schema"]["minimum"], param["schema"]["maximum"]) == (1, 200)
+        response = api.get(f"{path}?page_size={size}")
+        assert response.status_code == 400, (path, size)
+        assert "page_size" in response.json()
+
+
 def test_other_lists_refuse_them_too(api):
     assert api.get("/api/v1/steps/?case=").status_code == 400
     assert api.get("/api/v1/library/?page_size=null").status_code == 400

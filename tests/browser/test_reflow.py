@@ -37,7 +37,11 @@ def _fits(page, url: str) -> None:
 
 @pytest.mark.parametrize("page", [PHONE], indirect=True)
 def test_the_officers_pages_reflow_at_320_pixels(page, live_server, team) -> None:
-    case = team.case(text="A question long enough to wrap " * 5)
+    # A long handle with no place to break (handles of 30+ characters are common).
+    case = team.case(
+        text="A question long enough to wrap " * 5,
+        author_handle="a_long_handle_without_breaks_at_all@mastodon.example.social",
+    )
     services.case_claim(case_id=case.pk, actor=team.officer, via="web")
     _fits(page, f"{live_server.url}/accounts/login/")
     login(page, live_server.url, "olivia")

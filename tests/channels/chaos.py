@@ -116,8 +116,11 @@ class Worker:
         concurrency: int = 2,
         log_dir: Path,
         pool: str = "prefork",
+        queues: str | None = None,
     ) -> None:
         self.name = name
+        # Comma-separated Celery queues (-Q); None: all of the project's queues.
+        self.queues = queues
         self.env = env
         self.concurrency = concurrency
         self.pool = pool
@@ -149,6 +152,7 @@ class Worker:
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",
+                *(["-Q", self.queues] if self.queues else []),
             ],
             cwd=ROOT,
             env=self.env,

@@ -67,6 +67,9 @@ def test_replies_are_posted_exactly_once_through_crashes_and_faults(
     # CELERY_BROKER_URL in the environment (the suite's broker) beats a broker= argument;
     # the write URL is what publishing uses.
     sender.conf.broker_write_url = redis.url
+    # ...and the same queues as the project's tasks (posting work goes to "posting").
+    sender.conf.task_routes = app.conf.task_routes
+    sender.conf.task_default_queue = app.conf.task_default_queue
 
     def send(name: str, *args: object) -> None:
         sender.send_task(f"responder.channels.tasks.{name}", args=args, retry=True)

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from responder.audit.models import AuditEvent
-from responder.errors import ValidationError
+from responder.errors import ConflictError
 from responder.inbox import services
 from responder.inbox.case_risk import case_risk_set
 from responder.inbox.models import Risk
@@ -36,9 +36,9 @@ def test_raising_the_risk_needs_no_reason_and_changes_the_route(team):
 
 def test_lowering_without_a_reason_is_refused_and_changes_nothing(team):
     case = team.case(risk=Risk.SENSITIVE)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ConflictError, match="Say why"):
         case_risk_set(case_id=case.pk, actor=team.officer, risk=Risk.NORMAL, via="web")
-    with pytest.raises(ValidationError):
+    with pytest.raises(ConflictError, match="Say why"):
         services.case_tag(case_id=case.pk, actor=team.officer, via="web", risk=Risk.LOW)
     case.refresh_from_db()
     assert case.risk == Risk.SENSITIVE
@@ -51,7 +51,7 @@ def test_lowering_an_automatic_risk_with_a_reason_is_audited_and_reroutes(team):
     assert case.auto_risk == Risk.SENSITIVE
     # Still a sensitive topic: untag it, then lower the automatic risk.
     services.case_tag(case_id=case.pk, actor=team.officer, via="web", topic_ids=[])
-    with pytest.raises(ValidationError):
+    with pytest.raises(ConflictError, match="Say why"):
         case_risk_set(case_id=case.pk, actor=team.officer, risk=Risk.NORMAL, via="web")
     case = case_risk_set(
         case_id=case.pk,
@@ -77,7 +77,7 @@ def test_the_risk_control_on_the_case_page(team):
     case = team.case(risk=Risk.SENSITIVE)
     client = client_for(team.officer)
     refused = client.post(reverse("cases:risk", args=[case.pk]), {"risk": "normal"})
-    assert refused.status_code == 400
+    assert refused.status_code == 409
     assert "Say why you are lowering the risk." in refused.content.decode()
     done = client.post(
         reverse("cases:risk", args=[case.pk]), {"risk": "normal", "reason": "Not sensitive."}

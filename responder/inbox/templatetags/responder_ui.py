@@ -43,6 +43,7 @@ def main_nav(context: template.Context) -> list[dict[str, Any]]:
         ("/library/", _("Answer library"), True),
         ("/analytics/", _("Analytics"), Role.ADMIN in roles),
         ("/settings/incoming-rules/", _("Incoming rules"), Role.ADMIN in roles),
+        ("/ops/status/", _("System status"), Role.ADMIN in roles),
         ("/admin/", _("Administration"), Role.ADMIN in roles),
     ]
     path = request.path
