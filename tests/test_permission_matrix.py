@@ -1,0 +1,542 @@
+"""The generated authorization matrix (issue #11): every URL pattern of responder.urls ×
+every principal × an object of department A and of department B, held to the one written
+table in docs/PERMISSIONS.md ("The matrix").
+
+- A URL pattern without a row fails the test; a row whose URL does not exist (yet) is
+  only a warning (rows for other branches' URLs can be written before they merge).
+- A row is `URL name | path | method | object | dept | <one column per principal> | notes`.
+  The URL name is matched in full as a regular expression, so one row of Django admin
+  URLs can name a group of models; a row without a name matches unnamed patterns by path
+  (`<app>` and `<model>` stand for any).
+- Each request runs inside a savepoint that is rolled back, so one data set serves the
+  whole run and an allowed POST does not disturb the next request. A denied principal
+  must get 401/403/404/410 or a redirect to a sign-in page, and a denied POST must leave
+  every table as it was; an allowed one gets neither (200, 302, 400, 409... are fine:
+  the assertion is about authorization, not about the action succeeding).
+
+Until the authorization work of issue #11 is merged this test fails on purpose: it lists
+what still disagrees with the table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
+from django.http import HttpResponseBase
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.authtoken.models import Token
+
+from responder.accounts.models import Department, Holiday, Membership, Role, User
+from responder.audit.models import AuditEvent
+from responder.channels.models import IngestError
+from responder.inbox import services as inbox
+from responder.inbox.models import Case, CaseState, SavedView
+from tests.factories import (
+    CaseFactory,
+    DepartmentFactory,
+    LibraryAnswerFactory,
+    PlatformAccountFactory,
+    PolicyFactory,
+    TopicFactory,
+    UserFactory,
+    layer,
+    rule,
+)
+from workflows.models import ApprovalPolicy, ApprovalStep, Consultation, PolicyRevision, StepStatus
+from workflows.tokens import review_token_make
+
+MATRIX = Path(__file__).resolve().parents[1] / "docs" / "PERMISSIONS.md"
+HEADING = "## The matrix"
+PRINCIPALS = (
+    "anonymous",
+    "officer A",
+    "SME A",
+    "approver A",
+    "admin A",
+    "officer B",
+    "SME B",
+    "approver B",
+    "admin B",
+    "site admin",
+    "removed SME",
+    "deactivated",
+)
+# Cells that mean "may": the code only says why (their own object, a step they review...).
+ALLOW = {"allow", "own", "review", "expert", "scoped", "link"}
+CODES = ALLOW | {"deny", "redirect", "empty"}
+DENIED_STATUS = {401, 403, 404, 410}
+SIGN_IN_PAGES = ("/accounts/login/", "/admin/login/")
+# Tables a request may change without anybody acting: the session store.
+UNWATCHED_TABLES = {"django_session"}
+WATCHED_APPS = {
+    "accounts",
+    "analytics",
+    "audit",
+    "auth",
+    "authtoken",
+    "channels",
+    "inbox",
+    "workflows",
+}
+
+
+# --- the written table -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    path: str
+    method: str
+    obj: str
+    dept: str
+    cells: dict[str, str]
+    line: int
+
+    @property
+    def label(self) -> str:
+        where = self.name or self.path
+        return f"{self.method} {where} [{self.obj}{'' if self.dept == '—' else ' of ' + self.dept}]"
+
+    def covers(self, pattern: Pattern) -> bool:
+        if self.name:
+            return bool(pattern.name) and re.fullmatch(self.name, pattern.name) is not None
+        if pattern.name:
+            return False
+        wanted = re.escape(self.path).replace("<app>", "[a-z_]+").replace("<model>", "[a-z_]+")
+        return re.fullmatch(wanted, pattern.route) is not None
+
+
+def _cells(line: str) -> list[str]:
+    parts = re.split(r"(?<!\\)\|", line.strip())[1:-1]
+    return [part.strip().replace("\\|", "|").strip("`") for part in parts]
+
+
+def matrix_rows() -> list[Row]:
+    text = MATRIX.read_text(encoding="utf-8")
+    assert HEADING in text, f"{MATRIX} has no '{HEADING}' section"
+    offset = text[: text.index(HEADING)].count("\n")
+    lines = text[text.index(HEADING) :].splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("|"))
+    header = _cells(lines[start])
+    missing = [p for p in PRINCIPALS if p not in header]
+    assert not missing, f"the matrix has no column for {missing}"
+    rows = []
+    for number, line in enumerate(lines[start + 2 :], start=start + 2):
+        if not line.startswith("|"):
+            break
+        values = dict(zip(header, _cells(line), strict=False))
+        cells = {p: values[p] for p in PRINCIPALS}
+        unknown = {c for c in cells.values() if c not in CODES}
+        assert not unknown, f"PERMISSIONS.md line {offset + number + 1}: unknown cells {unknown}"
+        rows.append(
+            Row(
+                name=values["URL name"],
+                path=values["path"],
+                method=values["method"],
+                obj=values["object"],
+                dept=values["dept"],
+                cells=cells,
+                line=offset + number + 1,
+            )
+        )
+    return rows
+
+
+# --- the URL patterns -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pattern:
+    route: str
+    name: str
+
+
+def url_patterns() -> list[Pattern]:
+    """Every pattern of responder.urls, in resolution order, with the full route."""
+    found: list[Pattern] = []
+
+    def walk(patterns: list[Any], prefix: str, namespace: str) -> None:
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                inner = namespace + (f"{entry.namespace}:" if entry.namespace else "")
+                walk(entry.url_patterns, prefix + str(entry.pattern), inner)
+            elif isinstance(entry, URLPattern):
+                name = f"{namespace}{entry.name}" if entry.name else ""
+                found.append(Pattern(route=prefix + str(entry.pattern), name=name))
+
+    walk(get_resolver().url_patterns, "", "")
+    return found
+
+
+def url_for(pattern: Pattern, values: dict[str, Any]) -> str:
+    """The address of `pattern` with its parameters filled in from `values`."""
+    route = pattern.route.replace("^", "").replace("$", "")
+    route = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: str(values[m.group(1)]), route)
+    route = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), route)
+    return "/" + route
+
+
+# --- the data set -----------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    users: dict[str, User | None] = field(default_factory=dict)
+    objects: dict[tuple[str, str], Any] = field(default_factory=dict)
+    # Django admin objects by "app.model" and department.
+    admin_objects: dict[tuple[str, str], Any] = field(default_factory=dict)
+    tokens: dict[tuple[str, str], str] = field(default_factory=dict)
+
+
+def _policy_for(department: Department) -> ApprovalPolicy:
+    fields = {f.name for f in ApprovalPolicy._meta.get_fields()}
+    extra = {"department": department} if "department" in fields else {}
+    policy = PolicyFactory(name=f"New answer ({department.slug})", **extra)
+    layer(policy, 1, Role.SME, name="Subject-matter expert")
+    return policy
+
+
+def _case_submitted(case: Case, officer: User) -> ApprovalStep:
+    inbox.case_claim(case_id=case.pk, actor=officer, via="web")
+    inbox.draft_save(case_id=case.pk, actor=officer, via="web", text="Ten business days.")
+    inbox.draft_submit(case_id=case.pk, actor=officer, via="web")
+    return ApprovalStep.objects.get(case=case, status=StepStatus.OPEN)
+
+
+def _department(world: World, d: str, department: Department, removed: User | None) -> None:
+    users = world.users
+    account = PlatformAccountFactory(department=department, handle=f"office{d.lower()}")
+    topic = TopicFactory(department=department, slug=f"renewals-{d.lower()}")
+    answer = LibraryAnswerFactory(
+        department=department, topic=topic, approved_by=users[f"admin {d}"]
+    )
+    policy = _policy_for(department)
+    routing = rule(policy, 100, department=department, name=f"Everything of {d}")
+    officer, sme = users[f"officer {d}"], users[f"SME {d}"]
+    assert officer is not None and sme is not None
+
+    def case() -> Case:
+        return CaseFactory(account=account, department=department)
+
+    new, drafting, in_review, closed, failed = case(), case(), case(), case(), case()
+    inbox.case_claim(case_id=drafting.pk, actor=officer, via="web")
+    inbox.draft_save(case_id=drafting.pk, actor=officer, via="web", text="Ten business days.")
+    step = _case_submitted(in_review, officer)
+    # The step's reviewers: the department's SME, and (in A) the SME removed below.
+    step.reviewers.set([sme, *([removed] if removed else [])])
+    Case.objects.filter(pk=closed.pk).update(state=CaseState.CLOSED, close_reason="spam")
+    Case.objects.filter(pk=failed.pk).update(state=CaseState.POST_FAILED, owner=officer)
+    other = "B" if d == "A" else "A"
+    consultation = Consultation.objects.create(
+        case=in_review,
+        requested_by=officer,
+        expert=users[f"SME {other}"],
+        question="Does this apply abroad?",
+    )
+    holiday = Holiday.objects.create(department=department, date=dt.date(2026, 12, 25), name="Noël")
+    revision = PolicyRevision.objects.create(
+        policy=policy, policy_name=policy.name, version=1, action="create"
+    )
+    world.objects.update(
+        {
+            ("case new", d): new,
+            ("case drafting", d): drafting,
+            ("case in review", d): in_review,
+            ("case closed", d): closed,
+            ("case post failed", d): failed,
+            ("step", d): step,
+            ("answer", d): answer,
+            ("topic", d): topic,
+            ("policy", d): policy,
+            ("consultation", d): consultation,
+            ("saved view", d): SavedView.objects.create(
+                user=officer, name=f"Mine {d}", query="mine=1"
+            ),
+            ("department", d): department,
+            ("person", d): officer,
+        }
+    )
+    world.tokens[("link", d)] = review_token_make(step_id=step.pk, user_id=sme.pk)
+    if removed is not None:
+        world.tokens[("link of removed SME", d)] = review_token_make(
+            step_id=step.pk, user_id=removed.pk
+        )
+    token = Token.objects.create(user=officer)
+    world.admin_objects.update(
+        {
+            ("accounts.user", d): officer,
+            ("accounts.holiday", d): holiday,
+            ("accounts.department", d): department,
+            ("channels.platformaccount", d): account,
+            ("channels.ingesterror", d): IngestError.objects.create(account=account, error="x"),
+            ("inbox.topic", d): topic,
+            ("inbox.libraryanswer", d): answer,
+            ("inbox.case", d): in_review,
+            ("workflows.approvalpolicy", d): policy,
+            ("workflows.routingrule", d): routing,
+            ("workflows.approvalstep", d): step,
+            ("workflows.policyrevision", d): revision,
+            ("authtoken.tokenproxy", d): token.user,
+            ("audit.auditevent", d): AuditEvent.objects.filter(case=in_review).order_by("pk")[0],
+            ("auth.group", d): Group.objects.get_or_create(name="Matrix group")[0],
+        }
+    )
+
+
+def build_world() -> World:
+    world = World()
+    departments = {
+        "A": DepartmentFactory(name="Passport Office", slug="passports"),
+        "B": DepartmentFactory(name="Taxes", slug="taxes"),
+    }
+    roles = {
+        "officer": Role.OFFICER,
+        "SME": Role.SME,
+        "approver": Role.APPROVER,
+        "admin": Role.ADMIN,
+    }
+    world.users["anonymous"] = None
+    for d, department in departments.items():
+        for label, role in roles.items():
+            world.users[f"{label} {d}"] = UserFactory(
+                username=f"{label.lower()}-{d.lower()}", roles=[(role, department)]
+            )
+    world.users["site admin"] = UserFactory(username="site-admin", site_admin=True)
+    removed = UserFactory(username="removed-sme", roles=[(Role.SME, departments["A"])])
+    world.users["removed SME"] = removed
+    world.users["deactivated"] = UserFactory(
+        username="deactivated", roles=[(Role.OFFICER, departments["A"])]
+    )
+    _department(world, "A", departments["A"], removed)
+    _department(world, "B", departments["B"], None)
+    # Their membership is deleted, their step (and emailed link) stay; the other leaves.
+    Membership.objects.filter(user=removed).delete()
+    User.objects.filter(username="deactivated").update(is_active=False)
+    return world
+
+
+# --- one request ------------------------------------------------------------------------
+
+
+def _values(world: World, row: Row, pattern: Pattern) -> dict[str, Any]:
+    """The URL parameters for `row`'s object of its department."""
+    d = row.dept if row.dept in ("A", "B") else "A"
+    obj = world.objects.get((row.obj, d))
+    if pattern.route.startswith("admin/") and row.obj in ("admin object", "person"):
+        app, model = pattern.route.split("/")[1:3]
+        obj = world.admin_objects[(f"{app}.{model}", d)]
+    pk = getattr(obj, "pk", None)
+    values: dict[str, Any] = {
+        "case_id": pk,
+        "pk": pk,
+        "step_id": pk,
+        "consultation_id": pk,
+        "view_id": pk,
+        "object_id": pk,
+        "id": pk,
+        "name": "by-topic",
+        "app_label": "inbox",
+        "url": "nothing-here/",
+        "path": "nothing-here/",
+        "uidb64": "MQ",
+        "token": world.tokens.get((row.obj, d), "set-password"),
+    }
+    if obj is not None:
+        values["content_type_id"] = ContentType.objects.get_for_model(obj).pk
+    return values
+
+
+def _body(world: World, row: Row) -> dict[str, Any]:
+    """A plausible POST body: enough for an allowed person's request to be understood."""
+    d = row.dept if row.dept in ("A", "B") else "A"
+    other = "B" if d == "A" else "A"
+    case = world.objects.get((row.obj, d))
+    expert = world.users[f"SME {other}"]
+    topic = world.objects[("topic", d)]
+    return {
+        "text": "Ten business days, see canada.ca.",
+        "language": "en",
+        "reason": "spam",
+        "note": "",
+        "topics": [topic.pk],
+        "risk": "normal",
+        "action": "comment" if row.obj == "consultation" else "approve",
+        "comment": "Looks right.",
+        "decision": "approve",
+        "case": [getattr(case, "pk", "")],
+        "name": "Matrix view",
+        "query": "mine=1",
+        "question": "Does this apply abroad?",
+        "expert": getattr(expert, "pk", ""),
+        "username": "nobody-here",
+        "password": "wrong-password",
+        "old_password": "wrong-password",
+        "new_password1": "another-horse-battery",
+        "new_password2": "another-horse-battery",
+        "email": "nobody@example.org",
+        "next": "/",
+    }
+
+
+def _query(world: World, row: Row) -> str:
+    if row.name == "cases:use_answer":
+        d = row.dept if row.dept in ("A", "B") else "A"
+        return f"?answer={world.objects[('answer', d)].pk}"
+    return ""
+
+
+def _watched_tables() -> list[str]:
+    """The product's tables (Django's own bookkeeping tables left out)."""
+    return sorted(
+        t
+        for t in connection.introspection.table_names()
+        if t.split("_")[0] in WATCHED_APPS and t not in UNWATCHED_TABLES
+    )
+
+
+def fingerprint(tables: list[str]) -> dict[str, str]:
+    """One digest per table of every row in it: any insert, update or delete shows."""
+    quote = connection.ops.quote_name
+    parts = [
+        f"SELECT '{t}', md5(coalesce(string_agg(x::text, ',' ORDER BY x::text), '')) "
+        f"FROM {quote(t)} x"
+        for t in tables
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts))
+        return dict(cursor.fetchall())
+
+
+def outcome(response: HttpResponseBase) -> str:
+    status = response.status_code
+    if status >= 500:
+        return f"error {status}"
+    if status in DENIED_STATUS:
+        return "deny"
+    if status in (301, 302, 303, 307):
+        location = response.get("Location", "")
+        if any(page in location for page in SIGN_IN_PAGES):
+            return "deny"
+        return "redirect"
+    if status == 405:
+        return "method not allowed"
+    return "allow"
+
+
+def expected_outcomes(cell: str) -> set[str]:
+    if cell in ALLOW:
+        return {"allow", "redirect"}
+    if cell == "empty":
+        return {"allow", "redirect", "deny"}
+    return {cell}
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    row: Row
+    url: str
+    principal: str
+    expected: str
+    got: str
+
+
+def report(mismatches: list[Mismatch]) -> str:
+    """One line per row, address and answer, naming the people it concerns."""
+    grouped: dict[tuple[int, str, str, str], list[str]] = {}
+    rows: dict[int, Row] = {}
+    for m in mismatches:
+        rows[m.row.line] = m.row
+        grouped.setdefault((m.row.line, m.url, m.expected, m.got), []).append(m.principal)
+    lines = []
+    for (line, url, expected, got), who in grouped.items():
+        row = rows[line]
+        lines.append(
+            f"line {line:>3} {row.method:<4} {url:<58} [{row.obj}] expected {expected}, "
+            f"got {got}: {', '.join(who)}"
+        )
+    return "\n".join(lines)
+
+
+class Browser:
+    """One signed-in (or anonymous) person; each request starts from their sign-in."""
+
+    def __init__(self, user: User | None) -> None:
+        self.client = Client(raise_request_exception=False)
+        if user is not None:
+            self.client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        self.cookies = self.client.cookies.output(header="", sep=";")
+        self.requests = 0
+
+    def send(self, method: str, url: str, body: dict[str, Any]) -> HttpResponseBase:
+        self.client.cookies = SimpleCookie(self.cookies)
+        self.requests += 1
+        # A different address each time, so the emailed-link attempt limit never trips.
+        address = f"10.9.{self.requests // 250}.{self.requests % 250 + 1}"
+        if method == "POST":
+            return self.client.post(url, body, REMOTE_ADDR=address)
+        return self.client.get(url, REMOTE_ADDR=address)
+
+
+def check(world: World, browsers: dict[str, Browser], row: Row, url: str) -> Iterator[Mismatch]:
+    tables = _watched_tables() if row.method == "POST" else []
+    body = _body(world, row) if row.method == "POST" else {}
+    for principal in PRINCIPALS:
+        cell = row.cells[principal]
+        with transaction.atomic():
+            watch = tables if cell == "deny" else []
+            before = fingerprint(watch) if watch else {}
+            response = browsers[principal].send(row.method, url, body)
+            got = outcome(response)
+            if watch:
+                after = fingerprint(watch)
+                changed = sorted(t for t in watch if before.get(t) != after.get(t))
+                if changed:
+                    got = f"{got}, and changed {', '.join(changed)}"
+                elif got != "deny":
+                    got = f"{got}, nothing changed"
+            transaction.set_rollback(True)
+        if got not in expected_outcomes(cell):
+            yield Mismatch(row=row, url=url, principal=principal, expected=cell, got=got)
+
+
+# --- the test ---------------------------------------------------------------------------
+
+
+def test_every_url_pattern_has_a_row() -> None:
+    rows = matrix_rows()
+    patterns = url_patterns()
+    missing = sorted({p.route for p in patterns if not any(r.covers(p) for r in rows)})
+    assert not missing, "URL patterns without a row in docs/PERMISSIONS.md:\n" + "\n".join(missing)
+    for row in rows:
+        if not any(row.covers(p) for p in patterns):
+            warnings.warn(
+                f"PERMISSIONS.md line {row.line}: no URL matches {row.label}", stacklevel=1
+            )
+
+
+@pytest.mark.django_db
+def test_every_url_answers_each_principal_as_the_matrix_says() -> None:
+    world = build_world()
+    browsers = {p: Browser(world.users[p]) for p in PRINCIPALS}
+    patterns = url_patterns()
+    mismatches: list[Mismatch] = []
+    for row in matrix_rows():
+        urls = {url_for(p, _values(world, row, p)) for p in patterns if row.covers(p)}
+        for url in sorted(urls):
+            mismatches.extend(check(world, browsers, row, url + _query(world, row)))
+    assert not mismatches, (
+        f"{len(mismatches)} answers disagree with docs/PERMISSIONS.md:\n{report(mismatches)}"
+    )
