@@ -5,9 +5,10 @@ table in docs/PERMISSIONS.md ("The matrix").
 - A URL pattern without a row fails the test; a row whose URL does not exist (yet) is
   only a warning (rows for other branches' URLs can be written before they merge).
 - A row is `URL name | path | method | object | dept | <one column per principal> | notes`.
-  The URL name is matched in full as a regular expression, so one row of Django admin
-  URLs can name a group of models; a row without a name matches unnamed patterns by path
-  (`<app>` and `<model>` stand for any).
+  A row covers the patterns with exactly its path, and those whose name its URL name
+  matches in full as a regular expression (so one row of Django admin URLs can name a
+  group of models); a row without a name covers unnamed patterns by path (`<app>` and
+  `<model>` stand for any).
 - Each request runs inside a savepoint that is rolled back, so one data set serves the
   whole run and an allowed POST does not disturb the next request. A denied principal
   must get 401/403/404/410 or a redirect to a sign-in page, and a denied POST must leave
@@ -30,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.apps import apps
+from django.contrib import messages
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
@@ -112,6 +115,8 @@ class Row:
 
     def covers(self, pattern: Pattern) -> bool:
         if self.name:
+            if self.path == pattern.route:
+                return True
             return bool(pattern.name) and re.fullmatch(self.name, pattern.name) is not None
         if pattern.name:
             return False
@@ -274,6 +279,11 @@ def _department(world: World, d: str, department: Department, removed: User | No
         world.tokens[("link of removed SME", d)] = review_token_make(
             step_id=step.pk, user_id=removed.pk
         )
+    incoming_rule = apps.all_models["inbox"].get("incomingrule")  # issue #11 item 6
+    if incoming_rule is not None:
+        world.objects[("incoming rule", d)] = incoming_rule.objects.create(
+            department=department, name=f"Stolen passports {d}"
+        )
     token = Token.objects.create(user=officer)
     world.admin_objects.update(
         {
@@ -392,9 +402,11 @@ def _body(world: World, row: Row) -> dict[str, Any]:
 
 
 def _query(world: World, row: Row) -> str:
+    d = row.dept if row.dept in ("A", "B") else "A"
     if row.name == "cases:use_answer":
-        d = row.dept if row.dept in ("A", "B") else "A"
         return f"?answer={world.objects[('answer', d)].pk}"
+    if row.name == "incoming_rules:new":
+        return f"?department={world.objects[('department', d)].pk}"
     return ""
 
 
@@ -420,6 +432,14 @@ def fingerprint(tables: list[str]) -> dict[str, str]:
         return dict(cursor.fetchall())
 
 
+def _error_messages(response: HttpResponseBase) -> list[str]:
+    """The error messages the page queued for the next page (a refusal by redirect)."""
+    request = getattr(response, "wsgi_request", None)
+    storage = getattr(request, "_messages", None)
+    queued = getattr(storage, "_queued_messages", [])
+    return [str(m) for m in queued if m.level >= messages.ERROR]
+
+
 def outcome(response: HttpResponseBase) -> str:
     status = response.status_code
     if status >= 500:
@@ -430,17 +450,26 @@ def outcome(response: HttpResponseBase) -> str:
         location = response.get("Location", "")
         if any(page in location for page in SIGN_IN_PAGES):
             return "deny"
+        if _error_messages(response):
+            return "redirect with an error message"
         return "redirect"
     if status == 405:
         return "method not allowed"
     return "allow"
 
 
+SENT_ON = {"redirect", "redirect with an error message"}
+
+
 def expected_outcomes(cell: str) -> set[str]:
+    """What each cell accepts. An allowed person may be told "not now" (400, 409, or a
+    redirect with an error message); a refused one gets 401/403/404/410 or a sign-in page."""
     if cell in ALLOW:
-        return {"allow", "redirect"}
+        return {"allow", *SENT_ON}
+    if cell == "redirect":
+        return SENT_ON
     if cell == "empty":
-        return {"allow", "redirect", "deny"}
+        return {"allow", "deny", *SENT_ON}
     return {cell}
 
 
@@ -515,10 +544,19 @@ def check(world: World, browsers: dict[str, Browser], row: Row, url: str) -> Ite
 # --- the test ---------------------------------------------------------------------------
 
 
+def missing_rows(rows: list[Row], patterns: list[Pattern]) -> list[str]:
+    return sorted({p.route for p in patterns if not any(r.covers(p) for r in rows)})
+
+
+def test_a_new_url_without_a_row_is_reported() -> None:
+    new = Pattern(route="cases/<int:case_id>/archive/", name="cases:archive")
+    assert missing_rows(matrix_rows(), [*url_patterns(), new]) == [new.route]
+
+
 def test_every_url_pattern_has_a_row() -> None:
     rows = matrix_rows()
     patterns = url_patterns()
-    missing = sorted({p.route for p in patterns if not any(r.covers(p) for r in rows)})
+    missing = missing_rows(rows, patterns)
     assert not missing, "URL patterns without a row in docs/PERMISSIONS.md:\n" + "\n".join(missing)
     for row in rows:
         if not any(row.covers(p) for p in patterns):
