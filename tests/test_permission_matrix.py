@@ -80,7 +80,14 @@ PRINCIPALS = (
 ALLOW = {"allow", "own", "review", "expert", "scoped", "link"}
 CODES = ALLOW | {"deny", "redirect", "empty"}
 DENIED_STATUS = {401, 403, 404, 410}
+SENT_ON = {"redirect", "redirect with an error message"}
 SIGN_IN_PAGES = ("/accounts/login/", "/admin/login/")
+ADMIN_INDEX = "/admin/"
+ADMIN_OBJECT_PAGE = re.compile(r"^/admin/[a-z_]+/[a-z_]+/[^/]+/(change|history|delete|password)/$")
+# The inbox's forms refuse by a redirect back with a message. Set True to count a POST
+# answered by a redirect that changed nothing as a refusal (False: the brief's strict
+# 401/403/404/410/sign-in rule).
+POST_REFUSAL_BY_REDIRECT = False
 # Tables a request may change without anybody acting: the session store.
 UNWATCHED_TABLES = {"django_session"}
 WATCHED_APPS = {
@@ -450,15 +457,15 @@ def outcome(response: HttpResponseBase) -> str:
         location = response.get("Location", "")
         if any(page in location for page in SIGN_IN_PAGES):
             return "deny"
+        path = response.wsgi_request.path  # type: ignore[attr-defined]
+        if location == ADMIN_INDEX and ADMIN_OBJECT_PAGE.match(path):
+            return "deny"  # the Django admin's "not found": an object outside their reach
         if _error_messages(response):
             return "redirect with an error message"
         return "redirect"
     if status == 405:
         return "method not allowed"
     return "allow"
-
-
-SENT_ON = {"redirect", "redirect with an error message"}
 
 
 def expected_outcomes(cell: str) -> set[str]:
@@ -534,6 +541,8 @@ def check(world: World, browsers: dict[str, Browser], row: Row, url: str) -> Ite
                 changed = sorted(t for t in watch if before.get(t) != after.get(t))
                 if changed:
                     got = f"{got}, and changed {', '.join(changed)}"
+                elif got in SENT_ON and POST_REFUSAL_BY_REDIRECT:
+                    got = "deny"
                 elif got != "deny":
                     got = f"{got}, nothing changed"
             transaction.set_rollback(True)
