@@ -21,44 +21,24 @@ what still disagrees with the table.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.apps import apps
 from django.contrib import messages
-from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.http import HttpResponseBase
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
-from rest_framework.authtoken.models import Token
 
-from responder.accounts.models import Department, Holiday, Membership, Role, User
-from responder.audit.models import AuditEvent
-from responder.channels.models import IngestError
-from responder.inbox import services as inbox
-from responder.inbox.models import Case, CaseState, SavedView
-from tests.factories import (
-    CaseFactory,
-    DepartmentFactory,
-    LibraryAnswerFactory,
-    PlatformAccountFactory,
-    PolicyFactory,
-    TopicFactory,
-    UserFactory,
-    layer,
-    rule,
-)
-from workflows.models import ApprovalPolicy, ApprovalStep, Consultation, PolicyRevision, StepStatus
-from workflows.tokens import review_token_make
+from responder.accounts.models import User
+from tests.permission_matrix_world import World, build_world
 
 MATRIX = Path(__file__).resolve().parents[1] / "docs" / "PERMISSIONS.md"
 HEADING = "## The matrix"
@@ -199,150 +179,6 @@ def url_for(pattern: Pattern, values: dict[str, Any]) -> str:
     route = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: str(values[m.group(1)]), route)
     route = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), route)
     return "/" + route
-
-
-# --- the data set -----------------------------------------------------------------------
-
-
-@dataclass
-class World:
-    users: dict[str, User | None] = field(default_factory=dict)
-    objects: dict[tuple[str, str], Any] = field(default_factory=dict)
-    # Django admin objects by "app.model" and department.
-    admin_objects: dict[tuple[str, str], Any] = field(default_factory=dict)
-    tokens: dict[tuple[str, str], str] = field(default_factory=dict)
-
-
-def _policy_for(department: Department) -> ApprovalPolicy:
-    fields = {f.name for f in ApprovalPolicy._meta.get_fields()}
-    extra = {"department": department} if "department" in fields else {}
-    policy = PolicyFactory(name=f"New answer ({department.slug})", **extra)
-    layer(policy, 1, Role.SME, name="Subject-matter expert")
-    return policy
-
-
-def _case_submitted(case: Case, officer: User) -> ApprovalStep:
-    inbox.case_claim(case_id=case.pk, actor=officer, via="web")
-    inbox.draft_save(case_id=case.pk, actor=officer, via="web", text="Ten business days.")
-    inbox.draft_submit(case_id=case.pk, actor=officer, via="web")
-    return ApprovalStep.objects.get(case=case, status=StepStatus.OPEN)
-
-
-def _department(world: World, d: str, department: Department, removed: User | None) -> None:
-    users = world.users
-    account = PlatformAccountFactory(department=department, handle=f"office{d.lower()}")
-    topic = TopicFactory(department=department, slug=f"renewals-{d.lower()}")
-    answer = LibraryAnswerFactory(
-        department=department, topic=topic, approved_by=users[f"admin {d}"]
-    )
-    policy = _policy_for(department)
-    routing = rule(policy, 100, department=department, name=f"Everything of {d}")
-    officer, sme = users[f"officer {d}"], users[f"SME {d}"]
-    assert officer is not None and sme is not None
-
-    def case() -> Case:
-        return CaseFactory(account=account, department=department)
-
-    new, drafting, in_review, closed, failed = case(), case(), case(), case(), case()
-    inbox.case_claim(case_id=drafting.pk, actor=officer, via="web")
-    inbox.draft_save(case_id=drafting.pk, actor=officer, via="web", text="Ten business days.")
-    step = _case_submitted(in_review, officer)
-    # The step's reviewers: the department's SME, and (in A) the SME removed below.
-    step.reviewers.set([sme, *([removed] if removed else [])])
-    Case.objects.filter(pk=closed.pk).update(state=CaseState.CLOSED, close_reason="spam")
-    Case.objects.filter(pk=failed.pk).update(state=CaseState.POST_FAILED, owner=officer)
-    other = "B" if d == "A" else "A"
-    consultation = Consultation.objects.create(
-        case=in_review,
-        requested_by=officer,
-        expert=users[f"SME {other}"],
-        question="Does this apply abroad?",
-    )
-    holiday = Holiday.objects.create(department=department, date=dt.date(2026, 12, 25), name="Noël")
-    revision = PolicyRevision.objects.create(
-        policy=policy, policy_name=policy.name, version=1, action="create"
-    )
-    world.objects.update(
-        {
-            ("case new", d): new,
-            ("case drafting", d): drafting,
-            ("case in review", d): in_review,
-            ("case closed", d): closed,
-            ("case post failed", d): failed,
-            ("step", d): step,
-            ("answer", d): answer,
-            ("topic", d): topic,
-            ("policy", d): policy,
-            ("consultation", d): consultation,
-            ("saved view", d): SavedView.objects.create(
-                user=officer, name=f"Mine {d}", query="mine=1"
-            ),
-            ("department", d): department,
-            ("person", d): officer,
-        }
-    )
-    world.tokens[("link", d)] = review_token_make(step_id=step.pk, user_id=sme.pk)
-    if removed is not None:
-        world.tokens[("link of removed SME", d)] = review_token_make(
-            step_id=step.pk, user_id=removed.pk
-        )
-    incoming_rule = apps.all_models["inbox"].get("incomingrule")  # issue #11 item 6
-    if incoming_rule is not None:
-        world.objects[("incoming rule", d)] = incoming_rule.objects.create(
-            department=department, name=f"Stolen passports {d}"
-        )
-    token = Token.objects.create(user=officer)
-    world.admin_objects.update(
-        {
-            ("accounts.user", d): officer,
-            ("accounts.holiday", d): holiday,
-            ("accounts.department", d): department,
-            ("channels.platformaccount", d): account,
-            ("channels.ingesterror", d): IngestError.objects.create(account=account, error="x"),
-            ("inbox.topic", d): topic,
-            ("inbox.libraryanswer", d): answer,
-            ("inbox.case", d): in_review,
-            ("workflows.approvalpolicy", d): policy,
-            ("workflows.routingrule", d): routing,
-            ("workflows.approvalstep", d): step,
-            ("workflows.policyrevision", d): revision,
-            ("authtoken.tokenproxy", d): token.user,
-            ("audit.auditevent", d): AuditEvent.objects.filter(case=in_review).order_by("pk")[0],
-            ("auth.group", d): Group.objects.get_or_create(name="Matrix group")[0],
-        }
-    )
-
-
-def build_world() -> World:
-    world = World()
-    departments = {
-        "A": DepartmentFactory(name="Passport Office", slug="passports"),
-        "B": DepartmentFactory(name="Taxes", slug="taxes"),
-    }
-    roles = {
-        "officer": Role.OFFICER,
-        "SME": Role.SME,
-        "approver": Role.APPROVER,
-        "admin": Role.ADMIN,
-    }
-    world.users["anonymous"] = None
-    for d, department in departments.items():
-        for label, role in roles.items():
-            world.users[f"{label} {d}"] = UserFactory(
-                username=f"{label.lower()}-{d.lower()}", roles=[(role, department)]
-            )
-    world.users["site admin"] = UserFactory(username="site-admin", site_admin=True)
-    removed = UserFactory(username="removed-sme", roles=[(Role.SME, departments["A"])])
-    world.users["removed SME"] = removed
-    world.users["deactivated"] = UserFactory(
-        username="deactivated", roles=[(Role.OFFICER, departments["A"])]
-    )
-    _department(world, "A", departments["A"], removed)
-    _department(world, "B", departments["B"], None)
-    # Their membership is deleted, their step (and emailed link) stay; the other leaves.
-    Membership.objects.filter(user=removed).delete()
-    User.objects.filter(username="deactivated").update(is_active=False)
-    return world
 
 
 # --- one request ------------------------------------------------------------------------
