@@ -395,7 +395,7 @@ def missing_rows(rows: list[Row], patterns: list[Pattern]) -> list[str]:
 
 def test_a_new_url_without_a_row_is_reported() -> None:
     new = Pattern(route="cases/<int:case_id>/archive/", name="cases:archive")
-    assert missing_rows(matrix_rows(), [*url_patterns(), new]) == [new.route]
+    assert new.route in missing_rows(matrix_rows(), [*url_patterns(), new])
 
 
 def test_every_url_pattern_has_a_row() -> None:
