@@ -179,5 +179,5 @@ def test_no_request_answers_500(case, wsgi_app, fuzz_world, officer_token, caplo
     )
     # The 400 safety net for values the database refuses must never be needed: the
     # serializers and filters are meant to catch every such value first.
-    refused = [r.getMessage() for r in caplog.records if r.name == "responder.api_errors"]
+    refused = [r.getMessage() for r in caplog.records if r.name == "responder.web.api.errors"]
     assert not refused, refused

@@ -14,11 +14,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from responder.audit.models import AuditEvent
-from responder.inbox import inbox_selectors
 from responder.inbox import services as inbox_services
-from responder.inbox.inbox_selectors import counts as inbox_count_selectors
 from responder.inbox.models import Case, CaseState, SavedView
-from responder.inbox.views import inbox as inbox_views
+from responder.web import inbox_selectors
+from responder.web.inbox_selectors import counts as inbox_count_selectors
+from responder.web.views import inbox as inbox_views
 from tests.factories import CaseFactory, PlatformAccountFactory, TopicFactory
 from workflows.models import ApprovalStep, StepStatus
 

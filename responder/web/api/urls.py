@@ -10,8 +10,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.routers import SimpleRouter
 
-from responder.inbox.api import CaseViewSet, LibraryListView, MeView, TokenObtainView, TopicListView
-from workflows.api import StepViewSet
+from responder.web.api.cases import (
+    CaseViewSet,
+    LibraryListView,
+    MeView,
+    TokenObtainView,
+    TopicListView,
+)
+from responder.web.api.steps import StepViewSet
 
 router = SimpleRouter()
 router.register("cases", CaseViewSet, basename="api-case")

@@ -14,9 +14,9 @@ from django.db import connection
 from django.utils import timezone
 
 from responder.accounts.models import User
-from responder.inbox import inbox_query
-from responder.inbox.inbox_selectors.filters import Cursor, InboxFilters
 from responder.inbox.models import Case, CaseLanguage, CaseState, Platform, Topic
+from responder.web import inbox_query
+from responder.web.inbox_selectors.filters import Cursor, InboxFilters
 from workflows.models import ApprovalStep, StepStatus
 
 PAGE_SIZE = 50

@@ -20,8 +20,8 @@ from rest_framework.response import Response
 
 from responder.inbox.models import Case
 from responder.inbox.selectors import MAX_ID, library_answers_for
-from responder.inbox.serializers import ErrorSerializer, LibraryAnswerSerializer
 from responder.inbox.suggest import suggest_answers
+from responder.web.api.serializers import ErrorSerializer, LibraryAnswerSerializer
 from workflows.routing import Route, route_for
 
 MAX_SUGGESTIONS = 20

@@ -29,19 +29,19 @@ from responder.errors import ConflictError, PermissionDenied, ValidationError
 from responder.inbox import checks as outgoing
 from responder.inbox.models import Case
 from responder.redirects import same_site_path
+from responder.web.review_forms import (
+    DECISION_ACTIONS,
+    CommentForm,
+    ConsultationForm,
+    ReviewAction,
+    ReviewDecisionForm,
+)
 from workflows import tokens
 from workflows.consultations import (
     comment_add,
     comment_participant,
     consultation_request,
     experts_for_consultation,
-)
-from workflows.forms import (
-    DECISION_ACTIONS,
-    CommentForm,
-    ConsultationForm,
-    ReviewAction,
-    ReviewDecisionForm,
 )
 from workflows.models import ApprovalStep, Consultation, StepStatus
 from workflows.review_selectors import (

@@ -22,8 +22,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 
-from responder.inbox.inbox_selectors import InboxRow
 from responder.inbox.models import CaseState
+from responder.web.inbox_selectors import InboxRow
 
 SNIPPET_CHARS = 180
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from responder.inbox.inbox_selectors.page import InboxRow
     from responder.inbox.models import Case
+    from responder.web.inbox_selectors.page import InboxRow
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 

@@ -13,7 +13,7 @@ from responder.accounts import authz
 from responder.accounts.authz import Action
 from responder.inbox.models import CaseState, LibraryAnswer
 from responder.inbox.suggest import library_search, suggest_answers
-from responder.inbox.views.case.page import TEMPLATE, case_for, render_case
+from responder.web.views.case.page import TEMPLATE, case_for, render_case
 
 
 @login_required

@@ -17,16 +17,16 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from responder.api_filters import StrictFilterBackend
 from responder.audit.models import Via
-from responder.inbox.api import (
+from responder.web.api.cases import (
     LIST_RESPONSES,
     READ_RESPONSES,
     CheckedCursorPagination,
     action_responses,
     object_id,
 )
-from responder.inbox.serializers import DecideInput, StepDetailSerializer, StepSerializer
+from responder.web.api.filters import StrictFilterBackend
+from responder.web.api.serializers import DecideInput, StepDetailSerializer, StepSerializer
 from workflows.models import ApprovalStep
 from workflows.selectors import StepFilter, step_detail, steps_for
 from workflows.services import approval_decide

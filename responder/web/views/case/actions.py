@@ -11,8 +11,8 @@ from django.views.decorators.http import require_POST
 
 from responder.inbox import services
 from responder.inbox.case_risk import case_risk_set
-from responder.inbox.forms import CloseForm, RiskForm, SubmitForm, TagForm, TakeOverForm
-from responder.inbox.views.case.page import VIA, act, button_action, failure, form_error
+from responder.web.case_forms import CloseForm, RiskForm, SubmitForm, TagForm, TakeOverForm
+from responder.web.views.case.page import VIA, act, button_action, failure, form_error
 
 
 @login_required

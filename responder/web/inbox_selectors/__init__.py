@@ -10,8 +10,8 @@ stops at a cap.
 - menus.py: the cached filter menus and saved views
 """
 
-from responder.inbox.inbox_selectors.access import inbox_access, inbox_visible_ids
-from responder.inbox.inbox_selectors.counts import (
+from responder.web.inbox_selectors.access import inbox_access, inbox_visible_ids
+from responder.web.inbox_selectors.counts import (
     COUNT_CAP,
     COUNT_NAMES,
     NEW_COUNT_CAP,
@@ -19,8 +19,8 @@ from responder.inbox.inbox_selectors.counts import (
     inbox_counts,
     inbox_live,
 )
-from responder.inbox.inbox_selectors.filters import Cursor, InboxFilters
-from responder.inbox.inbox_selectors.menus import (
+from responder.web.inbox_selectors.filters import Cursor, InboxFilters
+from responder.web.inbox_selectors.menus import (
     OPTIONS_CACHE_SECONDS,
     SAVED_VIEWS_CACHE_SECONDS,
     InboxOptions,
@@ -29,7 +29,7 @@ from responder.inbox.inbox_selectors.menus import (
     saved_views_for,
     saved_views_forget,
 )
-from responder.inbox.inbox_selectors.page import (
+from responder.web.inbox_selectors.page import (
     PAGE_SIZE,
     InboxPage,
     InboxRow,

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from workflows import policy_views
+from responder.web.views import policies as policy_views
 
 app_name = "policies"
 

@@ -21,7 +21,7 @@ from responder.inbox.models import Case, CaseState
 from workflows.models import ApprovalStep, StepStatus
 
 if TYPE_CHECKING:
-    from responder.inbox.inbox_selectors import Cursor, InboxFilters
+    from responder.web.inbox_selectors import Cursor, InboxFilters
 
 # The columns an inbox row shows (and the cursor and live poll need); the rest of a
 # case (its URL, close note, reply ids...) is read on the case page.

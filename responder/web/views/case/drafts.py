@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 
 from responder.inbox import checks as outgoing
 from responder.inbox import services
-from responder.inbox.forms import CheckForm, DraftForm, SubmitForm
-from responder.inbox.views.case.page import (
+from responder.web.case_forms import CheckForm, DraftForm, SubmitForm
+from responder.web.views.case.page import (
     TEMPLATE,
     VIA,
     act,

@@ -19,7 +19,7 @@ from responder.accounts.authz import Action
 from responder.accounts.models import User
 from responder.errors import ConflictError, PermissionDenied, ValidationError
 from responder.inbox.models import Case
-from responder.inbox.views.case.context import case_context
+from responder.web.views.case.context import case_context
 
 StrOrPromise = str | Promise
 

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from workflows import views
+from responder.web.views import review as views
 
 app_name = "workflows"
 

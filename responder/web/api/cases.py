@@ -36,10 +36,8 @@ from responder.accounts.login_throttle import (
     login_wait_message,
     login_wait_seconds,
 )
-from responder.api_filters import StrictFilterBackend, page_size_checked, page_size_schema
 from responder.audit.models import Via
 from responder.inbox import services
-from responder.inbox.api_routing import CaseRoutingMixin
 from responder.inbox.case_risk import case_risk_set
 from responder.inbox.models import Case, LibraryAnswer, Topic
 from responder.inbox.selectors import (
@@ -52,7 +50,9 @@ from responder.inbox.selectors import (
     library_answers_for,
     topics_for,
 )
-from responder.inbox.serializers import (
+from responder.web.api.filters import StrictFilterBackend, page_size_checked, page_size_schema
+from responder.web.api.routing import CaseRoutingMixin
+from responder.web.api.serializers import (
     CaseDetailSerializer,
     CaseSerializer,
     CloseInput,

@@ -12,7 +12,7 @@ responder.inbox.services; htmx requests get the page's partials back.
 
 from django.urls import path
 
-from responder.inbox.views.case.actions import (
+from responder.web.views.case.actions import (
     case_claim,
     case_close,
     case_release,
@@ -23,19 +23,19 @@ from responder.inbox.views.case.actions import (
     case_tag,
     case_take_over,
 )
-from responder.inbox.views.case.context import (
+from responder.web.views.case.context import (
     case_context,
     route_preview,
     word_diff,
 )
-from responder.inbox.views.case.drafts import (
+from responder.web.views.case.drafts import (
     case_withdraw,
     draft_checks,
     draft_save,
     draft_submit,
 )
-from responder.inbox.views.case.library import draft_use_answer, library_panel
-from responder.inbox.views.case.page import TEMPLATE, VIA, case_detail
+from responder.web.views.case.library import draft_use_answer, library_panel
+from responder.web.views.case.page import TEMPLATE, VIA, case_detail
 
 __all__ = [
     "TEMPLATE",

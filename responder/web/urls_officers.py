@@ -6,7 +6,7 @@ Case pages live at /cases/<id>/ (the inbox links there) and the answer library a
 
 from django.urls import URLPattern, URLResolver, include, path
 
-from responder.inbox.views import case, inbox, incoming_rules, library
+from responder.web.views import case, inbox, incoming_rules, library
 
 urlpatterns: list[URLPattern | URLResolver] = [
     # --- inbox ---

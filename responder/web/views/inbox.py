@@ -17,9 +17,10 @@ from django.views.decorators.http import require_GET, require_POST
 from responder.accounts.models import Role, User
 from responder.errors import ConflictError, PermissionDenied, ValidationError
 from responder.inbox import services
-from responder.inbox.inbox_forms import BulkForm, InboxFilterForm, SavedViewForm
-from responder.inbox.inbox_rows import inbox_rows_html, options_html
-from responder.inbox.inbox_selectors import (
+from responder.inbox.models import CaseState, CloseReason
+from responder.web.inbox_forms import BulkForm, InboxFilterForm, SavedViewForm
+from responder.web.inbox_rows import inbox_rows_html, options_html
+from responder.web.inbox_selectors import (
     COUNT_CAP,
     NEW_COUNT_CAP,
     SMALL_COUNT_CAP,
@@ -34,10 +35,9 @@ from responder.inbox.inbox_selectors import (
     inbox_visible_ids,
     saved_views_for,
 )
-from responder.inbox.inbox_selectors import (
+from responder.web.inbox_selectors import (
     inbox_live as live_counts,
 )
-from responder.inbox.models import CaseState, CloseReason
 
 BULK_LIMIT = 200
 _SERVICE_ERRORS = (ConflictError, PermissionDenied, ValidationError)

@@ -12,9 +12,9 @@ from django.db import connection
 from django.utils import timezone
 
 from responder.accounts.models import User
-from responder.inbox import inbox_query
-from responder.inbox.inbox_selectors.filters import Cursor, InboxFilters
 from responder.inbox.models import Case, CaseState
+from responder.web import inbox_query
+from responder.web.inbox_selectors.filters import Cursor, InboxFilters
 from workflows.models import ApprovalStep, StepStatus
 
 # Counts above this show as "999+": exact counts of a million rows cost 40-80 ms.

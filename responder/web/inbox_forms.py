@@ -8,9 +8,9 @@ from urllib.parse import urlencode
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from responder.inbox.inbox_rows import options_html
-from responder.inbox.inbox_selectors import InboxFilters, InboxOptions
 from responder.inbox.models import CaseLanguage, CaseState, CloseReason, Platform
+from responder.web.inbox_rows import options_html
+from responder.web.inbox_selectors import InboxFilters, InboxOptions
 
 FILTER_FIELDS = (
     "state",
