@@ -230,8 +230,8 @@ def main() -> None:
     old = setup_databases(verbosity=0, interactive=False)
     try:
         from responder.accounts.models import Department
-        from responder.channels.language import language_detect
         from responder.channels.models import PlatformAccount
+        from responder.inbox.language import language_detect
 
         language_detect("warm up")  # model load is a one-off per worker, not per mention
         department = Department.objects.create(name="Bench", slug="bench")

@@ -37,6 +37,7 @@ from responder.accounts.login_throttle import (
     login_wait_seconds,
 )
 from responder.audit.models import Via
+from responder.channels import services as channel_services
 from responder.inbox import services
 from responder.inbox.case_risk import case_risk_set
 from responder.inbox.models import Case, LibraryAnswer, Topic
@@ -44,12 +45,12 @@ from responder.inbox.selectors import (
     MAX_ID,
     CaseFilter,
     LibraryFilter,
-    case_detail,
     cases_for,
     cases_visible_to,
     library_answers_for,
     topics_for,
 )
+from responder.web.api.case_detail import case_detail
 from responder.web.api.filters import StrictFilterBackend, page_size_checked, page_size_schema
 from responder.web.api.routing import CaseRoutingMixin
 from responder.web.api.serializers import (
@@ -68,6 +69,7 @@ from responder.web.api.serializers import (
     VersionedInput,
     me_data,
 )
+from workflows import submission
 
 VIA = Via.API.value
 
@@ -294,7 +296,7 @@ class CaseViewSet(CaseRoutingMixin, mixins.ListModelMixin, viewsets.GenericViewS
     )
     @action_post
     def submit(self, request: Request, pk: str | None = None) -> Response:
-        return self._act(VersionedInput, services.draft_submit)
+        return self._act(VersionedInput, submission.draft_submit)
 
     @extend_schema(
         summary="Take the draft back out of review to change it",
@@ -303,7 +305,7 @@ class CaseViewSet(CaseRoutingMixin, mixins.ListModelMixin, viewsets.GenericViewS
     )
     @action_post
     def withdraw(self, request: Request, pk: str | None = None) -> Response:
-        return self._act(VersionedInput, services.case_withdraw)
+        return self._act(VersionedInput, submission.case_withdraw)
 
     @extend_schema(
         summary="Close the case without a reply, with a reason",
@@ -330,7 +332,7 @@ class CaseViewSet(CaseRoutingMixin, mixins.ListModelMixin, viewsets.GenericViewS
     )
     @action_post
     def retry(self, request: Request, pk: str | None = None) -> Response:
-        return self._act(VersionedInput, services.case_retry_post)
+        return self._act(VersionedInput, channel_services.case_retry_post)
 
     @extend_schema(
         summary="Take a refused reply back to drafting, to change it and submit it again",

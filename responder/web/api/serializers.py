@@ -249,7 +249,7 @@ class OutboxSerializer(serializers.ModelSerializer[OutboxItem]):
 class CaseDetailSerializer(CaseSerializer):
     """A case with its drafts, approval steps, audit trail and outbox replies.
 
-    Expects the prefetches of inbox.selectors.case_detail."""
+    Expects the prefetches of web.api.case_detail.case_detail."""
 
     parent_case = serializers.IntegerField(
         source="parent_id",

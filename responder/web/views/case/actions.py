@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from responder.channels import services as channel_services
 from responder.inbox import services
 from responder.inbox.case_risk import case_risk_set
 from responder.web.case_forms import CloseForm, RiskForm, SubmitForm, TagForm, TakeOverForm
@@ -113,7 +114,7 @@ case_reopen = button_action(services.case_reopen, gettext_lazy("Case reopened.")
 
 
 case_retry = button_action(
-    services.case_retry_post, gettext_lazy("The reply will be posted again.")
+    channel_services.case_retry_post, gettext_lazy("The reply will be posted again.")
 )
 
 

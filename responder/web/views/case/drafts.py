@@ -22,6 +22,7 @@ from responder.web.views.case.page import (
     failure,
     form_error,
 )
+from workflows import submission
 
 
 @login_required
@@ -55,7 +56,7 @@ def draft_submit(request: HttpRequest, case_id: int) -> HttpResponse:
     return act(
         request,
         case_id,
-        lambda u: services.draft_submit(
+        lambda u: submission.draft_submit(
             case_id=case_id, actor=u, via=VIA, expected_version=version
         ),
         _("Reply submitted."),
@@ -63,7 +64,7 @@ def draft_submit(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 case_withdraw = button_action(
-    services.case_withdraw, gettext_lazy("Reply withdrawn from review; you can change it.")
+    submission.case_withdraw, gettext_lazy("Reply withdrawn from review; you can change it.")
 )
 
 

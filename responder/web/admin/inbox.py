@@ -18,10 +18,12 @@ from django.utils.translation import gettext_lazy as _
 from responder.accounts import authz
 from responder.accounts.admin_scoping import DepartmentScopedAdmin, SiteOnlyAdmin
 from responder.audit.models import Via
+from responder.channels import services as channel_services
 from responder.errors import ConflictError, PermissionDenied, ValidationError
 from responder.inbox import library_services, services
 from responder.inbox.checks import OutgoingTextRefused, library_text_require
 from responder.inbox.models import Case, CloseReason, Draft, LibraryAnswer, Risk, Topic
+from workflows import submission
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -225,7 +227,7 @@ class CaseAdmin(SiteOnlyAdmin):
     )
     release = _service_action(services.case_release, _("Release"), _("%(count)s case(s) released."))
     submit_latest_draft = _service_action(
-        services.draft_submit,
+        submission.draft_submit,
         _("Submit the latest draft for approval"),
         _("%(count)s case(s) submitted."),
     )
@@ -249,7 +251,7 @@ class CaseAdmin(SiteOnlyAdmin):
     )
     reopen = _service_action(services.case_reopen, _("Reopen"), _("%(count)s case(s) reopened."))
     retry_post = _service_action(
-        services.case_retry_post,
+        channel_services.case_retry_post,
         _("Retry posting the reply"),
         _("%(count)s case(s) queued for another try."),
     )
