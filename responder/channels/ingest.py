@@ -456,10 +456,8 @@ def polls_dispatch(*, now: dt.datetime | None = None) -> list[int]:
             )
         ids = [account_id for account_id, _ in due]
         if ids:
-            from responder.channels.tasks import account_poll as account_poll_task
-
             for account_id in ids:
-                enqueue_on_commit(account_poll_task, account_id)
+                enqueue_on_commit("responder.channels.tasks.account_poll", account_id)
     return ids
 
 

@@ -13,6 +13,8 @@ import re
 from functools import lru_cache
 from typing import Any
 
+import py3langid.langid as langid
+
 SUPPORTED = ("en", "fr")
 OTHER = "other"
 #: A non-en/fr top guess at or above this normalized probability means "other".
@@ -25,7 +27,6 @@ _NOISE = re.compile(r"(?:https?://\S+)|(?:[@#][\w.\-@]+)")
 
 @lru_cache(maxsize=1)
 def _identifier() -> Any:
-    import py3langid.langid as langid
 
     return langid.LanguageIdentifier.from_model_file(langid.MODEL_FILE, norm_probs=True)
 

@@ -56,7 +56,7 @@ class UtcDateTimeField(django_filters.fields.IsoDateTimeField):
     23:59, PostgreSQL only up to 15:59, and a bad offset must not become a 500."""
 
     def to_python(self, value: Any) -> dt.datetime | None:
-        parsed = super().to_python(value)
+        parsed: dt.datetime | None = super().to_python(value)
         if parsed is None:
             return None
         try:

@@ -15,6 +15,7 @@ class WebConfig(AppConfig):
     label = "web"
 
     def ready(self) -> None:
+        # inner import: models load once the app registry is ready.
         from responder.inbox.models import SavedView
 
         # However a saved view changes (the inbox, the admin, a deleted user), the
@@ -24,6 +25,7 @@ class WebConfig(AppConfig):
 
 
 def _saved_view_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    # inner import: the inbox selectors read models, not importable from apps.py.
     from responder.web.inbox_selectors import saved_views_forget
 
     user_id = instance.user_id

@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.db.models import Q
 
 from responder.accounts.models import Role, User
+from responder.channels.models import PlatformAccount
 from responder.inbox.models import SavedView, Topic
 
 
@@ -41,7 +42,6 @@ def inbox_options(*, department_ids: list[int] | None, language: str = "en") -> 
 
 
 def _inbox_options(*, department_ids: list[int] | None, language: str) -> InboxOptions:
-    from responder.channels.models import PlatformAccount
 
     # Only the columns shown: the credentials columns are encrypted and costly to read.
     accounts = PlatformAccount.objects.only("id", "name", "handle", "platform")

@@ -30,7 +30,7 @@ from responder.inbox.models import (
 )
 from responder.inbox.suggest import suggest_answers
 from workflows.models import ApprovalStep, StepStatus
-from workflows.routing import Route, effective_risk
+from workflows.routing import Route, effective_risk, route_for
 
 
 def _editor_text(text: str, case: Case) -> str:
@@ -44,7 +44,6 @@ def _editor_text(text: str, case: Case) -> str:
 def route_preview(*, case: Case, draft: Draft) -> Route:
     """Which approval layers this draft would need if submitted now, with names: the
     routing decision the submit service will take (workflows.routing.route_for)."""
-    from workflows.routing import route_for
 
     return route_for(
         case=case,
@@ -72,7 +71,6 @@ def _banner_route(
         and editor["language"] == latest.language
     ):
         return preview
-    from workflows.routing import route_for
 
     return route_for(
         case=case,

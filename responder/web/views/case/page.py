@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -109,7 +110,6 @@ def act(
         response = render_case(request, case, partial="case_body")
         response["HX-Trigger"] = "case-changed"
         return response
-    from django.contrib import messages
 
     messages.success(request, str(done))
     return redirect(reverse("cases:detail", args=[case_id]))
