@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -10,6 +12,7 @@ from django.utils.translation import gettext as _
 from responder.channels.models import OutboxItem, OutboxStatus
 from responder.channels.posting import enqueue_send, outbox_retry_requested
 from responder.errors import ConflictError
+from responder.fsm import status_transition
 from responder.inbox.models import Case, Draft, LibraryAnswer
 
 
@@ -42,7 +45,7 @@ def outbox_create(*, case: Case, draft: Draft) -> OutboxItem:
     return item
 
 
-def outbox_retry(*, case: Case) -> OutboxItem:
+def outbox_retry(*, case: Case, actor: Any, via: str) -> OutboxItem:
     """Put the case's failed reply back in line, keeping its idempotency key so the
     platform cannot end up with two posts."""
     item = (
@@ -53,10 +56,15 @@ def outbox_retry(*, case: Case) -> OutboxItem:
     )
     if item is None:
         raise ConflictError(_("There is no failed reply to retry."), code="nothing_to_retry")
-    item.status = OutboxStatus.PENDING
-    item.next_attempt_at = timezone.now()
-    item.sending_started_at = None
-    item.save(update_fields=["status", "next_attempt_at", "sending_started_at"])
+    status_transition(
+        obj=item,
+        name="retry",
+        prefix="outbox",
+        actor=actor,
+        via=via,
+        fields=["next_attempt_at", "sending_started_at"],
+        now=timezone.now(),
+    )
     # The officer's decision settles any doubt about earlier attempts (see the posting package).
     outbox_retry_requested(item=item)
 

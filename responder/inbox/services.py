@@ -312,7 +312,11 @@ def draft_submit(
                 % {"policy": route.policy.name},
                 code="policy_unusable",
             )
-        steps = steps_create(case=case, draft=draft, policy=route.policy) if layer_count else []
+        steps = (
+            steps_create(case=case, draft=draft, policy=route.policy, actor=actor, via=via)
+            if layer_count
+            else []
+        )
         case_transition(
             case=case,
             name="submit",
@@ -344,7 +348,11 @@ def case_withdraw(
         _require_officer(user=actor, case=case)
         if case.state == CaseState.IN_REVIEW:
             _require_owner(user=actor, case=case)
-        cancelled = steps_cancel(case=case) if case.state == CaseState.IN_REVIEW else 0
+        cancelled = (
+            steps_cancel(case=case, actor=actor, via=via)
+            if case.state == CaseState.IN_REVIEW
+            else 0
+        )
         return case_transition(
             case=case, name="withdraw", actor=actor, via=via, details={"cancelled_steps": cancelled}
         )
@@ -360,7 +368,7 @@ def case_retry_post(
         case = case_lock(case_id=case_id, expected_version=expected_version)
         _require_officer(user=actor, case=case)
         case = case_transition(case=case, name="retry", actor=actor, via=via)
-        outbox_retry(case=case)
+        outbox_retry(case=case, actor=actor, via=via)
         return case
 
 

@@ -47,7 +47,14 @@ def test_an_approved_reply_is_posted_once_and_the_case_records_it(
     events = AuditEvent.objects.filter(case=case, via="system")
     assert list(events.values_list("action", "from_state", "to_state")) == [
         ("case.start_posting", "approved", "posting"),
+        ("outbox.send", "", ""),
+        ("outbox.mark_sent", "", ""),
         ("case.mark_replied", "posting", "replied"),
+    ]
+    outbox = events.filter(action__startswith="outbox.")
+    assert list(outbox.values_list("details__from_status", "details__to_status")) == [
+        ("pending", "sending"),
+        ("sending", "sent"),
     ]
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,6 +21,7 @@ from responder.channels.posting.policy import (
     Outcome,
     stuck_after,
 )
+from responder.fsm import status_transition, status_transition_many
 from responder.inbox.models import CaseState
 from responder.inbox.transitions import case_transition_many, cases_lock
 
@@ -91,10 +92,15 @@ def _claim(
                 reset_at = account.rate_limit_reset_at
                 if reset_at is not None and reset_at > now:
                     # Rate limited: wait for the reset without spending a call.
-                    item.status = OutboxStatus.PENDING
-                    item.next_attempt_at = reset_at
-                    item.sending_started_at = None
-                    item.save(update_fields=["status", "next_attempt_at", "sending_started_at"])
+                    status_transition(
+                        obj=item,
+                        name="defer",
+                        prefix="outbox",
+                        actor=None,
+                        via=SYSTEM,
+                        fields=["next_attempt_at", "sending_started_at"],
+                        until=reset_at,
+                    )
                     continue
             taken.append(item)
         if not taken:
@@ -109,12 +115,16 @@ def _claim(
                 starting[case.pk] = item.pk
             elif case.state != CaseState.POSTING and case.pk not in starting:
                 # Only an approved reply of a case that is posting may go out.
-                item.status = OutboxStatus.NEEDS_ATTENTION
-                item.last_error = _(
-                    "Not posted: the case is %(state)s, not waiting for this reply."
-                ) % {"state": case.get_state_display().lower()}
-                item.sending_started_at = None
-                item.save(update_fields=["status", "last_error", "sending_started_at"])
+                status_transition(
+                    obj=item,
+                    name="hold",
+                    prefix="outbox",
+                    actor=None,
+                    via=SYSTEM,
+                    fields=["last_error", "sending_started_at"],
+                    error=_("Not posted: the case is %(state)s, not waiting for this reply.")
+                    % {"state": case.get_state_display().lower()},
+                )
                 continue
             claimed.append(item)
         case_transition_many(
@@ -130,8 +140,14 @@ def _claim(
         histories = _histories(
             item_ids=[i.pk for i in claimed if i.attempts or i.status != OutboxStatus.PENDING]
         )
-        OutboxItem.objects.filter(pk__in=[item.pk for item in claimed]).update(
-            status=OutboxStatus.SENDING, sending_started_at=now, attempts=F("attempts") + 1
+        status_transition_many(
+            objs=claimed,
+            name="send",
+            prefix="outbox",
+            actor=None,
+            via=SYSTEM,
+            fields=["sending_started_at", "attempts"],
+            arguments=[{"now": now}] * len(claimed),
         )
         attempts = PostAttempt.objects.bulk_create(
             [PostAttempt(outbox_item_id=item.pk, started_at=now) for item in claimed]
