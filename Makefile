@@ -81,6 +81,7 @@ lint: install
 	$(VENV_BIN)/ruff format --check .
 	$(VENV_BIN)/mypy responder workflows
 	$(VENV_PY) bin/check-deploy.py
+	$(VENV_PY) bin/check-size.py
 
 # PostgreSQL and Redis on 127.0.0.1, started if installed but not running.
 services:
