@@ -13,16 +13,14 @@ from responder.channels.models import OutboxItem, OutboxStatus
 from responder.channels.posting import enqueue_send, outbox_retry_requested
 from responder.errors import ConflictError
 from responder.fsm import status_transition
+from responder.inbox.checks import full_reply_text
 from responder.inbox.models import Case, Draft, LibraryAnswer
 
 
 def reply_text_for(*, case: Case, draft: Draft) -> str:
-    """The text as posted: the citizen's handle first, so they are notified."""
-    text = draft.text.strip()
-    mention = f"@{case.author_handle.lstrip('@')}"
-    if case.platform != "x" and not text.lower().startswith(mention.lower()):
-        text = f"{mention} {text}"
-    return text
+    """The text as posted: the citizen's handle first, so they are notified (the rule
+    is responder.inbox.checks.full_reply_text, which the checks measure too)."""
+    return full_reply_text(case=case, text=draft.text)
 
 
 def outbox_create(*, case: Case, draft: Draft) -> OutboxItem:

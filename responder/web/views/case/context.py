@@ -4,8 +4,6 @@ history. Reads only; the views that render it are in page.py."""
 
 from __future__ import annotations
 
-import difflib
-import re
 from typing import Any
 
 from django.db.models import Prefetch, Q
@@ -20,6 +18,7 @@ from responder.channels.models import OutboxItem
 from responder.channels.selectors import outbox_failure
 from responder.inbox import checks as outgoing
 from responder.inbox.classification_reasons import classification_lines
+from responder.inbox.diff import word_diff
 from responder.inbox.models import (
     Case,
     CaseState,
@@ -29,6 +28,7 @@ from responder.inbox.models import (
     Topic,
 )
 from responder.inbox.suggest import suggest_answers
+from responder.inbox.thread import case_thread
 from workflows.models import ApprovalStep, StepStatus
 from workflows.routing import Route, effective_risk
 
@@ -83,37 +83,10 @@ def _banner_route(
     )
 
 
-_DIFF_TOKENS = re.compile(r"\s+|[^\s]+")
-
-
-def word_diff(before: str, after: str) -> list[tuple[str, str]]:
-    """(op, text) pieces, op in equal/insert/delete; the template escapes the text."""
-    a = _DIFF_TOKENS.findall(before)
-    b = _DIFF_TOKENS.findall(after)
-    pieces: list[tuple[str, str]] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
-        if op == "equal":
-            pieces.append(("equal", "".join(a[i1:i2])))
-        else:
-            if i2 > i1:
-                pieces.append(("delete", "".join(a[i1:i2])))
-            if j2 > j1:
-                pieces.append(("insert", "".join(b[j1:j2])))
-    return pieces
-
-
 def _thread(case: Case) -> tuple[list[Case], list[Case]]:
     """The posts this one answers (oldest first) and the follow-ups to it."""
-    ancestors: list[Case] = []
-    seen = {case.pk}
-    current = case.parent
-    while current is not None and current.pk not in seen and len(ancestors) < 10:
-        ancestors.append(current)
-        seen.add(current.pk)
-        current = current.parent
-    ancestors.reverse()
     followups = list(case.followups.order_by("received_at", "pk")[:20])
-    return ancestors, followups
+    return case_thread(case=case), followups
 
 
 def _sla(case: Case, open_step: ApprovalStep | None) -> dict[str, Any]:
