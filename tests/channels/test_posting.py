@@ -168,7 +168,7 @@ def test_a_lost_account_token_is_permanent(team, mastodon_account, simulator):
 def crash_after_claim(item: OutboxItem, *, reached_platform: bool) -> None:
     """A worker claims the row and dies during the HTTP call (before or after the
     platform created the post), leaving it `sending`."""
-    (claim,) = claims._claim(outbox_item_id=item.pk, now=timezone.now())
+    (claim,) = claims.outbox_claim(outbox_item_id=item.pk, now=timezone.now())
     if reached_platform:
         connector_for(item.account).post_reply(
             text=claim.text,

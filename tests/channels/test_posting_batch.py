@@ -186,7 +186,7 @@ def test_a_worker_killed_after_a_batch_claim_leaves_rows_the_sweep_reconciles(
     case_ids = approved_replies_bulk(team, mastodon_account, simulator, 5)
     first = items_of(case_ids)[0]
     # A worker claims the batch, posts two replies, and dies before recording them.
-    batch = claims._claim(outbox_item_id=first.pk, now=timezone.now())
+    batch = claims.outbox_claim(outbox_item_id=first.pk, now=timezone.now())
     assert len(batch) == 5
     connector = connector_for(first.account)
     for claim in batch[:2]:
@@ -223,14 +223,14 @@ def test_two_sends_draining_at_once_never_post_a_reply_twice(
     simulator.fault(delay_ms=15, times=100, **POSTS)
     barrier = threading.Barrier(2)
     claimed: collections.Counter[str] = collections.Counter()
-    claim = claims._claim
+    claim = claims.outbox_claim
 
     def counted_claim(**kwargs: Any) -> list[Any]:
         batch = claim(**kwargs)
         claimed[threading.current_thread().name] += len(batch)
         return batch
 
-    monkeypatch.setattr(send, "_claim", counted_claim)
+    monkeypatch.setattr(send, "outbox_claim", counted_claim)
 
     def drain(worker: int) -> None:
         try:

@@ -51,7 +51,7 @@ def _due(*, now: dt.datetime, grace: dt.timedelta = dt.timedelta(0)) -> Q:
     )
 
 
-def _claim(
+def outbox_claim(
     *, outbox_item_id: int | None, now: dt.datetime, limit: int | None = None
 ) -> list[_Claim]:
     """Claim the row `outbox_item_id` if it is ours to send now, and other due rows of
