@@ -71,72 +71,10 @@ def outbox_claim(
             .filter(wanted)
             .order_by(*order)[:limit]
         )
-        accounts: dict[int, PlatformAccount] = {}
-        taken: list[OutboxItem] = []
-        reclaimed: set[int] = set()
-        for item in rows:
-            account = accounts.setdefault(item.account_id, item.account)
-            if item.pk == outbox_item_id:
-                # Matched by id: it may be anything. The others matched `_due`.
-                if item.status == OutboxStatus.PENDING:
-                    if item.next_attempt_at > now:
-                        continue  # backed off: the sweep brings it back when due
-                elif item.status == OutboxStatus.SENDING:
-                    started = item.sending_started_at
-                    if started is not None and started > now - stuck_after():
-                        continue  # another worker is posting it
-                    reclaimed.add(item.pk)
-                    _interrupt(item_id=item.pk, now=now)
-                else:
-                    continue  # sent, failed or waiting for a person
-                reset_at = account.rate_limit_reset_at
-                if reset_at is not None and reset_at > now:
-                    # Rate limited: wait for the reset without spending a call.
-                    status_transition(
-                        obj=item,
-                        name="defer",
-                        prefix="outbox",
-                        actor=None,
-                        via=SYSTEM,
-                        fields=["next_attempt_at", "sending_started_at"],
-                        until=reset_at,
-                    )
-                    continue
-            taken.append(item)
-        if not taken:
-            return []
-
-        cases = cases_lock(case_ids=[item.case_id for item in taken])
-        starting: dict[int, int] = {}  # case id -> outbox row id
-        claimed: list[OutboxItem] = []
-        for item in taken:
-            case = cases[item.case_id]
-            if case.state == CaseState.APPROVED and case.pk not in starting:
-                starting[case.pk] = item.pk
-            elif case.state != CaseState.POSTING and case.pk not in starting:
-                # Only an approved reply of a case that is posting may go out.
-                status_transition(
-                    obj=item,
-                    name="hold",
-                    prefix="outbox",
-                    actor=None,
-                    via=SYSTEM,
-                    fields=["last_error", "sending_started_at"],
-                    error=_("Not posted: the case is %(state)s, not waiting for this reply.")
-                    % {"state": case.get_state_display().lower()},
-                )
-                continue
-            claimed.append(item)
-        case_transition_many(
-            cases=[cases[case_id] for case_id in starting],
-            name="start_posting",
-            actor=None,
-            via=SYSTEM,
-            details=[{"outbox_item": item_id} for item_id in starting.values()],
-        )
+        taken, reclaimed = _take(rows=rows, outbox_item_id=outbox_item_id, now=now)
+        claimed = _start_cases(taken=taken)
         if not claimed:
             return []
-
         histories = _histories(
             item_ids=[i.pk for i in claimed if i.attempts or i.status != OutboxStatus.PENDING]
         )
@@ -157,7 +95,7 @@ def outbox_claim(
             ambiguous_since, count = _history_summary(histories.get(item.pk, []))
             claims.append(
                 _Claim(
-                    account=accounts[item.account_id],
+                    account=item.account,
                     item_id=item.pk,
                     attempt_id=attempt.pk,
                     case_id=item.case_id,
@@ -172,6 +110,83 @@ def outbox_claim(
                 )
             )
         return claims
+
+
+def _take(
+    *, rows: list[OutboxItem], outbox_item_id: int | None, now: dt.datetime
+) -> tuple[list[OutboxItem], set[int]]:
+    """Of the locked rows, those to send now, and which of them a dead worker left
+    sending (reclaimed: their open attempt is closed as interrupted). The row asked for
+    by id may be anything; the others matched `_due`."""
+    accounts: dict[int, PlatformAccount] = {}
+    taken: list[OutboxItem] = []
+    reclaimed: set[int] = set()
+    for item in rows:
+        # One account object per account, so a rate limit seen on one row holds for all.
+        item.account = accounts.setdefault(item.account_id, item.account)
+        if item.pk == outbox_item_id:
+            if item.status == OutboxStatus.PENDING:
+                if item.next_attempt_at > now:
+                    continue  # backed off: the sweep brings it back when due
+            elif item.status == OutboxStatus.SENDING:
+                started = item.sending_started_at
+                if started is not None and started > now - stuck_after():
+                    continue  # another worker is posting it
+                reclaimed.add(item.pk)
+                _interrupt(item_id=item.pk, now=now)
+            else:
+                continue  # sent, failed or waiting for a person
+            reset_at = item.account.rate_limit_reset_at
+            if reset_at is not None and reset_at > now:
+                # Rate limited: wait for the reset without spending a call.
+                status_transition(
+                    obj=item,
+                    name="defer",
+                    prefix="outbox",
+                    actor=None,
+                    via=SYSTEM,
+                    fields=["next_attempt_at", "sending_started_at"],
+                    until=reset_at,
+                )
+                continue
+        taken.append(item)
+    return taken, reclaimed
+
+
+def _start_cases(*, taken: list[OutboxItem]) -> list[OutboxItem]:
+    """Lock the rows' cases and move each approved one to posting (once per case);
+    a row whose case is neither is held for a person. Returns the rows to send."""
+    if not taken:
+        return []
+    cases = cases_lock(case_ids=[item.case_id for item in taken])
+    starting: dict[int, int] = {}  # case id -> outbox row id
+    claimed: list[OutboxItem] = []
+    for item in taken:
+        case = cases[item.case_id]
+        if case.state == CaseState.APPROVED and case.pk not in starting:
+            starting[case.pk] = item.pk
+        elif case.state != CaseState.POSTING and case.pk not in starting:
+            # Only an approved reply of a case that is posting may go out.
+            status_transition(
+                obj=item,
+                name="hold",
+                prefix="outbox",
+                actor=None,
+                via=SYSTEM,
+                fields=["last_error", "sending_started_at"],
+                error=_("Not posted: the case is %(state)s, not waiting for this reply.")
+                % {"state": case.get_state_display().lower()},
+            )
+            continue
+        claimed.append(item)
+    case_transition_many(
+        cases=[cases[case_id] for case_id in starting],
+        name="start_posting",
+        actor=None,
+        via=SYSTEM,
+        details=[{"outbox_item": item_id} for item_id in starting.values()],
+    )
+    return claimed
 
 
 def _interrupt(*, item_id: int, now: dt.datetime) -> None:
