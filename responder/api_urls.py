@@ -11,6 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework.routers import SimpleRouter
 
 from responder.inbox.api import CaseViewSet, LibraryListView, MeView, TokenObtainView, TopicListView
+from responder.inbox.api_pii import ChecksView
 from workflows.api import StepViewSet
 
 router = SimpleRouter()
@@ -31,6 +32,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("me/", MeView.as_view(), name="api-me"),
     path("library/", LibraryListView.as_view(), name="api-library"),
     path("topics/", TopicListView.as_view(), name="api-topics"),
+    path("checks/", ChecksView.as_view(), name="api-checks"),
     *router.urls,
     re_path(r"^(?P<path>.*)$", not_found),
 ]

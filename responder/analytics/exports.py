@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from responder.analytics import selectors
 from responder.analytics.selectors import Filters
 from responder.inbox.models import Case
+from responder.inbox.pii_display import masked_text
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -243,7 +244,7 @@ def case_rows(filters: Filters) -> Iterator[list[Any]]:
             case.language,
             case.state,
             case.author_handle,
-            case.text,
+            masked_text(case),  # exports keep the masked copy, whoever downloads them
             ";".join(t.slug for t in case.topics.all()),
             case.first_response_at.isoformat() if case.first_response_at else "",
             case.replied_at.isoformat() if case.replied_at else "",
@@ -296,7 +297,15 @@ def case_record(case: Case) -> dict[str, Any]:
             "legal_hold": case.legal_hold,
             "personal_data_removed_at": _when(case.personal_data_removed_at),
         },
-        "question": case.text,
+        # The masked copy (an access-to-information record never repeats a citizen's
+        # numbers); which kinds were found, and which were removed and when.
+        "question": masked_text(case),
+        "personal_information": {
+            "masked": True,
+            "kinds_found": list(case.pii_kinds),
+            "redactions": list(case.personal_data_redactions),
+            "removed_at": _when(case.personal_data_removed_at),
+        },
         "drafts": [
             {
                 "version": d.version,

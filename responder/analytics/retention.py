@@ -106,6 +106,7 @@ def case_personal_data_remove(*, case_id: int, now: dt.datetime | None = None) -
                 "last_activity": case.updated_at.isoformat(),
                 "removed": ["author_name", "author_handle", "author_external_id", "text", "url"],
                 "drafts_cleared": drafts_cleared,
+                "pii_kinds": list(case.pii_kinds),  # the kinds found at ingest, not values
                 "kept": "posted reply",
             },
         )

@@ -38,6 +38,7 @@ from responder.channels.models import IngestError, PlatformAccount
 from responder.crypto import Secret
 from responder.inbox.classify import case_topics_link, cases_classify
 from responder.inbox.models import Case, CaseState
+from responder.inbox.pii import pii_find_for, pii_kinds
 from responder.queueing import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
@@ -137,6 +138,7 @@ def _cases_insert(*, account: PlatformAccount, mentions: list[Mention]) -> list[
     batch_conversation: dict[str, str] = {}
     batch_parent: dict[str, str] = {}
     cases: list[Case] = []
+    department = account.department  # its allow-list and file-number patterns
     for m in new:
         parent_id: int | None = None
         source = m.source
@@ -167,6 +169,7 @@ def _cases_insert(*, account: PlatformAccount, mentions: list[Mention]) -> list[
                 author_name=m.author_name[:200],
                 author_external_id=m.author_external_id[:200],
                 text=m.text,
+                pii_kinds=pii_kinds(pii_find_for(m.text, department=department)),
                 language=language_detect(m.text, hint=m.language_hint),
                 url=m.url[:500],
                 visibility=m.visibility[:16],

@@ -37,6 +37,8 @@ ROW_FIELDS = (
     "state",
     "owner_id",
     "version",
+    "visibility",
+    "pii_kinds",
 )
 
 
@@ -112,6 +114,9 @@ def scope(
     if filters.unassigned:
         # Nobody has claimed it: a new case (closed cases lose their owner too).
         add(f"{n['state']} = %s AND {n['owner_id']} IS NULL", CaseState.NEW)
+    if filters.personal:
+        # Personal information was found in the text at ingest.
+        add(f"{n['pii_kinds']} <> %s", "[]")
     if filters.overdue:
         # A correlated subquery (not EXISTS, which PostgreSQL turns into a hash join
         # over every overdue step) probes each in-review case's open step by index.

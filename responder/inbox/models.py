@@ -153,6 +153,12 @@ class Case(FSMModelMixin, models.Model):
     first_response_at = models.DateTimeField(null=True, blank=True)
     legal_hold = models.BooleanField(_("legal hold"), default=False)
     personal_data_removed_at = models.DateTimeField(null=True, blank=True)
+    # The kinds of personal information found in the text at ingest (responder.inbox.pii
+    # PiiKind values), never the values; empty when none. Redaction keeps the kinds that
+    # were found and records which were removed in personal_data_redactions.
+    pii_kinds = models.JSONField(_("personal information"), default=list, blank=True)
+    # [{"at": iso time, "by": user id, "kinds": [...], "how": "kinds" | "span"}]
+    personal_data_redactions = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]

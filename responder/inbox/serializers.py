@@ -18,6 +18,8 @@ from responder.accounts.models import Department, Language, Role, User
 from responder.audit.models import AuditEvent
 from responder.channels.models import OutboxItem, PlatformAccount
 from responder.inbox.models import Case, CloseReason, Draft, LibraryAnswer, Risk, Topic
+from responder.inbox.pii import PiiKind
+from responder.inbox.pii_fields import MaskedTextField
 from responder.inbox.selectors import MAX_ID
 from workflows.models import ApprovalStep, Decision, StepDecision
 
@@ -77,6 +79,15 @@ class CaseSerializer(serializers.ModelSerializer[Case]):
     close_reason = serializers.ChoiceField(
         choices=CloseReason.choices, allow_blank=True, read_only=True
     )
+    text = MaskedTextField()
+    visibility = serializers.CharField(
+        read_only=True, help_text=_("public, unlisted, private (followers only) or direct.")
+    )
+    pii_kinds = serializers.ListField(
+        child=serializers.ChoiceField(choices=PiiKind.choices),
+        read_only=True,
+        help_text=_("The kinds of personal information found in the post at ingest."),
+    )
 
     class Meta:
         model = Case
@@ -91,6 +102,8 @@ class CaseSerializer(serializers.ModelSerializer[Case]):
             "author_handle",
             "author_name",
             "text",
+            "visibility",
+            "pii_kinds",
             "language",
             "post_url",
             "received_at",

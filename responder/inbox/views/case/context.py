@@ -229,6 +229,7 @@ def case_context(
         "latest_blocked": outgoing.has_errors(latest_checks),
         "editor": editor,
         "editor_checks": editor_checks,
+        "editor_text": editor["text"],
         "editor_length": editor_length,
         "limit": outgoing.platform_limit(case.platform),
         "prefix": outgoing.reply_prefix(case),

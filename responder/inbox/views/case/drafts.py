@@ -79,5 +79,5 @@ def draft_checks(request: HttpRequest, case_id: int) -> HttpResponse:
     return render(
         request,
         f"{TEMPLATE}#editor_checks",
-        {"editor_checks": results, "case": case},
+        {"editor_checks": results, "case": case, "editor_text": text},
     )
