@@ -18,6 +18,7 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -99,6 +100,8 @@ class ChecksInput(serializers.Serializer[Any]):
 
 
 class ChecksView(APIView):
+    parser_classes = [JSONParser]  # integrations and the editor send JSON
+
     @extend_schema(
         summary="The outgoing checks on a reply text, as the editor shows them",
         request=ChecksInput,
