@@ -194,6 +194,7 @@ def approval_decide(
                     author=reviewer,
                     via=via,
                     edited_from=draft,
+                    private_reply=draft.private_reply,
                 )
                 # Later layers review what will actually be posted.
                 ApprovalStep.objects.filter(

@@ -62,6 +62,7 @@ from responder.inbox.serializers import (
     LibraryAnswerSerializer,
     MeSerializer,
     RiskInput,
+    SubmitInput,
     TagInput,
     TakeOverInput,
     TokenSerializer,
@@ -286,18 +287,19 @@ class CaseViewSet(
             language=data.get("language"),
             library_answer_id=data.get("library_answer"),
             expected_version=data.get("expected_version"),
+            private=data.get("private", False),
         )
         return self._case_response(case_id)
 
     @extend_schema(
         summary="Submit the latest draft: into review, or straight to the outbox when its "
         "policy has no layers",
-        request=VersionedInput,
+        request=SubmitInput,
         responses=action_responses(CaseDetailSerializer),
     )
     @action_post
     def submit(self, request: Request, pk: str | None = None) -> Response:
-        return self._act(VersionedInput, services.draft_submit)
+        return self._act(SubmitInput, services.draft_submit)
 
     @extend_schema(
         summary="Take the draft back out of review to change it",

@@ -384,6 +384,9 @@ class Draft(models.Model):
     edited_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="edits"
     )
+    # Answer privately (a Mastodon direct message) rather than with the question's
+    # visibility: the officer's choice, kept by every later version of the reply.
+    private_reply = models.BooleanField(_("answer privately"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -110,3 +110,29 @@ def case_pii_redact(
             fields=("text", "personal_data_redactions"),
             details={"kinds": removed, "how": how},
         )
+
+
+# Platforms whose connector can answer privately (Mastodon: a status with visibility
+# "direct", seen only by the people it mentions). Bluesky and X direct messages need
+# separate chat APIs and scopes the connectors do not have.
+PRIVATE_REPLY_PLATFORMS = frozenset({"mastodon"})
+
+
+def private_reply_possible(platform: str) -> bool:
+    return platform in PRIVATE_REPLY_PLATFORMS
+
+
+def public_reply_to_personal_require(*, case: Case, private: bool, acknowledged: bool) -> None:
+    """A public reply to a post with personal information is a warning the officer must
+    acknowledge (the citizen's post stays public; steer them to a private channel)."""
+    if private or acknowledged or not case.pii_kinds:
+        return
+    if (case.visibility or "public") not in ("public", "unlisted"):
+        return
+    raise ConflictError(
+        _(
+            "The citizen's post has personal information and your reply is public. "
+            "Answer privately, or confirm that a public reply is right."
+        ),
+        code="public_reply_to_personal",
+    )

@@ -139,6 +139,7 @@ class DraftSerializer(serializers.ModelSerializer[Draft]):
             "via",
             "library_answer",
             "library_unchanged",
+            "private_reply",
             "edited_from_version",
             "created_at",
         ]
@@ -383,6 +384,22 @@ class DraftInput(VersionedInput):
         min_value=1,
         max_value=MAX_ID,
         help_text=_("The library answer the text starts from, if any."),
+    )
+    private = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_("Answer privately (a direct message; Mastodon only)."),
+    )
+
+
+class SubmitInput(VersionedInput):
+    acknowledge_public = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_(
+            "The citizen's post has personal information and the reply is public: "
+            "confirm a public reply is right (else 409, code public_reply_to_personal)."
+        ),
     )
 
 

@@ -25,6 +25,7 @@ from responder.inbox.models import (
     SavedView,
     Topic,
 )
+from responder.inbox.pii_services import private_reply_possible, public_reply_to_personal_require
 from responder.inbox.transitions import case_lock, case_touch, case_transition
 
 
@@ -200,8 +201,10 @@ def draft_save(
     language: str | None = None,
     library_answer_id: int | None = None,
     expected_version: int | None = None,
+    private: bool = False,
 ) -> Draft:
-    """Add a new version of the reply. Only the case's owner, only while drafting."""
+    """Add a new version of the reply. Only the case's owner, only while drafting.
+    `private`: answer with a direct message, where the platform has them."""
     text = text.strip()
     if not text:
         raise ValidationError(_("The reply is empty."))
@@ -226,6 +229,11 @@ def draft_save(
             ):
                 raise ValidationError(_("That library answer does not exist or is retired."))
             unchanged = answer.posted_unchanged(text=text, language=language)
+        if private and not private_reply_possible(case.platform):
+            raise ValidationError(
+                _("%(platform)s has no private replies here; answer publicly.")
+                % {"platform": case.get_platform_display()}
+            )
         version = (case.drafts.aggregate(v=Max("version"))["v"] or 0) + 1
         draft = Draft.objects.create(
             case=case,
@@ -236,6 +244,7 @@ def draft_save(
             via=via,
             library_answer=answer,
             library_unchanged=unchanged,
+            private_reply=private,
         )
         case_touch(
             case=case,
@@ -247,16 +256,23 @@ def draft_save(
                 "version": version,
                 "library_answer": library_answer_id,
                 "library_unchanged": unchanged,
+                "private_reply": private,
             },
         )
         return draft
 
 
 def draft_submit(
-    *, case_id: int, actor: User, via: str, expected_version: int | None = None
+    *,
+    case_id: int,
+    actor: User,
+    via: str,
+    expected_version: int | None = None,
+    acknowledge_public: bool = False,
 ) -> Case:
     """Send the latest draft on its way: straight to approved when its policy has no
-    layers (only for an unchanged pre-approved library answer), else into review."""
+    layers (only for an unchanged pre-approved library answer), else into review.
+    A public reply to a post with personal information needs `acknowledge_public`."""
     from responder.channels.services import outbox_create
     from workflows.routing import route_for
     from workflows.services import steps_create
@@ -277,6 +293,9 @@ def draft_submit(
         # Hard errors of the outgoing checks (length, links) block the submit, from
         # every door; warnings were shown while drafting and need no answer.
         outgoing_checks_require(case=case, text=draft.text, language=draft.language)
+        public_reply_to_personal_require(
+            case=case, private=draft.private_reply, acknowledged=acknowledge_public
+        )
         route = route_for(
             case=case,
             draft_text=draft.text,
@@ -296,6 +315,7 @@ def draft_submit(
                 via=via,
                 library_answer=draft.library_answer,
                 library_unchanged=route.library_unchanged,
+                private_reply=draft.private_reply,
             )
         if route.policy is None:
             raise ConflictError(

@@ -47,7 +47,7 @@ def in_review(team, text=QUESTION):
     inbox.draft_save(
         case_id=case.pk, actor=team.officer, via="web", text="Renewals take 10 business days."
     )
-    inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web")
+    inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web", acknowledge_public=True)
     return case, ApprovalStep.objects.get(case=case)
 
 
@@ -221,3 +221,56 @@ def test_a_span_selected_by_the_officer_is_redacted_through_the_page(team):
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.text == "My name is [removed], help please"
+
+
+def test_a_public_reply_to_a_personal_post_needs_an_acknowledgement(team):
+    case = team.case(text=QUESTION, pii_kinds=["sin"])
+    officer = api_as(team.officer)
+    officer.post(f"/api/v1/cases/{case.pk}/claim/", {}, format="json")
+    officer.post(f"/api/v1/cases/{case.pk}/draft/", {"text": "Renewals take 10 days."}, format="json")
+    refused = officer.post(f"/api/v1/cases/{case.pk}/submit/", {}, format="json")
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "public_reply_to_personal"
+    assert Case.objects.get(pk=case.pk).state == "drafting"
+    page = web_as(team.officer).get(f"/cases/{case.pk}/").content.decode()
+    assert 'name="acknowledge_public"' in page
+    accepted = officer.post(
+        f"/api/v1/cases/{case.pk}/submit/", {"acknowledge_public": True}, format="json"
+    )
+    assert accepted.status_code == 200 and accepted.json()["state"] == "in_review"
+
+
+def test_a_private_answer_goes_out_as_a_direct_message(team):
+    from responder.channels.models import OutboxItem
+
+    case = team.case(text=QUESTION, pii_kinds=["sin"])
+    officer = api_as(team.officer)
+    officer.post(f"/api/v1/cases/{case.pk}/claim/", {}, format="json")
+    saved = officer.post(
+        f"/api/v1/cases/{case.pk}/draft/",
+        {"text": "We sent you a private message.", "private": True},
+        format="json",
+    )
+    assert saved.json()["drafts"][-1]["private_reply"] is True
+    assert officer.post(f"/api/v1/cases/{case.pk}/submit/", {}, format="json").status_code == 200
+    step = ApprovalStep.objects.get(case=case)
+    approval_decide(
+        step_id=step.pk,
+        reviewer=team.sme,
+        decision="edit_approve",
+        via="web",
+        edited_text="We have sent you a private message.",
+    )
+    item = OutboxItem.objects.get(case=case)
+    assert item.visibility == "direct"
+    assert item.draft.private_reply is True  # the reviewer's edit kept the choice
+
+
+def test_no_private_answer_where_the_platform_has_none(team):
+    from tests.factories import CaseFactory, PlatformAccountFactory
+
+    account = PlatformAccountFactory(department=team.department, platform="x")
+    case = CaseFactory(account=account, department=team.department, text=QUESTION)
+    inbox.case_claim(case_id=case.pk, actor=team.officer, via="web")
+    with pytest.raises(ValidationError):
+        inbox.draft_save(case_id=case.pk, actor=team.officer, via="web", text="Hi", private=True)

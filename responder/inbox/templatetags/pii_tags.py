@@ -21,6 +21,7 @@ from responder.inbox.pii_display import (
     text_for_request,
     visibility_label,
 )
+from responder.inbox.pii_services import private_reply_possible
 
 register = template.Library()
 
@@ -74,4 +75,5 @@ def pii_state(context: template.Context, case: Any) -> dict[str, Any]:
         and authz.may(user, Action.CASE_REDACT_PII, case),
         "revealed": bool(kinds) and reveal_active(session, case.pk),
         "redactions": case.personal_data_redactions,
+        "private_possible": private_reply_possible(case.platform),
     }

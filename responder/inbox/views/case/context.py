@@ -230,6 +230,7 @@ def case_context(
         "editor": editor,
         "editor_checks": editor_checks,
         "editor_text": editor["text"],
+        "draft_private": bool(latest and latest.private_reply),
         "editor_length": editor_length,
         "limit": outgoing.platform_limit(case.platform),
         "prefix": outgoing.reply_prefix(case),

@@ -41,6 +41,7 @@ def draft_save(request: HttpRequest, case_id: int) -> HttpResponse:
             text=data["text"],
             language=data["language"],
             library_answer_id=data.get("library_answer_id"),
+            private=bool(data.get("private")),
         ),
         _("Draft saved."),
     )
@@ -50,13 +51,19 @@ def draft_save(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 def draft_submit(request: HttpRequest, case_id: int) -> HttpResponse:
     form = SubmitForm(request.POST)
-    version = form.cleaned_data.get("version") if form.is_valid() else None
+    valid = form.is_valid()
+    version = form.cleaned_data.get("version") if valid else None
+    acknowledged = bool(form.cleaned_data.get("acknowledge_public")) if valid else False
 
     return act(
         request,
         case_id,
         lambda u: services.draft_submit(
-            case_id=case_id, actor=u, via=VIA, expected_version=version
+            case_id=case_id,
+            actor=u,
+            via=VIA,
+            expected_version=version,
+            acknowledge_public=acknowledged,
         ),
         _("Reply submitted."),
     )
