@@ -227,7 +227,9 @@ def test_a_public_reply_to_a_personal_post_needs_an_acknowledgement(team):
     case = team.case(text=QUESTION, pii_kinds=["sin"])
     officer = api_as(team.officer)
     officer.post(f"/api/v1/cases/{case.pk}/claim/", {}, format="json")
-    officer.post(f"/api/v1/cases/{case.pk}/draft/", {"text": "Renewals take 10 days."}, format="json")
+    officer.post(
+        f"/api/v1/cases/{case.pk}/draft/", {"text": "Renewals take 10 days."}, format="json"
+    )
     refused = officer.post(f"/api/v1/cases/{case.pk}/submit/", {}, format="json")
     assert refused.status_code == 409
     assert refused.json()["code"] == "public_reply_to_personal"
