@@ -95,6 +95,12 @@ def test_the_raw_value_is_absent_everywhere_for_a_role_that_may_not_reveal(team,
     ).decode()
     seen["record"] = admin.get(f"/analytics/cases/{case.pk}/record/").content.decode()
     seen["record.json"] = admin.get(f"/analytics/cases/{case.pk}/record.json").content.decode()
+    from tests.factories import UserFactory
+
+    site_admin = UserFactory(is_superuser=True, is_staff=True)
+    seen["django admin"] = (
+        web_as(site_admin).get(f"/admin/inbox/case/{case.pk}/change/").content.decode()
+    )
     for who in (team.sme, team.officer, team.admin):
         api = api_as(who)
         seen[f"api case {who}"] = api.get(f"/api/v1/cases/{case.pk}/").content.decode()
@@ -105,6 +111,7 @@ def test_the_raw_value_is_absent_everywhere_for_a_role_that_may_not_reveal(team,
         assert SIN not in body, where
         assert SIN.replace(" ", "") not in body, where
     assert "•••" in seen["review page"] and "•••" in seen["record.json"]
+    assert "•••" in seen["django admin"]
     record = json.loads(seen["record.json"])
     assert record["personal_information"]["kinds_found"] == ["sin"]
     assert record["personal_information"]["masked"] is True
