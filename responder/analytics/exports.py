@@ -302,6 +302,7 @@ def case_record(case: Case) -> dict[str, Any]:
         "question": masked_text(case),
         "personal_information": {
             "masked": True,
+            # Still in the stored text (masked above); what redaction removed is below.
             "kinds_found": list(case.pii_kinds),
             "redactions": list(case.personal_data_redactions),
             "removed_at": _when(case.personal_data_removed_at),

@@ -98,6 +98,9 @@ def case_pii_redact(
             how = "kinds"
         now = timezone.now()
         case.text = new_text
+        # The flag follows the stored text (the inbox badge and filter); what was
+        # removed stays in personal_data_redactions.
+        case.pii_kinds = pii_kinds(case_pii_findings(case, new_text))
         case.personal_data_redactions = [
             *case.personal_data_redactions,
             {"at": now.isoformat(), "by": actor.pk, "kinds": removed, "how": how},
@@ -107,7 +110,7 @@ def case_pii_redact(
             action="case.pii_redact",
             via=via,
             actor=actor,
-            fields=("text", "personal_data_redactions"),
+            fields=("text", "pii_kinds", "personal_data_redactions"),
             details={"kinds": removed, "how": how},
         )
 

@@ -209,6 +209,7 @@ def test_redaction_removes_the_value_keeps_the_flow_and_respects_legal_hold(team
     assert SIN not in redacted.text and "[Social insurance number]" in redacted.text
     assert redacted.state == "in_review"
     assert redacted.personal_data_redactions[0]["kinds"] == ["sin"]
+    assert redacted.pii_kinds == []  # no badge any more; the record keeps the redaction
     event = AuditEvent.objects.get(action="case.pii_redact", case=case)
     assert event.actor == team.officer and event.details["kinds"] == ["sin"]
     assert SIN not in json.dumps(event.details)
