@@ -72,6 +72,9 @@ def test_inbox_badge_filter_and_masked_snippet(team):
     only = client.get("/?personal=on").content.decode()
     assert f'data-case-id="{flagged.pk}"' in only
     assert f'data-case-id="{plain.pk}"' not in only
+    listed = api_as(team.officer).get("/api/v1/cases/?personal=true").json()["results"]
+    assert [c["id"] for c in listed] == [flagged.pk]
+    assert listed[0]["pii_kinds"] == ["sin"] and listed[0]["visibility"] == "direct"
 
 
 def test_the_raw_value_is_absent_everywhere_for_a_role_that_may_not_reveal(team, smtp):
