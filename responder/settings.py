@@ -373,6 +373,8 @@ SPECTACULAR_SETTINGS = {
         # Case.risk and Case.auto_risk share one set of values.
         "RiskEnum": "responder.inbox.models.Risk",
         "PriorityEnum": "responder.inbox.incoming_models.Priority",
+        # Case.pii_kinds, the checks' and the reveal's findings.
+        "PiiKindEnum": "responder.inbox.pii.PiiKind",
     },
 }
 

@@ -304,6 +304,7 @@ def _edited_draft(
         author=reviewer,
         via=via,
         edited_from=draft,
+        private_reply=draft.private_reply,
     )
     # Later layers review what will actually be posted.
     ApprovalStep.objects.filter(case=case, round=step.round, position__gte=step.position).update(

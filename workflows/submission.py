@@ -12,33 +12,66 @@ from responder.channels.services import outbox_create
 from responder.errors import ConflictError, ValidationError
 from responder.inbox.checks import outgoing_checks_require
 from responder.inbox.models import Case, CaseState, Draft
+from responder.inbox.pii_services import public_reply_to_personal_require
 from responder.inbox.services import case_require_officer, case_require_owner
 from responder.inbox.transitions import case_lock, case_transition
-from workflows.routing import route_for
+from workflows.routing import Route, route_for
 from workflows.services import steps_cancel, steps_create
 
 
+def _submittable_draft(*, case: Case, actor: User) -> Draft:
+    """The latest draft of a case the officer holds in drafting, or why not."""
+    if case.state != CaseState.DRAFTING:
+        raise ConflictError(
+            _("A case that is %(state)s cannot be submitted.")
+            % {"state": case.get_state_display().lower()},
+            code="invalid_transition",
+        )
+    case_require_owner(user=actor, case=case)
+    draft = case.drafts.order_by("-version").select_related("library_answer").first()
+    if draft is None:
+        raise ValidationError(_("Write a reply before submitting."))
+    return draft
+
+
+def _route_usable(route: Route) -> None:
+    if route.policy is None:
+        raise ConflictError(
+            _("No approval policy matches this case; ask an admin to add a routing rule."),
+            code="no_policy",
+        )
+    if not route.layers and not route.library_unchanged:
+        raise ConflictError(
+            _(
+                "Policy “%(policy)s” has no approval layers, which only an unchanged "
+                "pre-approved library answer may use."
+            )
+            % {"policy": route.policy.name},
+            code="policy_unusable",
+        )
+
+
 def draft_submit(
-    *, case_id: int, actor: User, via: str, expected_version: int | None = None
+    *,
+    case_id: int,
+    actor: User,
+    via: str,
+    expected_version: int | None = None,
+    acknowledge_public: bool = False,
 ) -> Case:
     """Send the latest draft on its way: straight to approved when its policy has no
-    layers (only for an unchanged pre-approved library answer), else into review."""
+    layers (only for an unchanged pre-approved library answer), else into review.
+    A public reply to a post with personal information needs `acknowledge_public`."""
     with transaction.atomic():
         case = case_lock(case_id=case_id, expected_version=expected_version)
         case_require_officer(user=actor, case=case)
-        if case.state != CaseState.DRAFTING:
-            raise ConflictError(
-                _("A case that is %(state)s cannot be submitted.")
-                % {"state": case.get_state_display().lower()},
-                code="invalid_transition",
-            )
-        case_require_owner(user=actor, case=case)
-        draft = case.drafts.order_by("-version").select_related("library_answer").first()
-        if draft is None:
-            raise ValidationError(_("Write a reply before submitting."))
-        # Hard errors of the outgoing checks (length, links) block the submit, from
-        # every door; warnings were shown while drafting and need no answer.
+        draft = _submittable_draft(case=case, actor=actor)
+        # Hard errors of the outgoing checks (length, links, personal information)
+        # block the submit, from every door; warnings need no answer.
         outgoing_checks_require(case=case, text=draft.text, language=draft.language)
+        public_reply_to_personal_require(
+            case=case, private=draft.private_reply, acknowledged=acknowledge_public
+        )
         route = route_for(
             case=case,
             draft_text=draft.text,
@@ -58,22 +91,11 @@ def draft_submit(
                 via=via,
                 library_answer=draft.library_answer,
                 library_unchanged=route.library_unchanged,
+                private_reply=draft.private_reply,
             )
-        if route.policy is None:
-            raise ConflictError(
-                _("No approval policy matches this case; ask an admin to add a routing rule."),
-                code="no_policy",
-            )
+        _route_usable(route)
+        assert route.policy is not None
         layer_count = len(route.layers)
-        if layer_count == 0 and not route.library_unchanged:
-            raise ConflictError(
-                _(
-                    "Policy “%(policy)s” has no approval layers, which only an unchanged "
-                    "pre-approved library answer may use."
-                )
-                % {"policy": route.policy.name},
-                code="policy_unusable",
-            )
         steps = (
             steps_create(case=case, draft=draft, policy=route.policy, actor=actor, via=via)
             if layer_count

@@ -47,6 +47,8 @@ class Action(StrEnum):
     CASE_VIEW = "case_view"  # read a case, its thread, drafts and history [case]
     CASE_WORK = "case_work"  # an officer's work: claim, draft, submit, close, tag, consult [case]
     CASE_SUPERVISE = "case_supervise"  # take over from or assign to another officer [case]
+    CASE_REVEAL_PII = "case_reveal_pii"  # see a case's text unmasked, for a reason [case]
+    CASE_REDACT_PII = "case_redact_pii"  # remove personal information from the stored text [case]
     STEP_VIEW = "step_view"  # read an approval step [step]
     STEP_DECIDE = "step_decide"  # approve, edit and approve, request changes [step]
     LIBRARY_USE = "library_use"  # read and use a library answer in a reply [answer]
@@ -221,6 +223,9 @@ _RULES: dict[Action, Any] = {
     Action.CASE_VIEW: _case_view,
     Action.CASE_WORK: lambda user, case: has_role(user, OFFICER_ROLES, case),
     Action.CASE_SUPERVISE: lambda user, case: has_role(user, (Role.ADMIN,), case),
+    # Officers and admins of the case's department; reviewers and experts see it masked.
+    Action.CASE_REVEAL_PII: lambda user, case: has_role(user, OFFICER_ROLES, case),
+    Action.CASE_REDACT_PII: lambda user, case: has_role(user, OFFICER_ROLES, case),
     Action.STEP_VIEW: lambda user, step: _case_view(user, step.case),
     Action.STEP_DECIDE: _step_decide,
     Action.LIBRARY_USE: _library_use,

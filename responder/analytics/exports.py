@@ -12,6 +12,7 @@ from responder.analytics import selectors
 from responder.analytics.selectors import Filters
 from responder.audit.models import AuditEvent
 from responder.inbox.models import Case
+from responder.inbox.pii_display import masked_text
 from workflows.models import ApprovalStep
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -245,7 +246,7 @@ def case_rows(filters: Filters) -> Iterator[list[Any]]:
             case.language,
             case.state,
             case.author_handle,
-            case.text,
+            masked_text(case),  # exports keep the masked copy, whoever downloads them
             ";".join(t.slug for t in case.topics.all()),
             case.first_response_at.isoformat() if case.first_response_at else "",
             case.replied_at.isoformat() if case.replied_at else "",
@@ -268,77 +269,113 @@ def _who(user: Any) -> dict[str, Any] | None:
     return {"id": user.pk, "username": user.username, "name": str(user)}
 
 
-def case_record(case: Case) -> dict[str, Any]:
-    """Everything we hold about one case, for an access-to-information request."""
+def _record_case(case: Case) -> dict[str, Any]:
+    return {
+        "id": case.pk,
+        "department": case.department.name,
+        "platform": case.platform,
+        "external_id": case.external_id,
+        "url": case.url,
+        "author_handle": case.author_handle,
+        "author_name": case.author_name,
+        "language": case.language,
+        "received_at": _when(case.received_at),
+        "state": case.state,
+        "risk": case.risk,
+        "topics": [t.slug for t in case.topics.all()],
+        "close_reason": case.close_reason,
+        "close_note": case.close_note,
+        "legal_hold": case.legal_hold,
+        "personal_data_removed_at": _when(case.personal_data_removed_at),
+    }
 
+
+def _record_drafts(case: Case) -> list[dict[str, Any]]:
     drafts = case.drafts.select_related("author", "library_answer").order_by("version")
+    return [
+        {
+            "version": d.version,
+            "text": d.text,
+            "language": d.language,
+            "author": _who(d.author),
+            "via": d.via,
+            "created_at": _when(d.created_at),
+            "library_answer": d.library_answer.title_en if d.library_answer else None,
+            "library_unchanged": d.library_unchanged,
+            "edited_from_version": d.edited_from.version if d.edited_from is not None else None,
+        }
+        for d in drafts
+    ]
+
+
+def _record_steps(case: Case) -> list[dict[str, Any]]:
     steps = (
         ApprovalStep.objects.filter(case=case)
         .prefetch_related("decisions__reviewer", "reviewers")
         .order_by("round", "position")
     )
+    return [
+        {
+            "round": s.round,
+            "position": s.position,
+            "layer": s.name,
+            "policy": s.policy_name,
+            "policy_version": s.policy_version,
+            "status": s.status,
+            "reviewers": [_who(r) for r in s.reviewers.all()],
+            "opened_at": _when(s.opened_at),
+            "due_at": _when(s.due_at),
+            "decided_at": _when(s.decided_at),
+            "decisions": [
+                {
+                    "reviewer": _who(d.reviewer),
+                    "decision": d.decision,
+                    "comment": d.comment,
+                    "via": d.via,
+                    "at": _when(d.created_at),
+                    "edited_draft_version": (
+                        d.edited_draft.version if d.edited_draft is not None else None
+                    ),
+                }
+                for d in s.decisions.all()
+            ],
+        }
+        for s in steps
+    ]
+
+
+def _record_history(case: Case) -> list[dict[str, Any]]:
+    events = AuditEvent.objects.filter(case=case).select_related("actor")
+    return [
+        {
+            "at": _when(e.created_at),
+            "action": e.action,
+            "actor": _who(e.actor),
+            "via": e.via,
+            "from_state": e.from_state,
+            "to_state": e.to_state,
+            "details": e.details,
+        }
+        for e in events.order_by("created_at", "pk")
+    ]
+
+
+def case_record(case: Case) -> dict[str, Any]:
+    """Everything we hold about one case, for an access-to-information request."""
     record: dict[str, Any] = {
-        "case": {
-            "id": case.pk,
-            "department": case.department.name,
-            "platform": case.platform,
-            "external_id": case.external_id,
-            "url": case.url,
-            "author_handle": case.author_handle,
-            "author_name": case.author_name,
-            "language": case.language,
-            "received_at": _when(case.received_at),
-            "state": case.state,
-            "risk": case.risk,
-            "topics": [t.slug for t in case.topics.all()],
-            "close_reason": case.close_reason,
-            "close_note": case.close_note,
-            "legal_hold": case.legal_hold,
-            "personal_data_removed_at": _when(case.personal_data_removed_at),
+        "case": _record_case(case),
+        # The masked copy (an access-to-information record never repeats a citizen's
+        # numbers); which kinds were found, and which were removed and when.
+        "question": masked_text(case),
+        "personal_information": {
+            "masked": True,
+            # Still in the stored text (masked above); what redaction removed is below.
+            "kinds_found": list(case.pii_kinds),
+            "redactions": list(case.personal_data_redactions),
+            "removed_at": _when(case.personal_data_removed_at),
         },
-        "question": case.text,
-        "drafts": [
-            {
-                "version": d.version,
-                "text": d.text,
-                "language": d.language,
-                "author": _who(d.author),
-                "via": d.via,
-                "created_at": _when(d.created_at),
-                "library_answer": d.library_answer.title_en if d.library_answer else None,
-                "library_unchanged": d.library_unchanged,
-                "edited_from_version": d.edited_from.version if d.edited_from is not None else None,
-            }
-            for d in drafts
-        ],
-        "approval_steps": [
-            {
-                "round": s.round,
-                "position": s.position,
-                "layer": s.name,
-                "policy": s.policy_name,
-                "policy_version": s.policy_version,
-                "status": s.status,
-                "reviewers": [_who(r) for r in s.reviewers.all()],
-                "opened_at": _when(s.opened_at),
-                "due_at": _when(s.due_at),
-                "decided_at": _when(s.decided_at),
-                "decisions": [
-                    {
-                        "reviewer": _who(d.reviewer),
-                        "decision": d.decision,
-                        "comment": d.comment,
-                        "via": d.via,
-                        "at": _when(d.created_at),
-                        "edited_draft_version": (
-                            d.edited_draft.version if d.edited_draft is not None else None
-                        ),
-                    }
-                    for d in s.decisions.all()
-                ],
-            }
-            for s in steps
-        ],
+        "drafts": _record_drafts(case),
+        "approval_steps": _record_steps(case),
         "reply": {
             "external_id": case.reply_external_id,
             "url": case.reply_url,
@@ -348,20 +385,7 @@ def case_record(case: Case) -> dict[str, Any]:
                 None,
             ),
         },
-        "history": [
-            {
-                "at": _when(e.created_at),
-                "action": e.action,
-                "actor": _who(e.actor),
-                "via": e.via,
-                "from_state": e.from_state,
-                "to_state": e.to_state,
-                "details": e.details,
-            }
-            for e in AuditEvent.objects.filter(case=case)
-            .select_related("actor")
-            .order_by("created_at", "pk")
-        ],
+        "history": _record_history(case),
     }
     comments = getattr(case, "comments", None)
     if comments is not None:

@@ -83,6 +83,7 @@ def case_personal_data_remove(*, case_id: int, now: dt.datetime | None = None) -
             details={
                 "retention_days": case.department.retention_days,
                 "last_activity": case.updated_at.isoformat(),
+                "pii_kinds": list(case.pii_kinds),  # the kinds found at ingest, not values
             },
         )
         return True

@@ -14,6 +14,8 @@ AUDIT_ACTION_LABELS: dict[str, Promise] = {
     # A case's life (the state machine's transitions are "case.<transition>").
     "case.ingested": _("Received from the platform"),
     "case.claim": _("Claimed"),
+    "case.pii_reveal": _("Personal information revealed"),
+    "case.pii_redact": _("Personal information removed from the stored text"),
     "case.release": _("Released"),
     "case.take_over": _("Taken over"),
     "case.assign": _("Assigned"),

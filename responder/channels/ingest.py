@@ -38,6 +38,7 @@ from responder.crypto import Secret
 from responder.inbox.classify import case_topics_link, cases_classify
 from responder.inbox.language import language_detect
 from responder.inbox.models import Case, CaseState
+from responder.inbox.pii import pii_find_for, pii_kinds
 from responder.queueing import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
@@ -97,19 +98,12 @@ def mentions_store(
     return new_ids
 
 
-def _cases_insert(*, account: PlatformAccount, mentions: list[Mention]) -> list[int]:
-    existing = set(
-        Case.objects.filter(
-            account=account, external_id__in=[m.external_id for m in mentions]
-        ).values_list("external_id", flat=True)
-    )
-    new = [m for m in mentions if m.external_id not in existing]
-    if not new:
-        return []
-    new.sort(key=lambda m: (m.created_at, len(m.external_id), m.external_id))
-
-    # Earlier cases this batch may thread to: the post replied to, our reply that was
-    # replied to, or the same conversation.
+def _thread_targets(
+    *, account: PlatformAccount, new: list[Mention]
+) -> tuple[dict[str, tuple[int, str]], dict[str, tuple[int, str]], dict[str, int]]:
+    """Earlier cases this batch may thread to: the post replied to, our reply that was
+    replied to, or the same conversation (by external id, by our reply's id, and the
+    latest case of each conversation)."""
     targets = {m.in_reply_to_external_id for m in new if m.in_reply_to_external_id}
     conversations = {m.conversation_id for m in new if m.conversation_id}
     by_external: dict[str, tuple[int, str]] = {}
@@ -132,11 +126,55 @@ def _cases_insert(*, account: PlatformAccount, mentions: list[Mention]) -> list[
                 by_reply[reply_id] = (pk, conversation or external_id)
             if conversation:
                 conversation_latest[conversation] = pk
+    return by_external, by_reply, conversation_latest
+
+
+def _insert_in_waves(
+    *, account: PlatformAccount, cases: list[Case], batch_parent: dict[str, str]
+) -> dict[str, int]:
+    """Insert in waves so a followup of a post in the same batch gets its parent's id
+    at insert time (no UPDATE afterwards): usually one wave, two with followups.
+    Returns external id -> case id."""
+    ids: dict[str, int] = {}
+    waiting = cases
+    while waiting:
+        wave = [c for c in waiting if c.external_id not in batch_parent]
+        wave += [c for c in waiting if batch_parent.get(c.external_id) in ids]
+        if not wave:  # cannot happen (parents are older); never loop forever
+            wave = waiting
+        for case in wave:
+            parent = batch_parent.pop(case.external_id, None)
+            if parent is not None:
+                case.parent_id = ids.get(parent)
+        Case.objects.bulk_create(wave, batch_size=BATCH_SIZE, ignore_conflicts=True)
+        ids.update(
+            Case.objects.filter(
+                account=account, external_id__in=[c.external_id for c in wave]
+            ).values_list("external_id", "id")
+        )
+        inserted = {c.external_id for c in wave}
+        waiting = [c for c in waiting if c.external_id not in inserted]
+    return ids
+
+
+def _cases_insert(*, account: PlatformAccount, mentions: list[Mention]) -> list[int]:
+    existing = set(
+        Case.objects.filter(
+            account=account, external_id__in=[m.external_id for m in mentions]
+        ).values_list("external_id", flat=True)
+    )
+    new = [m for m in mentions if m.external_id not in existing]
+    if not new:
+        return []
+    new.sort(key=lambda m: (m.created_at, len(m.external_id), m.external_id))
+
+    by_external, by_reply, conversation_latest = _thread_targets(account=account, new=new)
 
     # In-batch parents are resolved after insert, when their ids exist.
     batch_conversation: dict[str, str] = {}
     batch_parent: dict[str, str] = {}
     cases: list[Case] = []
+    department = account.department  # its allow-list and file-number patterns
     for m in new:
         parent_id: int | None = None
         source = m.source
@@ -167,6 +205,7 @@ def _cases_insert(*, account: PlatformAccount, mentions: list[Mention]) -> list[
                 author_name=m.author_name[:200],
                 author_external_id=m.author_external_id[:200],
                 text=m.text,
+                pii_kinds=pii_kinds(pii_find_for(m.text, department=department)),
                 language=language_detect(m.text, hint=m.language_hint),
                 url=m.url[:500],
                 visibility=m.visibility[:16],
@@ -180,27 +219,7 @@ def _cases_insert(*, account: PlatformAccount, mentions: list[Mention]) -> list[
     # Topics, automatic risk and priority from the department's incoming rules and
     # library, in this transaction (responder/inbox/classify.py).
     topic_ids = cases_classify(department_id=account.department_id, cases=cases)
-    # Insert in waves so a followup of a post in the same batch gets its parent's id
-    # at insert time (no UPDATE afterwards): usually one wave, two with followups.
-    ids: dict[str, int] = {}
-    waiting = cases
-    while waiting:
-        wave = [c for c in waiting if c.external_id not in batch_parent]
-        wave += [c for c in waiting if batch_parent.get(c.external_id) in ids]
-        if not wave:  # cannot happen (parents are older); never loop forever
-            wave = waiting
-        for case in wave:
-            parent = batch_parent.pop(case.external_id, None)
-            if parent is not None:
-                case.parent_id = ids.get(parent)
-        Case.objects.bulk_create(wave, batch_size=BATCH_SIZE, ignore_conflicts=True)
-        ids.update(
-            Case.objects.filter(
-                account=account, external_id__in=[c.external_id for c in wave]
-            ).values_list("external_id", "id")
-        )
-        inserted = {c.external_id for c in wave}
-        waiting = [c for c in waiting if c.external_id not in inserted]
+    ids = _insert_in_waves(account=account, cases=cases, batch_parent=batch_parent)
     case_topics_link(
         pairs=[(ids[c.external_id], t) for c, t in zip(cases, topic_ids, strict=True) if t]
     )

@@ -36,7 +36,9 @@ def outbox_create(*, case: Case, draft: Draft) -> OutboxItem:
         account=case.account,
         text=reply_text_for(case=case, draft=draft),
         in_reply_to_external_id=case.external_id,
-        visibility=case.visibility or "public",
+        # The officer's private answer goes as a direct message; otherwise the reply
+        # keeps the question's visibility.
+        visibility="direct" if draft.private_reply else (case.visibility or "public"),
     )
     if draft.library_answer_id is not None:
         LibraryAnswer.objects.filter(pk=draft.library_answer_id).update(

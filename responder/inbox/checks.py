@@ -23,6 +23,7 @@ from textstat.textstat import textstatistics
 from responder.errors import ValidationError
 from responder.inbox.language import language_detect
 from responder.inbox.models import Case, Platform
+from responder.inbox.pii import Finding, PiiKind, pii_find, pii_find_for, pii_kinds
 
 # Platform limits on the length of one post, in characters.
 PLATFORM_LIMITS: dict[str, int] = {Platform.MASTODON: 500, Platform.BLUESKY: 300, Platform.X: 280}
@@ -50,9 +51,12 @@ _TRAILING = ".,;:!?)]}»"
 
 @dataclass(frozen=True)
 class CheckResult:
-    code: str  # empty, length, language, links, readability
+    code: str  # empty, length, language, links, readability, personal_information
     level: str  # error, warning, ok
     message: str
+    # Where the problem is in the text, for the editor to highlight: (kind, start, end)
+    # offsets, never the value (the personal-information check).
+    spans: tuple[tuple[str, int, int], ...] = ()
 
 
 def platform_limit(platform: str) -> int:
@@ -273,6 +277,49 @@ def _readability_check(c: CheckInput) -> CheckResult | None:
     )
 
 
+def _personal_information_check(c: CheckInput) -> CheckResult | None:
+    """No personal information in a reply: a government team never repeats a citizen's
+    numbers, and a reply is public. The department's allow-list (its own line and
+    offices) is respected; a library answer, with no department, is held to all."""
+    department = c.case.department if c.case.department_id else None
+    findings = personal_information_in(c.text, department=department)
+    if not findings:
+        return None
+    kinds = ", ".join(str(PiiKind(k).label).lower() for k in pii_kinds(findings))
+    return CheckResult(
+        "personal_information",
+        ERROR,
+        _(
+            "The reply contains personal information (%(kinds)s). Remove it: never repeat "
+            "a citizen's numbers or addresses in a reply."
+        )
+        % {"kinds": kinds},
+        spans=tuple((f.kind, f.start, f.end) for f in findings),
+    )
+
+
+_TOLL_FREE = re.compile(r"^\+?1?(800|833|844|855|866|877|888)\d{7}$")
+
+
+def _institutional(kind: str, value: str) -> bool:
+    """What a reply may give: an address at an allowed (government) domain, and a
+    toll-free line (800, 833...), which only organisations have."""
+    if kind == PiiKind.EMAIL:
+        host = value.rsplit("@", 1)[-1].lower()
+        return domain_allowed(host, list(getattr(settings, "ALLOWED_LINK_DOMAINS", [])))
+    if kind == PiiKind.PHONE:
+        return bool(_TOLL_FREE.match(re.sub(r"\D", "", value)))
+    return False
+
+
+def personal_information_in(text: str, *, department: Any = None) -> list[Finding]:
+    """The personal information in outgoing `text` (API /checks/ and the check above):
+    the citizen-side detection, with the department's allow-list when there is one,
+    less government addresses and toll-free lines."""
+    found = pii_find(text) if department is None else pii_find_for(text, department=department)
+    return [f for f in found if not _institutional(f.kind, text[f.start : f.end])]
+
+
 def _empty_check(c: CheckInput) -> CheckResult | None:
     if c.text.strip():
         return None
@@ -288,6 +335,7 @@ CHECKS: list[Callable[[CheckInput], CheckResult | None]] = [
     _length_check,
     _language_check,
     _links_check,
+    _personal_information_check,
     _readability_check,
 ]
 

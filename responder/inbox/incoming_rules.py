@@ -29,6 +29,7 @@ from responder.inbox.classify import (
 )
 from responder.inbox.incoming_models import IncomingRule, IncomingRuleRevision, Priority
 from responder.inbox.models import Case, Risk, Topic
+from responder.inbox.pii import pii_find_for, pii_mask
 
 PREVIEW_CASES = 500
 
@@ -219,5 +220,7 @@ def incoming_rule_preview(
         )
         if matched is not False:
             keyword = "" if matched is True else matched.text  # type: ignore[union-attr]
-            matches.append(PreviewMatch(case_id=pk, text=text, keyword=keyword))
+            # Shown to the admin: masked like every other place a citizen's text appears.
+            shown = pii_mask(text, pii_find_for(text, department=rule.department))
+            matches.append(PreviewMatch(case_id=pk, text=shown, keyword=keyword))
     return RulePreview(looked_at=len(rows), matches=matches)

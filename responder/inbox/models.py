@@ -153,6 +153,12 @@ class Case(FSMModelMixin, models.Model):
     first_response_at = models.DateTimeField(null=True, blank=True)
     legal_hold = models.BooleanField(_("legal hold"), default=False)
     personal_data_removed_at = models.DateTimeField(null=True, blank=True)
+    # The kinds of personal information found in the text at ingest (responder.inbox.pii
+    # PiiKind values), never the values; empty when none. Redaction keeps the kinds that
+    # were found and records which were removed in personal_data_redactions.
+    pii_kinds = models.JSONField(_("personal information"), default=list, blank=True)
+    # [{"at": iso time, "by": user id, "kinds": [...], "how": "kinds" | "span"}]
+    personal_data_redactions = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -378,6 +384,9 @@ class Draft(models.Model):
     edited_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="edits"
     )
+    # Answer privately (a Mastodon direct message) rather than with the question's
+    # visibility: the officer's choice, kept by every later version of the reply.
+    private_reply = models.BooleanField(_("answer privately"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

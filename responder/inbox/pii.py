@@ -70,7 +70,8 @@ class Finding:
 _NINE_DIGITS = re.compile(r"(?<![\d-])(\d{3})[ .-]?(\d{3})[ .-]?(\d{3})(?![\d-])")
 _SIN_WORDS = re.compile(r"\b(?:SIN|NAS|social insurance|assurance[- ]sociale)\b", re.IGNORECASE)
 _CARD = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
-_EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}", re.UNICODE)
+# Not after "@": @user@server.social is a fediverse handle, not an e-mail address.
+_EMAIL = re.compile(r"(?<![@\w.+'-])[\w.+'-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}", re.UNICODE)
 _POSTAL = re.compile(
     r"\b[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z][ -]?\d[ABCEGHJ-NPRSTV-Z]\d\b", re.IGNORECASE
 )

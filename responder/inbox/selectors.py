@@ -95,6 +95,9 @@ class CaseFilter(django_filters.FilterSet):
     unassigned = django_filters.BooleanFilter(
         method="filter_unassigned", label=_("new and held by nobody")
     )
+    personal = django_filters.BooleanFilter(
+        method="filter_personal", label=_("personal information found")
+    )
     q = SearchFilter(method="filter_q", label=_("words in the text, or the start of a @handle"))
     received_after = UtcDateTimeFilter(field_name="received_at", lookup_expr="gte")
     received_before = UtcDateTimeFilter(field_name="received_at", lookup_expr="lt")
@@ -118,6 +121,14 @@ class CaseFilter(django_filters.FilterSet):
     def filter_topic(self, queryset: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
         # Topic slugs are unique, so the join cannot repeat a case.
         return queryset.filter(topics__slug=value) if value else queryset
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def filter_personal(
+        self, queryset: QuerySet[Case], name: str, value: bool | None
+    ) -> QuerySet[Case]:
+        if value is None:
+            return queryset
+        return queryset.exclude(pii_kinds=[]) if value else queryset.filter(pii_kinds=[])
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def filter_mine(

@@ -26,6 +26,7 @@ from responder.inbox.models import (
     SavedView,
     Topic,
 )
+from responder.inbox.pii_services import private_reply_possible
 from responder.inbox.transitions import case_lock, case_touch, case_transition
 
 
@@ -201,8 +202,10 @@ def draft_save(
     language: str | None = None,
     library_answer_id: int | None = None,
     expected_version: int | None = None,
+    private: bool = False,
 ) -> Draft:
-    """Add a new version of the reply. Only the case's owner, only while drafting."""
+    """Add a new version of the reply. Only the case's owner, only while drafting.
+    `private`: answer with a direct message, where the platform has them."""
     text = text.strip()
     if not text:
         raise ValidationError(_("The reply is empty."))
@@ -227,6 +230,11 @@ def draft_save(
             ):
                 raise ValidationError(_("That library answer does not exist or is retired."))
             unchanged = answer.posted_unchanged(text=text, language=language)
+        if private and not private_reply_possible(case.platform):
+            raise ValidationError(
+                _("%(platform)s has no private replies here; answer publicly.")
+                % {"platform": case.get_platform_display()}
+            )
         version = (case.drafts.aggregate(v=Max("version"))["v"] or 0) + 1
         draft = Draft.objects.create(
             case=case,
@@ -237,6 +245,7 @@ def draft_save(
             via=via,
             library_answer=answer,
             library_unchanged=unchanged,
+            private_reply=private,
         )
         case_touch(
             case=case,
@@ -248,6 +257,7 @@ def draft_save(
                 "version": version,
                 "library_answer": library_answer_id,
                 "library_unchanged": unchanged,
+                "private_reply": private,
             },
         )
         return draft

@@ -14,6 +14,7 @@ class DraftForm(forms.Form):
         label=_("Language of the reply"), choices=[("en", _("English")), ("fr", _("French"))]
     )
     library_answer_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    private = forms.BooleanField(required=False)
 
 
 class CheckForm(forms.Form):
@@ -53,3 +54,5 @@ class RiskForm(forms.Form):
 class SubmitForm(forms.Form):
     # The case version the page showed: a submit of a case that moved on is refused.
     version = forms.IntegerField(required=False, min_value=1)
+    # "A public reply is right": asked when the citizen's post has personal information.
+    acknowledge_public = forms.BooleanField(required=False)

@@ -37,6 +37,8 @@ ROW_FIELDS = (
     "state",
     "owner_id",
     "version",
+    "visibility",
+    "pii_kinds",
 )
 
 
@@ -69,6 +71,23 @@ def _when(value: dt.datetime) -> Any:
 def _like(value: str, *, prefix: bool) -> str:
     escaped = connection.ops.prep_for_like_query(value)
     return f"{escaped}%" if prefix else f"%{escaped}%"
+
+
+def _words_clause(n: dict[str, str], q: str) -> tuple[str, ...]:
+    """Words anywhere in the text (trigram index on UPPER(text)), or the start of the
+    author's handle ("@jo" or "jo" finds @joan@...; a prefix index, since handles share
+    most trigrams). The expressions are the ones Django writes for icontains and
+    istartswith, so the same indexes serve them. (clause, its parameters...)"""
+    handle = _like(q.lstrip("@"), prefix=True)
+    if connection.vendor == "postgresql":
+        text_sql = f"UPPER({n['text']}::text) LIKE UPPER(%s)"
+        handle_sql = f"UPPER({n['author_handle']}::text) LIKE UPPER(%s)"
+    else:
+        text_sql = f"{n['text']} LIKE %s ESCAPE '\\'"
+        handle_sql = f"{n['author_handle']} LIKE %s ESCAPE '\\'"
+    if q.startswith("@"):
+        return handle_sql, handle
+    return f"({text_sql} OR {handle_sql})", _like(q, prefix=False), handle
 
 
 def scope(
@@ -112,6 +131,9 @@ def scope(
     if filters.unassigned:
         # Nobody has claimed it: a new case (closed cases lose their owner too).
         add(f"{n['state']} = %s AND {n['owner_id']} IS NULL", CaseState.NEW)
+    if filters.personal:
+        # Personal information was found in the text at ingest.
+        add(f"{n['pii_kinds']} <> %s", "[]")
     if filters.overdue:
         # A correlated subquery (not EXISTS, which PostgreSQL turns into a hash join
         # over every overdue step) probes each in-review case's open step by index.
@@ -123,21 +145,7 @@ def scope(
             _when(now),
         )
     if filters.q:
-        # Words anywhere in the text (trigram index on UPPER(text)), or the start of
-        # the author's handle ("@jo" or "jo" finds @joan@...; a prefix index, since
-        # handles share most trigrams). The expressions are the ones Django writes for
-        # icontains and istartswith, so the same indexes serve them.
-        handle = _like(filters.q.lstrip("@"), prefix=True)
-        if connection.vendor == "postgresql":
-            text_sql = f"UPPER({n['text']}::text) LIKE UPPER(%s)"
-            handle_sql = f"UPPER({n['author_handle']}::text) LIKE UPPER(%s)"
-        else:
-            text_sql = f"{n['text']} LIKE %s ESCAPE '\\'"
-            handle_sql = f"{n['author_handle']} LIKE %s ESCAPE '\\'"
-        if filters.q.startswith("@"):
-            add(handle_sql, handle)
-        else:
-            add(f"({text_sql} OR {handle_sql})", _like(filters.q, prefix=False), handle)
+        add(*_words_clause(n, filters.q))
     if older_than is not None:
         # The redundant received_at <= bound lets PostgreSQL start the index scan there.
         at = _when(older_than.received_at)

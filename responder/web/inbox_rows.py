@@ -23,6 +23,8 @@ from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 
 from responder.inbox.models import CaseState
+from responder.inbox.pii import PiiKind
+from responder.inbox.pii_display import masked_text, visibility_label
 from responder.web.inbox_selectors import InboxRow
 
 SNIPPET_CHARS = 180
@@ -43,6 +45,24 @@ class _Memo(dict[object, str]):
         hit = self.get(value)
         if hit is None:
             hit = self[value] = _e(value)
+        return hit
+
+    def flags(self, pii_kinds: list[str], visibility: str) -> str:
+        """Badges: personal information found, and a post that is not public."""
+        key = ("flags", tuple(pii_kinds or ()), visibility)
+        hit = self.get(key)
+        if hit is None:
+            badges = []
+            if pii_kinds:
+                kinds = ", ".join(str(PiiKind(k).label) for k in pii_kinds if k in PiiKind.values)
+                badges.append(
+                    f' <span class="badge badge--pii" title="{_e(kinds)}">'
+                    f"{_e(_('Personal information'))}</span>"
+                )
+            if visibility and visibility != "public":
+                label = _e(visibility_label(visibility))
+                badges.append(f' <span class="badge badge--visibility">{label}</span>')
+            hit = self[key] = "".join(badges)
         return hit
 
     def age(self, value: dt.datetime) -> str:
@@ -129,7 +149,8 @@ def inbox_rows_html(cases: Iterable[InboxRow], *, now: dt.datetime) -> SafeStrin
                 f' class="button button--small" data-claim aria-describedby="case-{pk}">'
                 f"{claim}</button>"
             )
-        text = c.text
+        # Masked for everyone: the list never reveals (the case page does, audited).
+        text = masked_text(c)
         snippet = text if len(text) <= SNIPPET_CHARS else text[: SNIPPET_CHARS - 1] + "…"
         account = c.account_label
         topics = c.topics_label
@@ -139,6 +160,7 @@ def inbox_rows_html(cases: Iterable[InboxRow], *, now: dt.datetime) -> SafeStrin
             f' aria-labelledby="case-{pk}"></td>'
             f'<th scope="row" class="case-text"><a href="/cases/{pk}/" class="case-link"'
             f' id="case-{pk}">#{pk} @{_e(c.author_handle)}</a>'
+            f"{memo.flags(c.pii_kinds, c.visibility)}"
             f' <span class="case-snippet">{_e(snippet)}</span></th>'
             f'<td><span class="badge badge--{e(c.state)}">'
             f"{e(c.state_label)}</span></td>"

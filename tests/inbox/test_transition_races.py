@@ -17,11 +17,13 @@ from typing import Any
 import pytest
 
 from responder.audit.models import AuditEvent
+from responder.channels import services as channel_services
 from responder.errors import ConflictError
 from responder.inbox import services as inbox
 from responder.inbox.models import Case, CaseState, Risk
 from tests.channels.outbox_helpers import approved_reply, platform_refused
 from tests.inbox.test_concurrency import race, submitted_case
+from workflows import submission
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -73,7 +75,7 @@ RACES: dict[str, Race] = {
     "withdraw": Race(
         "case.withdraw",
         lambda team, **_: submitted_case(team),
-        lambda team, case, v: inbox.case_withdraw(
+        lambda team, case, v: submission.case_withdraw(
             case_id=case.pk, actor=team.officer, via="web", expected_version=v
         ),
         CaseState.DRAFTING,
@@ -89,7 +91,7 @@ RACES: dict[str, Race] = {
     "retry": Race(
         "case.retry",
         _refused,
-        lambda team, case, v: inbox.case_retry_post(
+        lambda team, case, v: channel_services.case_retry_post(
             case_id=case.pk, actor=team.officer, via="web", expected_version=v
         ),
         CaseState.POSTING,

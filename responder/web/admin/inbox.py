@@ -23,6 +23,7 @@ from responder.errors import ConflictError, PermissionDenied, ValidationError
 from responder.inbox import library_services, services
 from responder.inbox.checks import OutgoingTextRefused, library_text_require
 from responder.inbox.models import Case, CloseReason, Draft, LibraryAnswer, Risk, Topic
+from responder.inbox.pii_display import masked_text
 from workflows import submission
 
 if TYPE_CHECKING:
@@ -199,6 +200,9 @@ class CaseAdmin(SiteOnlyAdmin):
     date_hierarchy = "received_at"
     list_select_related = ["owner", "department"]
     inlines = [DraftInline]
+    # The citizen's text is masked here as on every page (reveal it on the case page).
+    exclude = ["text"]
+    readonly_fields = ["text_masked"]
     actions = [
         "claim",
         "release",
@@ -209,6 +213,10 @@ class CaseAdmin(SiteOnlyAdmin):
         "reopen",
         "retry_post",
     ]
+
+    @admin.display(description=_("text"))
+    def text_masked(self, obj: Case) -> str:
+        return masked_text(obj)
 
     # Read-only: the state (a protected FSM field) and everything else change only
     # through services, which lock the row and write the audit trail.

@@ -52,6 +52,7 @@ from responder.inbox.selectors import (
 )
 from responder.web.api.case_detail import case_detail
 from responder.web.api.filters import StrictFilterBackend, page_size_checked, page_size_schema
+from responder.web.api.pii import CaseRevealMixin
 from responder.web.api.routing import CaseRoutingMixin
 from responder.web.api.serializers import (
     CaseDetailSerializer,
@@ -62,6 +63,7 @@ from responder.web.api.serializers import (
     LibraryAnswerSerializer,
     MeSerializer,
     RiskInput,
+    SubmitInput,
     TagInput,
     TakeOverInput,
     TokenSerializer,
@@ -194,7 +196,9 @@ class CasePagination(CheckedCursorPagination):
         responses={200: CaseDetailSerializer, **READ_RESPONSES},
     ),
 )
-class CaseViewSet(CaseRoutingMixin, mixins.ListModelMixin, viewsets.GenericViewSet[Case]):
+class CaseViewSet(
+    CaseRevealMixin, CaseRoutingMixin, mixins.ListModelMixin, viewsets.GenericViewSet[Case]
+):
     serializer_class = CaseSerializer
     pagination_class = CasePagination
     filter_backends = [StrictFilterBackend]
@@ -285,18 +289,19 @@ class CaseViewSet(CaseRoutingMixin, mixins.ListModelMixin, viewsets.GenericViewS
             language=data.get("language"),
             library_answer_id=data.get("library_answer"),
             expected_version=data.get("expected_version"),
+            private=data.get("private", False),
         )
         return self._case_response(case_id)
 
     @extend_schema(
         summary="Submit the latest draft: into review, or straight to the outbox when its "
         "policy has no layers",
-        request=VersionedInput,
+        request=SubmitInput,
         responses=action_responses(CaseDetailSerializer),
     )
     @action_post
     def submit(self, request: Request, pk: str | None = None) -> Response:
-        return self._act(VersionedInput, submission.draft_submit)
+        return self._act(SubmitInput, submission.draft_submit)
 
     @extend_schema(
         summary="Take the draft back out of review to change it",

@@ -18,7 +18,9 @@ from responder.accounts.models import Department, Language, Role, User
 from responder.audit.models import AuditEvent
 from responder.channels.models import OutboxItem, PlatformAccount
 from responder.inbox.models import Case, CloseReason, Draft, LibraryAnswer, Risk, Topic
+from responder.inbox.pii import PiiKind
 from responder.inbox.selectors import MAX_ID
+from responder.web.api.pii_fields import MaskedTextField
 from workflows.models import ApprovalStep, Decision, StepDecision
 
 # Longest reply we store; platforms allow far less, this only stops abuse.
@@ -77,6 +79,15 @@ class CaseSerializer(serializers.ModelSerializer[Case]):
     close_reason = serializers.ChoiceField(
         choices=CloseReason.choices, allow_blank=True, read_only=True
     )
+    text = MaskedTextField()
+    visibility = serializers.CharField(
+        read_only=True, help_text=_("public, unlisted, private (followers only) or direct.")
+    )
+    pii_kinds = serializers.ListField(
+        child=serializers.ChoiceField(choices=PiiKind.choices),
+        read_only=True,
+        help_text=_("The kinds of personal information found in the post at ingest."),
+    )
 
     class Meta:
         model = Case
@@ -91,6 +102,8 @@ class CaseSerializer(serializers.ModelSerializer[Case]):
             "author_handle",
             "author_name",
             "text",
+            "visibility",
+            "pii_kinds",
             "language",
             "post_url",
             "received_at",
@@ -126,6 +139,7 @@ class DraftSerializer(serializers.ModelSerializer[Draft]):
             "via",
             "library_answer",
             "library_unchanged",
+            "private_reply",
             "edited_from_version",
             "created_at",
         ]
@@ -370,6 +384,22 @@ class DraftInput(VersionedInput):
         min_value=1,
         max_value=MAX_ID,
         help_text=_("The library answer the text starts from, if any."),
+    )
+    private = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_("Answer privately (a direct message; Mastodon only)."),
+    )
+
+
+class SubmitInput(VersionedInput):
+    acknowledge_public = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_(
+            "The citizen's post has personal information and the reply is public: "
+            "confirm a public reply is right (else 409, code public_reply_to_personal)."
+        ),
     )
 
 

@@ -17,6 +17,7 @@ from responder.web.api.cases import (
     TokenObtainView,
     TopicListView,
 )
+from responder.web.api.pii import ChecksView
 from responder.web.api.steps import StepViewSet
 
 router = SimpleRouter()
@@ -37,6 +38,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("me/", MeView.as_view(), name="api-me"),
     path("library/", LibraryListView.as_view(), name="api-library"),
     path("topics/", TopicListView.as_view(), name="api-topics"),
+    path("checks/", ChecksView.as_view(), name="api-checks"),
     *router.urls,
     re_path(r"^(?P<path>.*)$", not_found),
 ]

@@ -51,4 +51,5 @@ class InboxFilters:
     mine: bool = False
     unassigned: bool = False
     overdue: bool = False
+    personal: bool = False  # personal information found
     q: str = ""

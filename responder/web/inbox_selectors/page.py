@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import heapq
+import json
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
@@ -47,6 +48,8 @@ class InboxRow:
     state: str
     owner_id: int | None
     version: int
+    visibility: str
+    pii_kinds: Any  # a list, or its JSON text as a raw cursor reads it
     topics_label: str = ""
     owner_label: str = ""
     sla: SlaInfo = field(default_factory=lambda: SlaInfo())
@@ -111,6 +114,8 @@ def _fetch(
 
 def _row(values: tuple) -> InboxRow:
     row = InboxRow(*values)
+    if isinstance(row.pii_kinds, str):
+        row.pii_kinds = json.loads(row.pii_kinds)
     if row.received_at.tzinfo is None:  # SQLite
         row.received_at = inbox_query.utc(row.received_at)
     return row

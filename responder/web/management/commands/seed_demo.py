@@ -207,6 +207,15 @@ LIBRARY = [
         "Service Canada ou dans de nombreux Centres Service Canada. Trouvez le plus proche et "
         "ses heures : https://www.canada.ca/passeport",
     ),
+    (
+        "applying",
+        "Personal information posted publicly",
+        "Renseignements personnels publiés",
+        "For your privacy, please don't post personal information such as your file or "
+        "social insurance number. We've sent you a private message to help with your file.",
+        "Pour protéger votre vie privée, ne publiez pas de renseignements personnels comme "
+        "votre numéro de dossier ou d'assurance sociale. Nous vous avons écrit en privé.",
+    ),
 ]
 
 # external id, handle, name, language, minutes ago, text, topic slug or ""

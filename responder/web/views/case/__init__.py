@@ -36,6 +36,7 @@ from responder.web.views.case.drafts import (
 )
 from responder.web.views.case.library import draft_use_answer, library_panel
 from responder.web.views.case.page import TEMPLATE, VIA, case_detail
+from responder.web.views.case.pii import case_redact, case_reveal
 
 __all__ = [
     "TEMPLATE",
@@ -44,9 +45,11 @@ __all__ = [
     "case_close",
     "case_context",
     "case_detail",
+    "case_redact",
     "case_release",
     "case_reopen",
     "case_retry",
+    "case_reveal",
     "case_revise",
     "case_risk",
     "case_tag",
@@ -79,4 +82,6 @@ urlpatterns = [
     path("cases/<int:case_id>/retry/", case_retry, name="retry"),
     path("cases/<int:case_id>/revise/", case_revise, name="revise"),
     path("cases/<int:case_id>/library/", library_panel, name="library"),
+    path("cases/<int:case_id>/reveal/", case_reveal, name="reveal"),
+    path("cases/<int:case_id>/redact/", case_redact, name="redact"),
 ]

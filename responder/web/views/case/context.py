@@ -235,6 +235,8 @@ def _editor_context(
         "editor_length": outgoing.reply_length(
             platform=case.platform, text=outgoing.full_reply_text(case=case, text=editor["text"])
         ),
+        "editor_text": editor["text"],
+        "draft_private": bool(latest and latest.private_reply),
         "limit": outgoing.platform_limit(case.platform),
         "prefix": outgoing.reply_prefix(case),
         "preview": preview,

@@ -42,6 +42,7 @@ def draft_save(request: HttpRequest, case_id: int) -> HttpResponse:
             text=data["text"],
             language=data["language"],
             library_answer_id=data.get("library_answer_id"),
+            private=bool(data.get("private")),
         ),
         _("Draft saved."),
     )
@@ -51,13 +52,19 @@ def draft_save(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 def draft_submit(request: HttpRequest, case_id: int) -> HttpResponse:
     form = SubmitForm(request.POST)
-    version = form.cleaned_data.get("version") if form.is_valid() else None
+    valid = form.is_valid()
+    version = form.cleaned_data.get("version") if valid else None
+    acknowledged = bool(form.cleaned_data.get("acknowledge_public")) if valid else False
 
     return act(
         request,
         case_id,
         lambda u: submission.draft_submit(
-            case_id=case_id, actor=u, via=VIA, expected_version=version
+            case_id=case_id,
+            actor=u,
+            via=VIA,
+            expected_version=version,
+            acknowledge_public=acknowledged,
         ),
         _("Reply submitted."),
     )
@@ -80,5 +87,5 @@ def draft_checks(request: HttpRequest, case_id: int) -> HttpResponse:
     return render(
         request,
         f"{TEMPLATE}#editor_checks",
-        {"editor_checks": results, "case": case},
+        {"editor_checks": results, "case": case, "editor_text": text},
     )
