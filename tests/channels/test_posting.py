@@ -15,7 +15,7 @@ from responder.channels.models import OutboxItem, OutboxStatus, PlatformAccount,
 from responder.channels.posting import Outcome, claims, outbox_item_send, outbox_sweep, policy
 from responder.inbox import services as inbox
 from responder.inbox.models import Case, CaseState
-from tests.channels.outbox_helpers import approved_reply
+from responder.testing.outbox import approved_reply
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,7 @@ from responder.audit.models import AuditEvent
 from responder.errors import ConflictError
 from responder.inbox import services as inbox
 from responder.inbox.models import Case, CaseState, Risk
-from tests.channels.outbox_helpers import approved_reply, platform_refused
+from responder.testing.outbox import approved_reply, platform_refused
 from tests.inbox.test_concurrency import race, submitted_case
 
 pytestmark = pytest.mark.django_db(transaction=True)
