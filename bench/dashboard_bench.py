@@ -76,7 +76,7 @@ def main() -> None:
     from responder.accounts.models import User
     from responder.analytics import selectors
     from responder.inbox.models import Case
-    from tests.analytics.history import generate, make_world
+    from responder.testing.history import generate, make_world
 
     call_command("migrate", verbosity=0)
     world = make_world()

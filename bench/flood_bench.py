@@ -49,7 +49,7 @@ from bench.posting_bench import (  # noqa: E402
     percentile,
     settled_count,
 )
-from tests.channels.chaos import PrivateRedis, Worker, wait_for  # noqa: E402
+from responder.testing.chaos import PrivateRedis, Worker, wait_for  # noqa: E402
 
 
 def paced_approvals(

@@ -42,7 +42,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.channels.chaos import (  # noqa: E402
+from responder.testing.chaos import (  # noqa: E402
     PrivatePostgres,
     PrivateRedis,
     Worker,
@@ -144,7 +144,13 @@ def fresh_database(url: str) -> None:
 
 def make_team() -> Any:
     from responder.accounts.models import Role
-    from tests.factories import DepartmentFactory, LibraryAnswerFactory, PolicyFactory, person, rule
+    from responder.testing.factories import (
+        DepartmentFactory,
+        LibraryAnswerFactory,
+        PolicyFactory,
+        person,
+        rule,
+    )
 
     department = DepartmentFactory(name="Passport Office", slug="passports")
     zero = PolicyFactory(name="Pre-approved answer")
@@ -157,7 +163,7 @@ def make_team() -> Any:
 
 def approve(team: Any, account: Any, sim: SimulatorProcess, *, start: int, count: int) -> list[int]:
     """`count` citizens ask; the officer answers each with the library answer."""
-    from tests.channels.outbox_helpers import approved_replies_bulk
+    from responder.testing.outbox import approved_replies_bulk
 
     return approved_replies_bulk(team, account, sim, count, start=start)
 

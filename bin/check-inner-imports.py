@@ -34,7 +34,8 @@ def main() -> int:
     missing = []
     for root in ROOTS:
         for path in sorted(Path(root).rglob("*.py")):
-            if "migrations" in path.parts:
+            # Test helpers (responder/testing) import what each helper needs, lazily.
+            if "migrations" in path.parts or "testing" in path.parts:
                 continue
             missing += [f"{path}:{line}" for line in inner_imports(path)]
     for where in missing:

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Size limits for the app code (responder/, workflows/; migrations excepted): no
-function over 80 lines, no module over 500. Run by `make lint`.
+"""Size limits for the app code (responder/, workflows/; migrations and the test
+helpers of responder/testing excepted): no function over 80 lines, no module over
+500. Run by `make lint`.
 
 The ALLOWED lists are the offenders that were there when the check was added (#12),
 each at its size then: they may shrink, not grow, and the check fails only on a new
@@ -44,7 +45,7 @@ def offenders() -> tuple[dict[str, int], dict[str, int]]:
     modules: dict[str, int] = {}
     for package in PACKAGES:
         for path in sorted((ROOT / package).rglob("*.py")):
-            if "migrations" in path.parts:
+            if "migrations" in path.parts or path.is_relative_to(ROOT / "responder" / "testing"):
                 continue
             source = path.read_text(encoding="utf-8")
             rel = path.relative_to(ROOT).as_posix()

@@ -8,7 +8,7 @@ from django.utils import translation
 
 from responder.accounts.models import Department, Role, User
 from responder.inbox.models import Case, Risk
-from tests.factories import (
+from responder.testing.factories import (
     CaseFactory,
     DepartmentFactory,
     LibraryAnswerFactory,

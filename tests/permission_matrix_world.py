@@ -16,7 +16,7 @@ from responder.audit.models import AuditEvent
 from responder.channels.models import IngestError
 from responder.inbox import services as inbox
 from responder.inbox.models import Case, CaseState, SavedView
-from tests.factories import (
+from responder.testing.factories import (
     CaseFactory,
     DepartmentFactory,
     LibraryAnswerFactory,

@@ -14,8 +14,13 @@ from responder.accounts.models import Department, Membership, Role, User
 from responder.audit.models import AuditEvent
 from responder.channels.models import PlatformAccount
 from responder.inbox.models import LibraryAnswer
+from responder.testing.factories import (
+    LibraryAnswerFactory,
+    PlatformAccountFactory,
+    UserFactory,
+    person,
+)
 from tests.conftest import Team
-from tests.factories import LibraryAnswerFactory, PlatformAccountFactory, UserFactory, person
 from workflows.models import ApprovalPolicy, RoutingRule
 
 pytestmark = pytest.mark.django_db

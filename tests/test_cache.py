@@ -63,7 +63,7 @@ def test_signing_in_and_the_inbox_work_while_redis_is_down(redis_down, team):
 
 @pytest.mark.django_db
 def test_an_emailed_review_link_opens_while_redis_is_down(redis_down, team):
-    from tests.factories import submitted_in_new_words
+    from responder.testing.factories import submitted_in_new_words
     from workflows import tokens
 
     step = submitted_in_new_words(team, team.case())

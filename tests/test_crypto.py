@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 
 from responder.channels.models import PlatformAccount
-from tests.factories import PlatformAccountFactory
+from responder.testing.factories import PlatformAccountFactory
 
 pytestmark = pytest.mark.django_db
 

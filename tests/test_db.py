@@ -18,7 +18,7 @@ from django.utils import timezone
 from responder.channels.models import OutboxItem, OutboxStatus, PlatformAccount, PostAttempt
 from responder.db import rows_update
 from responder.inbox.models import Case, Draft
-from tests.factories import CaseFactory, PlatformAccountFactory, UserFactory
+from responder.testing.factories import CaseFactory, PlatformAccountFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,12 @@ import pytest
 from responder.accounts import authz
 from responder.accounts.authz import Action
 from responder.accounts.models import Membership, Role
-from tests.factories import CaseFactory, DepartmentFactory, PlatformAccountFactory, person
+from responder.testing.factories import (
+    CaseFactory,
+    DepartmentFactory,
+    PlatformAccountFactory,
+    person,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from tests.factories import submitted_in_new_words
+from responder.testing.factories import submitted_in_new_words
 from workflows import tokens
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
 from responder.accounts.models import Role
-from tests.factories import DepartmentFactory, person
+from responder.testing.factories import DepartmentFactory, person
 
 PASSWORD = "correct-horse-battery"  # the factories' password
 ATTACKER = "203.0.113.66"

@@ -12,7 +12,7 @@ from django.utils import translation
 from rest_framework.test import APIClient
 
 from responder.accounts.models import Role
-from tests.factories import DepartmentFactory, person
+from responder.testing.factories import DepartmentFactory, person
 
 PASSWORD = "correct-horse-battery"  # the factories' password
 

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from responder.accounts.models import Role
-from tests.factories import DepartmentFactory, person
+from responder.testing.factories import DepartmentFactory, person
 from tests.workflows.mailsink import smtp  # noqa: F401
 
 pytestmark = pytest.mark.django_db

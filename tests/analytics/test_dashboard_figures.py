@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from responder.analytics import selectors, whatif
 from responder.audit.models import AuditEvent
-from tests.analytics.history import generate, make_world
+from responder.testing.history import generate, make_world
 
 pytestmark = pytest.mark.django_db
 

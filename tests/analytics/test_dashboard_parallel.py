@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from responder.analytics import selectors
 from responder.analytics.selectors import page
-from tests.analytics.history import generate, make_world
+from responder.testing.history import generate, make_world
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

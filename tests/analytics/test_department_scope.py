@@ -19,7 +19,7 @@ from responder.audit.models import AuditEvent
 from responder.errors import PermissionDenied
 from responder.inbox import library_services
 from responder.inbox.models import LibraryAnswer
-from tests.factories import (
+from responder.testing.factories import (
     CaseFactory,
     LibraryAnswerFactory,
     PlatformAccountFactory,

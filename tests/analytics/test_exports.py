@@ -149,7 +149,7 @@ def test_non_admins_get_403(client, team):
 
 
 def test_dashboard_renders_with_charts_tables_and_csv_links(client, team):
-    from tests.analytics.history import generate, make_world
+    from responder.testing.history import generate, make_world
 
     generate(make_world(), n_cases=300, seed=3)
     # The generated cases are in departments of their own: a site admin reads them all.
@@ -172,7 +172,7 @@ def test_dashboard_renders_with_charts_tables_and_csv_links(client, team):
 
 
 def test_dashboard_figures_are_cached_until_recomputed(client, team):
-    from tests.analytics.history import generate, make_world
+    from responder.testing.history import generate, make_world
 
     team.admin.site_admin = True  # the generated departments are not the team's
     team.admin.save(update_fields=["site_admin"])

@@ -15,7 +15,7 @@ from responder.audit.models import AuditEvent
 from responder.fsm import status_transition
 from responder.inbox import services as inbox
 from responder.inbox.models import Case, CaseState, Draft
-from tests.analytics.history import _set_state
+from responder.testing.history import _set_state
 from workflows import submission
 
 pytestmark = pytest.mark.django_db

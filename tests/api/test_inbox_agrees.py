@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from responder.inbox import services as inbox
-from tests.factories import CaseFactory, PlatformAccountFactory
+from responder.testing.factories import CaseFactory, PlatformAccountFactory
 
 pytestmark = pytest.mark.django_db
 

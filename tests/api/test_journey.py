@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from tests.channels.outbox_helpers import platform_refused
+from responder.testing.outbox import platform_refused
 
 pytestmark = pytest.mark.django_db
 
@@ -231,7 +231,7 @@ def test_officer_closes_reopens_releases_and_withdraws(team, api_as):
 
 
 def test_tags_change_the_route_and_a_supervisor_can_take_over(team, api_as):
-    from tests.factories import TopicFactory
+    from responder.testing.factories import TopicFactory
 
     topic = TopicFactory(slug="fees")
     case = team.case()
@@ -286,7 +286,7 @@ def test_cases_are_paged_with_a_cursor(team, api_as):
     assert sorted(seen) == sorted(c.pk for c in cases)
     assert len(seen) == 5
 
-    from tests.factories import LibraryAnswerFactory
+    from responder.testing.factories import LibraryAnswerFactory
 
     titles = ["Fees", "Photos"]
     for title in titles:

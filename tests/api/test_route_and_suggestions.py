@@ -9,7 +9,7 @@ from django.core.cache import cache
 from responder.inbox import services as inbox
 from responder.inbox.models import CaseState
 from responder.inbox.suggest import suggest_answers
-from tests.factories import DepartmentFactory, LibraryAnswerFactory, TopicFactory
+from responder.testing.factories import DepartmentFactory, LibraryAnswerFactory, TopicFactory
 from workflows import submission
 from workflows.models import ApprovalStep
 

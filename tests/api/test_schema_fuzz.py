@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from responder.accounts.models import Role
 from responder.inbox import services as inbox
-from tests.factories import (
+from responder.testing.factories import (
     CaseFactory,
     DepartmentFactory,
     PlatformAccountFactory,

@@ -15,8 +15,8 @@ import pytest
 from playwright.sync_api import expect
 
 from responder.inbox.models import Case, CaseState
+from responder.testing.factories import CaseFactory
 from tests.browser.conftest import login
-from tests.factories import CaseFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

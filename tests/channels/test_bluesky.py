@@ -439,7 +439,7 @@ def test_posting_through_the_outbox_saves_the_session_and_reuses_it(team):
     from responder.channels.posting import outbox_item_send
     from responder.inbox import services as inbox
     from responder.inbox.models import Case
-    from tests.factories import CaseFactory
+    from responder.testing.factories import CaseFactory
 
     account = PlatformAccount.objects.create(
         platform="bluesky",

@@ -11,7 +11,7 @@ from django.utils import timezone
 from responder.channels.engagement import engagement_refresh
 from responder.channels.models import OutboxItem, PlatformAccount, ReplyEngagement
 from responder.channels.posting import outbox_item_send
-from tests.channels.outbox_helpers import approved_reply
+from responder.testing.outbox import approved_reply
 
 pytestmark = pytest.mark.django_db
 

@@ -17,8 +17,8 @@ from django.db import connection
 
 from responder.channels.models import OutboxItem, OutboxStatus, PostAttempt
 from responder.inbox.models import Case, CaseState
-from tests.channels.chaos import PrivateRedis, Worker
-from tests.channels.outbox_helpers import approved_replies_bulk
+from responder.testing.chaos import PrivateRedis, Worker
+from responder.testing.outbox import approved_replies_bulk
 
 N = 24
 SEED = 20261125

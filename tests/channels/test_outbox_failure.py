@@ -8,7 +8,7 @@ from django.utils import timezone, translation
 
 from responder.channels.models import OutboxItem, OutboxStatus, PostAttempt
 from responder.channels.selectors import outbox_failure
-from tests.channels.outbox_helpers import approved_reply
+from responder.testing.outbox import approved_reply
 
 
 def failed(item: OutboxItem, *, status: str, outcome: str, http: int | None, error: str):

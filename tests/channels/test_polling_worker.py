@@ -11,8 +11,8 @@ from responder.channels.models import PlatformAccount
 from responder.channels.tasks import poll_dispatch
 from responder.inbox.language import language_detect
 from responder.inbox.models import Case
+from responder.testing.waiting import wait_for
 from tests.sim import make_mastodon_account
-from tests.waiting import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

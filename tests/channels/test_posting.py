@@ -15,7 +15,7 @@ from responder.channels.connectors import connector_for
 from responder.channels.models import OutboxItem, OutboxStatus, PlatformAccount, PostAttempt
 from responder.channels.posting import Outcome, claims, outbox_item_send, outbox_sweep, policy
 from responder.inbox.models import Case, CaseState
-from tests.channels.outbox_helpers import approved_reply
+from responder.testing.outbox import approved_reply
 
 pytestmark = pytest.mark.django_db
 

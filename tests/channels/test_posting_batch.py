@@ -20,7 +20,7 @@ from responder.channels.models import OutboxItem, OutboxStatus, PlatformAccount,
 from responder.channels.posting import Outcome, claims, outbox_item_send, outbox_sweep, policy, send
 from responder.channels.simulator import Simulator
 from responder.inbox.models import Case, CaseState
-from tests.channels.outbox_helpers import approved_replies_bulk
+from responder.testing.outbox import approved_replies_bulk
 from tests.sim import SimulatorHandle, make_mastodon_account
 
 pytestmark = pytest.mark.django_db

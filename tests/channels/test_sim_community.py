@@ -15,7 +15,7 @@ from responder.channels.connectors.mastodon import MastodonConnector
 from responder.channels.connectors.x import XConnector
 from responder.channels.simulator import Simulator
 from responder.channels.simulator.bluesky import OUR_HANDLE
-from tests.channels.chaos import free_port, wait_for
+from responder.testing.chaos import free_port, wait_for
 
 
 def connectors(simulator) -> dict:

@@ -379,7 +379,7 @@ def x_reply(team):
     """An approved reply to a citizen's tweet, in the outbox of our X account."""
     from responder.channels.models import OutboxItem, PlatformAccount
     from responder.inbox import services as inbox
-    from tests.factories import CaseFactory
+    from responder.testing.factories import CaseFactory
 
     account = PlatformAccount.objects.create(
         platform="x",

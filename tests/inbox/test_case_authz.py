@@ -14,7 +14,7 @@ from responder.accounts.models import Membership, Role
 from responder.audit.models import AuditEvent
 from responder.inbox import services
 from responder.inbox.models import CaseState, Draft
-from tests.factories import (
+from responder.testing.factories import (
     CaseFactory,
     LibraryAnswerFactory,
     PlatformAccountFactory,

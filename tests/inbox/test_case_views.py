@@ -12,8 +12,8 @@ from responder.audit.models import AuditEvent
 from responder.channels.models import OutboxItem, OutboxStatus
 from responder.inbox import services
 from responder.inbox.models import CaseState, Draft
-from tests.channels.outbox_helpers import platform_refused
-from tests.factories import TopicFactory
+from responder.testing.factories import TopicFactory
+from responder.testing.outbox import platform_refused
 
 pytestmark = pytest.mark.django_db
 

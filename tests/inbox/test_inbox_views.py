@@ -16,10 +16,10 @@ from django.utils import timezone
 from responder.audit.models import AuditEvent
 from responder.inbox import services as inbox_services
 from responder.inbox.models import Case, CaseState, SavedView
+from responder.testing.factories import CaseFactory, PlatformAccountFactory, TopicFactory
 from responder.web import inbox_selectors
 from responder.web.inbox_selectors import counts as inbox_count_selectors
 from responder.web.views import inbox as inbox_views
-from tests.factories import CaseFactory, PlatformAccountFactory, TopicFactory
 from workflows import submission
 from workflows.models import ApprovalStep, StepStatus
 

@@ -17,7 +17,7 @@ from responder.inbox.classify import Post, classifier_for
 from responder.inbox.incoming_models import IncomingRule, IncomingRuleRevision
 from responder.inbox.incoming_rules import RuleInput, incoming_rule_preview, incoming_rule_save
 from responder.inbox.models import Case, Risk
-from tests.factories import TopicFactory
+from responder.testing.factories import TopicFactory
 from tests.inbox.classification_helpers import demo_setup, ingest
 
 pytestmark = pytest.mark.django_db
@@ -171,7 +171,7 @@ def test_the_editor_page_previews_before_saving_and_saves_in_french(team):
 
 def test_other_departments_admins_and_officers_may_not_use_the_editor(team):
     from responder.accounts.models import Role
-    from tests.factories import person
+    from responder.testing.factories import person
 
     rule, _topic = stolen_rule(team)
     other_admin = person(Role.ADMIN, team.outsider.memberships.get().department, username="bob")
@@ -214,7 +214,7 @@ def test_a_library_change_is_seen_by_the_next_batch(team):
 
 
 def test_account_language_author_and_hashtag_criteria_and_a_low_priority(team):
-    from tests.factories import PlatformAccountFactory
+    from responder.testing.factories import PlatformAccountFactory
 
     other_account = PlatformAccountFactory(department=team.department, handle="other")
     incoming_rule_save(

@@ -15,7 +15,7 @@ from responder.audit.models import AuditEvent
 from responder.errors import ValidationError
 from responder.inbox import library_services
 from responder.inbox.models import LibraryAnswer
-from tests.factories import LibraryAnswerFactory
+from responder.testing.factories import LibraryAnswerFactory
 from tests.inbox.test_library_governance import _replied_case
 
 pytestmark = pytest.mark.django_db

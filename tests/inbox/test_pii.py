@@ -134,7 +134,7 @@ def test_the_labelled_set_recall_and_false_positives() -> None:
 @pytest.mark.django_db
 def test_the_departments_settings_apply() -> None:
     from responder.inbox.pii import pii_find_for
-    from tests.factories import DepartmentFactory
+    from responder.testing.factories import DepartmentFactory
 
     department = DepartmentFactory(
         pii_allow_list="1-800-567-6868\n", pii_file_patterns=r"\bPX-\d{4}-\d{5}\b"
@@ -147,7 +147,7 @@ def test_the_departments_settings_apply() -> None:
 def test_a_malformed_pattern_is_refused_with_its_line() -> None:
     from django.core.exceptions import ValidationError
 
-    from tests.factories import DepartmentFactory
+    from responder.testing.factories import DepartmentFactory
 
     department = DepartmentFactory(pii_file_patterns="ok\n(unclosed")
     with pytest.raises(ValidationError, match="Line 2"):

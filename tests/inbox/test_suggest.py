@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from responder.inbox.suggest import library_search, suggest_answers, tokens
-from tests.factories import DepartmentFactory, LibraryAnswerFactory, TopicFactory
+from responder.testing.factories import DepartmentFactory, LibraryAnswerFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
 

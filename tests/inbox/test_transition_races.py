@@ -21,7 +21,7 @@ from responder.channels import services as channel_services
 from responder.errors import ConflictError
 from responder.inbox import services as inbox
 from responder.inbox.models import Case, CaseState, Risk
-from tests.channels.outbox_helpers import approved_reply, platform_refused
+from responder.testing.outbox import approved_reply, platform_refused
 from tests.inbox.test_concurrency import race, submitted_case
 from workflows import submission
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from django.db import connection
 
-from tests.channels.chaos import ROOT, PrivatePostgres, PrivateRedis, _stop, free_port, wait_for
+from responder.testing.chaos import ROOT, PrivatePostgres, PrivateRedis, _stop, free_port, wait_for
 
 
 def shared_db_url() -> str:

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from responder.ops.events import cursor_now, events_since
-from tests.factories import submitted_in_new_words
+from responder.testing.factories import submitted_in_new_words
 from workflows.models import EmailNotice
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from cryptography.fernet import Fernet
 from django.core.management import call_command
 
 from responder.channels.models import PlatformAccount
-from tests.factories import PlatformAccountFactory
+from responder.testing.factories import PlatformAccountFactory
 
 pytestmark = pytest.mark.django_db
 

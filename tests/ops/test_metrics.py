@@ -11,7 +11,7 @@ from django.utils import timezone
 from responder.channels.models import IngestError, OutboxItem, OutboxStatus, PostAttempt
 from responder.inbox.models import Case, CaseState
 from responder.ops import latency
-from tests.factories import CaseFactory, PlatformAccountFactory, submitted_in_new_words
+from responder.testing.factories import CaseFactory, PlatformAccountFactory, submitted_in_new_words
 from tests.ops.promtext import parse, value
 from workflows.models import EmailNotice
 

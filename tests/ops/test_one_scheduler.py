@@ -13,7 +13,7 @@ import redis
 from django.db import connection
 
 from responder.ops.models import Heartbeat, SchedulerLease
-from tests.channels.chaos import ROOT, PrivateRedis, _stop, wait_for
+from responder.testing.chaos import ROOT, PrivateRedis, _stop, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pytest
 from rest_framework.authtoken.models import Token
 
-from tests.channels.chaos import PrivatePostgres, PrivateRedis, wait_for
+from responder.testing.chaos import PrivatePostgres, PrivateRedis, wait_for
 from tests.ops.stack import Web, copy_test_database, pg_stop, pg_tool, psql, web_env
 
 pytestmark = pytest.mark.slow

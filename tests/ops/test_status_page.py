@@ -9,7 +9,7 @@ from django.conf import settings
 from responder.accounts.models import Role
 from responder.channels.ingest import account_poll
 from responder.channels.models import PlatformAccount
-from tests.factories import DepartmentFactory, person
+from responder.testing.factories import DepartmentFactory, person
 from tests.sim import make_mastodon_account
 
 pytestmark = pytest.mark.django_db

@@ -22,8 +22,8 @@ from responder.channels.posting import outbox_due_ids
 from responder.channels.posting.policy import SWEEP_GRACE
 from responder.inbox import services as inbox
 from responder.inbox.models import CaseState
+from responder.testing.factories import person, submitted_in_new_words
 from tests.broker import broker_down, queueing_errors, tasks_run_inline
-from tests.factories import person, submitted_in_new_words
 from workflows import submission
 from workflows.escalation import LOST_EMAIL_AFTER, sla_sweep_run
 from workflows.models import ApprovalLayer, ApprovalStep, Consultation, StepStatus

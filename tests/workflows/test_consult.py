@@ -11,7 +11,7 @@ from responder.audit.models import AuditEvent
 from responder.errors import PermissionDenied, ValidationError
 from responder.inbox import services as inbox
 from responder.inbox.models import CaseState
-from tests.factories import person
+from responder.testing.factories import person
 from tests.workflows.mailsink import (  # noqa: F401
     eager_tasks,
     fresh_rate_limit,

@@ -162,7 +162,7 @@ def test_an_edit_that_passes_the_checks_is_approved_and_posted_as_edited(team):
 def test_a_revised_reply_with_a_bad_link_is_refused(simulator, team):
     """After the platform refused a reply, the revised version meets the same checks,
     with the same words as the reviewer's edit."""
-    from tests.channels.outbox_helpers import platform_refused
+    from responder.testing.outbox import platform_refused
 
     case = team.case()
     team.answer_from_library(case)

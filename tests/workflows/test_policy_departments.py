@@ -17,8 +17,8 @@ from django.db import connection
 from responder.accounts.models import Department, Role
 from responder.audit.models import AuditEvent
 from responder.errors import ConflictError, PermissionDenied, ValidationError
+from responder.testing.factories import UserFactory, person, submitted_in_new_words
 from tests.api.conftest import api_as  # noqa: F401
-from tests.factories import UserFactory, person, submitted_in_new_words
 from workflows import policy_services
 from workflows.models import ApprovalLayer, ApprovalPolicy, ApprovalStep, RoutingRule
 from workflows.validation import LayerSpec, RuleSpec, rule_spec_from

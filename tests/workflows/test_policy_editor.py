@@ -7,7 +7,7 @@ import pytest
 from responder.accounts.models import Role
 from responder.audit.models import AuditEvent
 from responder.inbox import services as inbox
-from tests.factories import UserFactory, person
+from responder.testing.factories import UserFactory, person
 from workflows import submission
 from workflows.models import ApprovalPolicy, ApprovalStep, PolicyRevision, RoutingRule
 from workflows.services import approval_decide

@@ -13,7 +13,7 @@ from responder.accounts.models import Role
 from responder.audit.models import AuditEvent
 from responder.inbox import services as inbox
 from responder.inbox.models import CaseState, Draft
-from tests.factories import PolicyFactory, layer, rule
+from responder.testing.factories import PolicyFactory, layer, rule
 from tests.workflows.mailsink import fresh_rate_limit  # noqa: F401
 from workflows import submission
 from workflows.models import ApprovalStep, StepDecision

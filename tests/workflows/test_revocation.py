@@ -21,7 +21,7 @@ from responder.channels.models import OutboxItem
 from responder.errors import PermissionDenied
 from responder.inbox import services as inbox
 from responder.inbox.models import CaseState
-from tests.factories import UserFactory, person
+from responder.testing.factories import UserFactory, person
 from tests.inbox.test_concurrency import race
 from tests.workflows.mailsink import (  # noqa: F401
     csrf_from,

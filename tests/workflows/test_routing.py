@@ -52,7 +52,7 @@ def test_a_library_answer_past_its_review_date_is_not_pre_approved(team):
 
 
 def test_a_sensitive_topic_makes_the_case_sensitive(team):
-    from tests.factories import TopicFactory
+    from responder.testing.factories import TopicFactory
 
     case = team.case()
     case.topics.add(TopicFactory(sensitive=True))
@@ -102,7 +102,7 @@ def test_the_author_never_approves_their_own_draft(team):
 
 def test_another_departments_library_answer_cannot_skip_approval(team):
     from responder.errors import ValidationError
-    from tests.factories import DepartmentFactory, LibraryAnswerFactory
+    from responder.testing.factories import DepartmentFactory, LibraryAnswerFactory
 
     foreign = LibraryAnswerFactory(
         department=DepartmentFactory(slug="taxes-lib"), approved_by=team.admin

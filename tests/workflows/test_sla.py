@@ -17,7 +17,7 @@ from responder.accounts.models import Holiday, Role
 from responder.audit.models import AuditEvent
 from responder.inbox import services as inbox
 from responder.inbox.models import CaseState
-from tests.factories import DepartmentFactory, person
+from responder.testing.factories import DepartmentFactory, person
 from tests.workflows.mailsink import (  # noqa: F401
     eager_tasks,
     fresh_rate_limit,

@@ -15,7 +15,7 @@ from responder.accounts.models import Membership, Role
 from responder.errors import ConflictError
 from responder.inbox import services as inbox
 from responder.inbox.models import CaseState, Draft
-from tests.factories import (
+from responder.testing.factories import (
     CaseFactory,
     DepartmentFactory,
     PlatformAccountFactory,
