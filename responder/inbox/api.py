@@ -39,6 +39,7 @@ from responder.accounts.login_throttle import (
 from responder.api_filters import StrictFilterBackend, page_size_checked, page_size_schema
 from responder.audit.models import Via
 from responder.inbox import services
+from responder.inbox.api_legal_hold import CaseLegalHoldMixin
 from responder.inbox.api_routing import CaseRoutingMixin
 from responder.inbox.case_risk import case_risk_set
 from responder.inbox.models import Case, LibraryAnswer, Topic
@@ -192,7 +193,9 @@ class CasePagination(CheckedCursorPagination):
         responses={200: CaseDetailSerializer, **READ_RESPONSES},
     ),
 )
-class CaseViewSet(CaseRoutingMixin, mixins.ListModelMixin, viewsets.GenericViewSet[Case]):
+class CaseViewSet(
+    CaseRoutingMixin, CaseLegalHoldMixin, mixins.ListModelMixin, viewsets.GenericViewSet[Case]
+):
     serializer_class = CaseSerializer
     pagination_class = CasePagination
     filter_backends = [StrictFilterBackend]

@@ -34,6 +34,7 @@ from responder.inbox.views.case.drafts import (
     draft_save,
     draft_submit,
 )
+from responder.inbox.views.case.legal_hold import case_legal_hold
 from responder.inbox.views.case.library import draft_use_answer, library_panel
 from responder.inbox.views.case.page import TEMPLATE, VIA, case_detail
 
@@ -44,6 +45,7 @@ __all__ = [
     "case_close",
     "case_context",
     "case_detail",
+    "case_legal_hold",
     "case_release",
     "case_reopen",
     "case_retry",
@@ -69,6 +71,7 @@ urlpatterns = [
     path("cases/<int:case_id>/take-over/", case_take_over, name="take_over"),
     path("cases/<int:case_id>/tag/", case_tag, name="tag"),
     path("cases/<int:case_id>/risk/", case_risk, name="risk"),
+    path("cases/<int:case_id>/legal-hold/", case_legal_hold, name="legal_hold"),
     path("cases/<int:case_id>/draft/", draft_save, name="draft_save"),
     path("cases/<int:case_id>/draft/checks/", draft_checks, name="draft_checks"),
     path("cases/<int:case_id>/draft/use/", draft_use_answer, name="use_answer"),

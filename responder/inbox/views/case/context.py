@@ -20,6 +20,7 @@ from responder.channels.models import OutboxItem
 from responder.channels.selectors import outbox_failure
 from responder.inbox import checks as outgoing
 from responder.inbox.classification_reasons import classification_lines
+from responder.inbox.legal_hold import legal_hold_context
 from responder.inbox.models import (
     Case,
     CaseState,
@@ -206,6 +207,7 @@ def case_context(
     other_language = "fr" if language == "en" else "en"
 
     return {
+        **legal_hold_context(user=user, case=case),
         "case": case,
         "error": error,
         "is_admin": is_admin,
