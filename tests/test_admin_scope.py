@@ -26,6 +26,7 @@ REGISTERED = sorted(
 SCOPED = {
     ("accounts", "department"),
     ("accounts", "holiday"),
+    ("accounts", "providergrouprole"),
     ("accounts", "user"),
     ("channels", "platformaccount"),
     ("channels", "ingesterror"),

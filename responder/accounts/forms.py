@@ -6,18 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from responder.accounts.local_passwords import password_sign_in_allowed
 from responder.accounts.login_throttle import (
     client_address,
     login_wait_message,
     login_wait_seconds,
 )
-from responder.accounts.models import User
 
 
 class _PausedUsernames:
@@ -41,16 +39,11 @@ class SignInForm(_PausedUsernames, AuthenticationForm):
     def clean(self) -> dict[str, Any]:
         # LOCAL_PASSWORDS=off: only the break-glass accounts (superusers, site admins)
         # use a password; everyone else is refused before the password is checked.
-        if not settings.LOCAL_PASSWORDS:
-            username = self.cleaned_data.get("username") or ""
-            break_glass = User.objects.filter(username=username, is_active=True).filter(
-                Q(is_superuser=True) | Q(site_admin=True)
+        if not password_sign_in_allowed(self.cleaned_data.get("username") or ""):
+            raise forms.ValidationError(
+                _("Sign in through your department's identity provider."),
+                code="local_passwords_off",
             )
-            if not break_glass.exists():
-                raise forms.ValidationError(
-                    _("Sign in through your department's identity provider."),
-                    code="local_passwords_off",
-                )
         return super().clean()
 
 

@@ -232,6 +232,15 @@ def test_local_passwords_off_leaves_only_the_break_glass_accounts(team, oidc, se
     User.objects.create_user("root", password="local-pass-123", is_superuser=True)
     allowed = Client().post("/accounts/login/", {"username": "root", "password": "local-pass-123"})
     assert allowed.status_code == 302
+    token = Client().post(
+        "/api/v1/auth/token/", {"username": "olivia", "password": "correct-horse-battery"}
+    )
+    assert token.status_code == 400
+    assert "identity provider" in token.json()["non_field_errors"][0]
+    root_token = Client().post(
+        "/api/v1/auth/token/", {"username": "root", "password": "local-pass-123"}
+    )
+    assert root_token.status_code == 200
 
 
 def test_the_sign_in_page_with_passwords_only(team):
