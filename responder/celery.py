@@ -7,6 +7,7 @@ from typing import Any
 
 from celery import Celery
 from celery.signals import setup_logging
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "responder.settings")
 
@@ -21,7 +22,6 @@ app.autodiscover_tasks(
 def _django_logging(loglevel: int | str | None = None, **_: Any) -> None:
     """Workers and beat log like the web processes (settings.LOGGING: LOG_FORMAT=json,
     the request id, the review-token filter) at the level their command line asks."""
-    from django.conf import settings
 
     dictConfig(settings.LOGGING)
     if loglevel:

@@ -9,6 +9,10 @@ the SLA sweep (the emails of a newly opened step, a consultation, a reminder, an
 escalation, and a draft sent back). Comment emails have no such sweep (the comment is
 on the case page): a lost one is only in the log.
 
+A task is named by its dotted name ("workflows.tasks.step_opened_notify"): services
+queue work without importing the tasks module, whose tasks import those services (a
+task is thin: it calls one service), so no import runs in a circle.
+
 Celery retries a failed publish briefly itself (CELERY_TASK_PUBLISH_RETRY_POLICY in
 settings) before the error reaches us, so a request never waits long.
 """
@@ -30,10 +34,20 @@ logger = logging.getLogger(__name__)
 PUBLISH_ERRORS: tuple[type[BaseException], ...] = (OperationalError, RedisError, OSError)
 
 
+def task_named(task: Any) -> Any:
+    """The registered Celery task of that dotted name (a task object passes through)."""
+    if not isinstance(task, str):
+        return task
+    from responder.celery import app  # inner import: the Celery app imports the settings
+
+    return app.tasks[task]
+
+
 def enqueue_now(task: Any, *args: Any, **options: Any) -> bool:
-    """Queue `task` with positional `args` (and apply_async `options` such as
-    countdown). Returns False, after logging an error, if the broker could not be
-    reached; never raises for that."""
+    """Queue `task` (a task or its dotted name) with positional `args` (and
+    apply_async `options` such as countdown). Returns False, after logging an error,
+    if the broker could not be reached; never raises for that."""
+    task = task_named(task)
     if task.app.conf.task_always_eager:
         # No broker involved: the task runs here, and its own errors are its own.
         task.apply_async(args=args, **options)

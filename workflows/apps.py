@@ -6,6 +6,7 @@ class WorkflowsConfig(AppConfig):
     verbose_name = "Approval workflows"
 
     def ready(self) -> None:
+        # inner import: models load once the app registry is ready.
         from workflows.revocation import receivers_connect
 
         # Removing a role or a person takes them off their pending approval steps.

@@ -100,9 +100,7 @@ def comment_add(
             details=details,
         )
 
-    from workflows.tasks import comment_added_notify
-
-    enqueue_on_commit(comment_added_notify, comment.pk)
+    enqueue_on_commit("workflows.tasks.comment_added_notify", comment.pk)
     return comment
 
 
@@ -173,7 +171,5 @@ def consultation_request(
             },
         )
 
-    from workflows.tasks import consultation_notify
-
-    enqueue_on_commit(consultation_notify, consultation.pk)
+    enqueue_on_commit("workflows.tasks.consultation_notify", consultation.pk)
     return consultation

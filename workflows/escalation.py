@@ -116,9 +116,7 @@ def step_escalate(*, step_id: int, now: dt.datetime | None = None) -> bool:
             },
         )
 
-    from workflows.tasks import step_escalated_notify
-
-    enqueue_on_commit(step_escalated_notify, step.pk)
+    enqueue_on_commit("workflows.tasks.step_escalated_notify", step.pk)
     return True
 
 
@@ -146,9 +144,7 @@ def step_remind(*, step_id: int, now: dt.datetime | None = None) -> bool:
             },
         )
 
-    from workflows.tasks import step_reminder_notify
-
-    enqueue_on_commit(step_reminder_notify, step.pk)
+    enqueue_on_commit("workflows.tasks.step_reminder_notify", step.pk)
     return True
 
 
@@ -206,7 +202,6 @@ def _lost_opened_emails_requeue(*, now: dt.datetime) -> int:
     """Queue the "opened" email again for open steps where a reviewer who should have
     had it (active, with an address, not decided) has no notice at all (a notice
     refused by the mail server counts as handled). One query."""
-    from workflows.tasks import step_opened_notify
 
     reviewers = ApprovalStep.reviewers.through.objects
     notice = EmailNotice.objects.filter(
@@ -228,13 +223,12 @@ def _lost_opened_emails_requeue(*, now: dt.datetime) -> int:
         .values_list("approvalstep_id", flat=True)
         .distinct()[:SWEEP_BATCH]
     )
-    return sum(enqueue_now(step_opened_notify, step_id) for step_id in step_ids)
+    return sum(enqueue_now("workflows.tasks.step_opened_notify", step_id) for step_id in step_ids)
 
 
 def _lost_consultation_emails_requeue(*, now: dt.datetime) -> int:
     """Queue the email of each unanswered consultation (of a case still open) whose
     expert has no notice. One query."""
-    from workflows.tasks import consultation_notify
 
     notice = EmailNotice.objects.filter(key=_notice_key("consult:", "=pk", ":", "=expert_id"))
     consultation_ids = list(
@@ -249,7 +243,7 @@ def _lost_consultation_emails_requeue(*, now: dt.datetime) -> int:
         .order_by("pk")
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )
-    return sum(enqueue_now(consultation_notify, pk) for pk in consultation_ids)
+    return sum(enqueue_now("workflows.tasks.consultation_notify", pk) for pk in consultation_ids)
 
 
 def _stamped_between(stamp: str, *, now: dt.datetime) -> dict[str, dt.datetime]:
@@ -274,29 +268,28 @@ def _steps_requeue(task: Any, steps: QuerySet[ApprovalStep], *, kinds: tuple[str
 def _lost_escalation_emails_requeue(*, now: dt.datetime) -> int:
     """An escalation writes to the delegate, or else to the reviewers and the officer
     ("overdue")."""
-    from workflows.tasks import step_escalated_notify
 
     steps = ApprovalStep.objects.filter(
         status=StepStatus.OPEN, **_stamped_between("escalated_at", now=now)
     )
-    return _steps_requeue(step_escalated_notify, steps, kinds=("escalated", "overdue"))
+    return _steps_requeue(
+        "workflows.tasks.step_escalated_notify", steps, kinds=("escalated", "overdue")
+    )
 
 
 def _lost_reminder_emails_requeue(*, now: dt.datetime) -> int:
-    from workflows.tasks import step_reminder_notify
 
     steps = ApprovalStep.objects.filter(
         status=StepStatus.OPEN,
         escalated_at__isnull=True,  # the escalation supersedes the reminder
         **_stamped_between("reminded_at", now=now),
     )
-    return _steps_requeue(step_reminder_notify, steps, kinds=("reminder",))
+    return _steps_requeue("workflows.tasks.step_reminder_notify", steps, kinds=("reminder",))
 
 
 def _lost_changes_emails_requeue(*, now: dt.datetime) -> int:
     """The officer's "changes requested", only while the draft is still being changed:
     later, the news is stale."""
-    from workflows.tasks import changes_requested_notify
 
     steps = ApprovalStep.objects.filter(
         status=StepStatus.CHANGES_REQUESTED,
@@ -304,4 +297,4 @@ def _lost_changes_emails_requeue(*, now: dt.datetime) -> int:
         case__owner__isnull=False,
         **_stamped_between("decided_at", now=now),
     )
-    return _steps_requeue(changes_requested_notify, steps, kinds=("changes",))
+    return _steps_requeue("workflows.tasks.changes_requested_notify", steps, kinds=("changes",))

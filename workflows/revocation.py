@@ -222,14 +222,13 @@ def _details(step: ApprovalStep, *, removed: User, reroute: Reroute, reason: str
 
 
 def _notify(step: ApprovalStep, reroute: Reroute) -> None:
-    from workflows.tasks import step_opened_notify, step_unroutable_notify
 
     # Only the newly added reviewers get an email: the others' notices were sent.
     if reroute.added and step.status == StepStatus.OPEN:
-        enqueue_on_commit(step_opened_notify, step.pk)
+        enqueue_on_commit("workflows.tasks.step_opened_notify", step.pk)
     if reroute.unroutable:
         logger.warning("approval step %s has nobody left who may decide it", step.pk)
-        enqueue_on_commit(step_unroutable_notify, step.pk)
+        enqueue_on_commit("workflows.tasks.step_unroutable_notify", step.pk)
 
 
 # --- triggers: every path that removes a role or a person ---------------------------

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from responder.accounts.models import User
 from responder.inbox.models import Case, Draft, LibraryAnswer, Risk, risk_max
 from workflows.models import ApprovalPolicy, RoutingRule
+from workflows.services import layer_reviewers
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,6 @@ def _library_reasons(answer: LibraryAnswer | None, unchanged: bool) -> list[str]
 
 
 def _layers(policy: ApprovalPolicy, *, case: Case, author_id: int | None) -> list[RouteLayer]:
-    from workflows.services import layer_reviewers
 
     return [
         RouteLayer(

@@ -55,11 +55,10 @@ def layer_delegate(*, layer: ApprovalLayer, case: Case) -> User | None:
 
 
 def _notify_step_opened(step_ids: list[int]) -> None:
-    from workflows.tasks import step_opened_notify
 
     # A lost task (broker down) is queued again by the SLA sweep (sla_sweep_run).
     for step_id in step_ids:
-        enqueue_on_commit(step_opened_notify, step_id)
+        enqueue_on_commit("workflows.tasks.step_opened_notify", step_id)
 
 
 def _open_step(step: ApprovalStep, *, now: Any) -> None:
@@ -287,6 +286,5 @@ def approval_decide(
 
 
 def _notify_changes_requested(*, case_id: int, step_id: int) -> None:
-    from workflows.tasks import changes_requested_notify
 
-    enqueue_on_commit(changes_requested_notify, step_id)
+    enqueue_on_commit("workflows.tasks.changes_requested_notify", step_id)

@@ -7,8 +7,20 @@ sent, and the SLA sweep stamps each step once.
 from __future__ import annotations
 
 import smtplib
+from dataclasses import asdict
 
 from celery import shared_task
+
+from workflows.escalation import sla_sweep_run
+from workflows.notifications import (
+    changes_requested_send,
+    comment_added_send,
+    consultation_send,
+    step_escalated_send,
+    step_opened_send,
+    step_reminder_send,
+    step_unroutable_send,
+)
 
 # An unreachable or failing mail server is worth retrying (a refused address is
 # handled in notifications). Emails already sent are not sent again on retry.
@@ -23,7 +35,6 @@ _MAIL_RETRY = {
 @shared_task(acks_late=True, ignore_result=True, **_MAIL_RETRY)
 def step_opened_notify(step_id: int) -> None:
     """Email each reviewer of a newly opened approval step, with their own link."""
-    from workflows.notifications import step_opened_send
 
     step_opened_send(step_id=step_id)
 
@@ -31,7 +42,6 @@ def step_opened_notify(step_id: int) -> None:
 @shared_task(acks_late=True, ignore_result=True, **_MAIL_RETRY)
 def changes_requested_notify(step_id: int) -> None:
     """Tell the officer that a reviewer sent the draft back."""
-    from workflows.notifications import changes_requested_send
 
     changes_requested_send(step_id=step_id)
 
@@ -39,7 +49,6 @@ def changes_requested_notify(step_id: int) -> None:
 @shared_task(acks_late=True, ignore_result=True, **_MAIL_RETRY)
 def step_reminder_notify(step_id: int) -> None:
     """Remind the reviewers who have not decided that the step is nearly due."""
-    from workflows.notifications import step_reminder_send
 
     step_reminder_send(step_id=step_id)
 
@@ -47,7 +56,6 @@ def step_reminder_notify(step_id: int) -> None:
 @shared_task(acks_late=True, ignore_result=True, **_MAIL_RETRY)
 def step_escalated_notify(step_id: int) -> None:
     """Send the layer's delegate their own link to an overdue step."""
-    from workflows.notifications import step_escalated_send
 
     step_escalated_send(step_id=step_id)
 
@@ -55,7 +63,6 @@ def step_escalated_notify(step_id: int) -> None:
 @shared_task(acks_late=True, ignore_result=True, **_MAIL_RETRY)
 def step_unroutable_notify(step_id: int) -> None:
     """Tell the site admins that nobody is left who may decide an approval step."""
-    from workflows.notifications import step_unroutable_send
 
     step_unroutable_send(step_id=step_id)
 
@@ -63,7 +70,6 @@ def step_unroutable_notify(step_id: int) -> None:
 @shared_task(acks_late=True, ignore_result=True, **_MAIL_RETRY)
 def consultation_notify(consultation_id: int) -> None:
     """Ask an expert of another department for input, with a comment-only link."""
-    from workflows.notifications import consultation_send
 
     consultation_send(consultation_id=consultation_id)
 
@@ -71,7 +77,6 @@ def consultation_notify(consultation_id: int) -> None:
 @shared_task(acks_late=True, ignore_result=True, **_MAIL_RETRY)
 def comment_added_notify(comment_id: int) -> None:
     """Tell the other side of a case's conversation about a new comment."""
-    from workflows.notifications import comment_added_send
 
     comment_added_send(comment_id=comment_id)
 
@@ -81,8 +86,5 @@ def sla_sweep() -> dict[str, int]:
     """Beat, every minute: remind steps near their deadline, escalate late ones, and
     queue again the emails whose task was lost (approval requests, consultations,
     reminders, escalations)."""
-    from dataclasses import asdict
-
-    from workflows.escalation import sla_sweep_run
 
     return asdict(sla_sweep_run())

@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 
 from responder.accounts import authz
 from responder.accounts.models import Department, Membership, Role, User
+from responder.channels.models import PlatformAccount
+from workflows.models import ApprovalPolicy
 
 
 @dataclass
@@ -340,7 +342,6 @@ def policy_department_ids(*, policy_id: int | None, rules: Iterable[RuleSpec]) -
     """The departments a policy's cases can come from: its own for a department's
     policy; for a site-wide one, those its rules name, or every department when one of
     its rules names none."""
-    from workflows.models import ApprovalPolicy
 
     if policy_id is not None:
         own = ApprovalPolicy.objects.filter(pk=policy_id).values_list("department_id", flat=True)
@@ -353,7 +354,6 @@ def policy_department_ids(*, policy_id: int | None, rules: Iterable[RuleSpec]) -
     if any(r.department_id is None for r in mine):
         # Cases come from our platform accounts: a rule for "any department" can
         # bring cases of every department that has one.
-        from responder.channels.models import PlatformAccount
 
         ids = set(
             PlatformAccount.objects.filter(is_active=True).values_list("department_id", flat=True)

@@ -21,6 +21,7 @@ from responder.accounts import authz
 from responder.accounts.admin_scoping import DepartmentScopedAdmin, ScopedInline, _administers
 from responder.accounts.changes import people_changed_by
 from responder.accounts.models import Department, Holiday, Membership, User
+from responder.errors import PermissionDenied
 
 
 class PeopleChangesByAdmin(admin.ModelAdmin):
@@ -140,8 +141,6 @@ class UserAdmin(PeopleChangesByAdmin, DepartmentScopedAdmin, DjangoUserAdmin):  
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if change and not self.has_change_permission(request, obj):
-            from responder.errors import PermissionDenied
-
             raise PermissionDenied
         DjangoUserAdmin.save_model(self, request, obj, form, change)
 

@@ -6,7 +6,8 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
-        # Rules, signal receivers and system checks register themselves on import.
+        # Rules, signal receivers and system checks register themselves on import,
+        # once the app registry is ready (inner import: that is why).
         from responder.accounts import authz, login_throttle, system_checks  # noqa: F401
         from responder.accounts.audit_events import receivers_connect
 

@@ -28,6 +28,7 @@ from enum import StrEnum
 from typing import Any
 
 import rules
+from django.apps import apps
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -262,7 +263,6 @@ def cases_visible_q(user: Any) -> Q | None:
     asked = Q(approval_steps__reviewers=user) | Q(
         approval_steps__delegate_id=user.pk, approval_steps__escalated_at__isnull=False
     )
-    from django.apps import apps
 
     # By id through a subquery, so the filter never repeats a case.
     case_model = apps.get_model("inbox", "Case")

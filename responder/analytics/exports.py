@@ -10,7 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from responder.analytics import selectors
 from responder.analytics.selectors import Filters
+from responder.audit.models import AuditEvent
 from responder.inbox.models import Case
+from workflows.models import ApprovalStep
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -268,8 +270,6 @@ def _who(user: Any) -> dict[str, Any] | None:
 
 def case_record(case: Case) -> dict[str, Any]:
     """Everything we hold about one case, for an access-to-information request."""
-    from responder.audit.models import AuditEvent
-    from workflows.models import ApprovalStep
 
     drafts = case.drafts.select_related("author", "library_answer").order_by("version")
     steps = (

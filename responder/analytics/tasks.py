@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from responder.analytics import retention
+from responder.analytics import retention, selectors
 
 
 @shared_task(name="responder.analytics.tasks.retention_apply", time_limit=3300, acks_late=True)
@@ -15,6 +15,5 @@ def retention_apply() -> int:
 def analytics_warm() -> None:
     """Every few minutes: recompute the default dashboard (last 30 days, no filter), so
     the page admins open first is always served from the cache."""
-    from responder.analytics import selectors
 
     selectors.dashboard_cached(selectors.filters_from({}), fresh=True)

@@ -33,10 +33,10 @@ from django.utils import timezone
 from responder.audit.models import AuditEvent, Via
 from responder.channels.connectors import connector_for
 from responder.channels.connectors.base import FetchResult, ItemError, Mention, TransportError
-from responder.channels.language import language_detect
 from responder.channels.models import IngestError, PlatformAccount
 from responder.crypto import Secret
 from responder.inbox.classify import case_topics_link, cases_classify
+from responder.inbox.language import language_detect
 from responder.inbox.models import Case, CaseState
 from responder.queueing import enqueue_on_commit
 
@@ -456,10 +456,8 @@ def polls_dispatch(*, now: dt.datetime | None = None) -> list[int]:
             )
         ids = [account_id for account_id, _ in due]
         if ids:
-            from responder.channels.tasks import account_poll as account_poll_task
-
             for account_id in ids:
-                enqueue_on_commit(account_poll_task, account_id)
+                enqueue_on_commit("responder.channels.tasks.account_poll", account_id)
     return ids
 
 

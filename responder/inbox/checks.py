@@ -17,8 +17,11 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
+from pyphen import Pyphen
+from textstat.textstat import textstatistics
 
 from responder.errors import ValidationError
+from responder.inbox.language import language_detect
 from responder.inbox.models import Case, Platform
 
 # Platform limits on the length of one post, in characters.
@@ -116,7 +119,6 @@ def detect_language(text: str) -> str | None:
     """en or fr, or None when the text is too short to tell or in another language.
 
     The ingest's detector, so that one py3langid model is loaded per process."""
-    from responder.channels.language import language_detect
 
     words = _plain_words(text)
     if len(words.split()) < MIN_WORDS_FOR_LANGUAGE:
@@ -130,7 +132,6 @@ def _readability(language: str) -> Any:
     """One textstat calculator per language. textstat's module-level set_lang() is
     global state shared by every thread; a private instance whose language is set once
     here and never changed again is safe to share."""
-    from textstat.textstat import textstatistics
 
     calculator = textstatistics()
     calculator.set_lang("fr_FR" if language == "fr" else "en_US")
@@ -139,7 +140,6 @@ def _readability(language: str) -> Any:
 
 @cache
 def _hyphenator(language: str) -> Any:
-    from pyphen import Pyphen
 
     return Pyphen(lang="fr_FR" if language == "fr" else "en_US")
 

@@ -17,6 +17,7 @@ from responder.accounts import authz
 from responder.accounts.authz import Action
 from responder.accounts.models import User
 from responder.audit.services import audit_record
+from responder.channels.models import PlatformAccount
 from responder.errors import ConflictError, PermissionDenied, ValidationError
 from responder.inbox.classify import (
     Post,
@@ -95,13 +96,13 @@ def _validate(*, department_id: int, data: RuleInput) -> list[Topic]:
         raise ValidationError(_("Choose topics of this department."))
     if not (topics or data.risk or data.priority):
         raise ValidationError(_("Say what the rule does: topics, risk or priority."))
-    if data.account_id is not None:
-        from responder.channels.models import PlatformAccount
-
-        if not PlatformAccount.objects.filter(
+    if (
+        data.account_id is not None
+        and not PlatformAccount.objects.filter(
             pk=data.account_id, department_id=department_id
-        ).exists():
-            raise ValidationError(_("Choose an account of this department."))
+        ).exists()
+    ):
+        raise ValidationError(_("Choose an account of this department."))
     return topics
 
 

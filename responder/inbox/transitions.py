@@ -125,7 +125,7 @@ def _transition_apply(*, case: Case, name: str, kwargs: dict[str, Any]) -> str:
             % {"state": case.get_state_display().lower(), "action": _ACTION_WORDS.get(name, name)},
             code="invalid_transition",
         )
-    from_state = case.state
+    from_state = str(case.state)
     try:
         method(**kwargs)
     except TransitionNotAllowed as exc:  # a condition changed under us

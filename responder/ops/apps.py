@@ -10,6 +10,7 @@ class OpsConfig(AppConfig):
     def ready(self) -> None:
         # Workers record a heartbeat per queue after each task (see heartbeat.py).
         # Request ids travel from a web request into the tasks it queues (logs.py).
+        # inner import: connects the heartbeat and log signals once the registry is ready.
         from responder.ops import heartbeat, logs
 
         heartbeat.connect_signals()

@@ -23,6 +23,11 @@ from django.conf import settings
 from django.db import DatabaseError, close_old_connections
 
 from responder.ops.models import HeartbeatKind
+from responder.ops.services import (
+    heartbeat_record,
+    scheduler_lease_acquire,
+    scheduler_lease_release,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +49,6 @@ class SingleBeatScheduler(PersistentScheduler):
         super().__init__(*args, **kwargs)
 
     def _check_lease(self) -> None:
-        from responder.ops.services import heartbeat_record, scheduler_lease_acquire
 
         # A long-lived process: drop a connection the database has closed meanwhile.
         close_old_connections()
@@ -79,8 +83,6 @@ class SingleBeatScheduler(PersistentScheduler):
     def close(self) -> None:
         super().close()
         if self.is_active:
-            from responder.ops.services import scheduler_lease_release
-
             # If the database is away, the lease will expire on its own.
             with contextlib.suppress(DatabaseError):
                 scheduler_lease_release(name=LEASE_NAME, holder=self.holder)

@@ -12,6 +12,7 @@ from celery.signals import task_postrun
 from django.db import DatabaseError
 
 from responder.ops.models import HeartbeatKind
+from responder.ops.services import heartbeat_record
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +38,6 @@ def _on_task_postrun(sender: Any = None, task: Any = None, **_: Any) -> None:
     if now - _last_beat.get(queue, -HEARTBEAT_EVERY) < HEARTBEAT_EVERY:
         return
     _last_beat[queue] = now
-    from responder.ops.services import heartbeat_record
 
     try:
         heartbeat_record(

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from responder.ops import latency
+from responder.ops import latency, views
 from responder.ops.logs import current_request_id, request_id_from
 
 Handler = Callable[[HttpRequest], HttpResponse]
@@ -21,7 +21,6 @@ _METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 
 
 def _probes() -> dict[str, Handler]:
-    from responder.ops import views
 
     return {"/healthz": views.healthz, "/readyz": views.readyz}
 

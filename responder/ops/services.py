@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from responder.channels.models import PlatformAccount
 from responder.ops.models import Heartbeat, SchedulerLease
 
 
@@ -49,7 +50,6 @@ def field_keys_rotate() -> int:
     FIELD_ENCRYPTION_KEYS (any listed key decrypts them). Returns how many accounts
     were rewritten. Safe to run twice, and while the app runs: each row is locked
     while it is rewritten, so a poll saving a session at the same moment waits."""
-    from responder.channels.models import PlatformAccount
 
     count = 0
     for pk in PlatformAccount.objects.order_by("pk").values_list("pk", flat=True):

@@ -26,6 +26,7 @@ from responder.accounts.models import Membership, ProviderGroupRole, Role, User
 from responder.audit.models import AuditEvent
 from responder.inbox import services as inbox
 from tests.oidc_provider.server import CLIENT_ID, CLIENT_SECRET
+from workflows import submission
 from workflows.models import ApprovalStep
 
 pytestmark = pytest.mark.django_db
@@ -126,7 +127,7 @@ def test_groups_give_roles_and_a_group_removed_at_the_provider_reroutes_a_step(t
     case = team.case()
     inbox.case_claim(case_id=case.pk, actor=team.officer, via="web")
     inbox.draft_save(case_id=case.pk, actor=team.officer, via="web", text="Ten business days.")
-    inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web")
+    submission.draft_submit(case_id=case.pk, actor=team.officer, via="web")
     step = ApprovalStep.objects.get(case=case)
     assert list(step.reviewers.all()) == [kim]
 

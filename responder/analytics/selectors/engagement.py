@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps
-from django.db.models import Count
+from django.db.models import Avg, Count, Sum
 
 from responder.analytics.selectors.filters import DIMENSIONS, Filters, case_q
 
@@ -23,7 +23,6 @@ def engagement_by(filters: Filters, dimension: str = "platform") -> dict[str, An
     model = engagement_model()
     if model is None:
         return {"available": False, "rows": []}
-    from django.db.models import Avg, Sum
 
     field_names = {f.name for f in model._meta.get_fields()}
     metrics = [m for m in ("favourites", "boosts", "replies") if m in field_names]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from responder.analytics.selectors.filters import Filters, case_q
 from responder.analytics.selectors.percentiles import (
@@ -45,7 +45,6 @@ def layer_costs(filters: Filters) -> list[dict[str, Any]]:
     total_seconds: dict[tuple[Any, ...], float] = {}
     if is_postgres():
         # One pass: percentiles, totals and counts per layer.
-        from django.db.models import Sum
 
         for r in (
             steps.annotate(_secs=seconds_between("opened_at", "decided_at"))
@@ -125,8 +124,6 @@ def layer_costs(filters: Filters) -> list[dict[str, Any]]:
 
 def _total_seconds(steps: QuerySet[ApprovalStep]) -> dict[tuple[Any, ...], float]:
     if is_postgres():
-        from django.db.models import Sum
-
         return {
             tuple(r[k] for k in LAYER_KEY): r["secs"] or 0.0
             for r in steps.annotate(_secs=seconds_between("opened_at", "decided_at"))

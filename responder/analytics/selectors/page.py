@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
@@ -31,7 +33,6 @@ def dashboard_cached(filters: Filters, *, fresh: bool = False) -> dict[str, Any]
     fast; `fresh` recomputes (the page's "Recompute now" button), and the beat task
     analytics_warm keeps the default view (last 30 days, no filter) warm.
     """
-    from django.core.cache import cache
 
     key = "analytics:dashboard:v2:" + filters.cache_key()
     if not fresh:
@@ -79,7 +80,6 @@ def dashboard(filters: Filters) -> dict[str, Any]:
 
 
 def _run_in_threads(jobs: dict[tuple[str, ...], Callable[[], Any]]) -> dict[tuple[str, ...], Any]:
-    from concurrent.futures import ThreadPoolExecutor
 
     def run(job: Callable[[], Any]) -> Any:
         try:

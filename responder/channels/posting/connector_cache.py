@@ -7,12 +7,12 @@ import json
 import threading
 from typing import Any
 
+from responder.channels.connectors import connector_for
 from responder.channels.connectors.base import Connector
 from responder.channels.models import PlatformAccount
 
 
 def connector_for_account(account: PlatformAccount) -> Connector:
-    from responder.channels.connectors import connector_for
 
     return connector_for(account)
 

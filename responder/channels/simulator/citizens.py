@@ -6,6 +6,9 @@ import random
 import threading
 from typing import TYPE_CHECKING
 
+from responder.channels.simulator.common import NAMES
+from responder.channels.simulator.community import community_post
+
 if TYPE_CHECKING:
     from responder.channels.simulator.state import SimState
 
@@ -45,16 +48,6 @@ QUESTIONS_PERSONAL_FR = [
     "Rappelez-moi au 514 555 0199 svp, je pars lundi.",
     "J'ai écrit mon NAS 342 143 047 sur le formulaire, est-ce grave ?",
 ]
-NAMES = [
-    ("amelie", "Amélie Tremblay", "fr"),
-    ("jgagnon", "Julie Gagnon", "fr"),
-    ("marc_o", "Marc Ouellet", "fr"),
-    ("sam_lee", "Sam Lee", "en"),
-    ("priya", "Priya Sharma", "en"),
-    ("tom_b", "Tom Brown", "en"),
-    ("nadia", "Nadia Haddad", "fr"),
-    ("owen", "Owen MacLeod", "en"),
-]
 SERVERS = ["mastodon.example", "social.example.ca", "piaille.example", "sim.example"]
 
 
@@ -84,7 +77,6 @@ def citizen_question(rng: random.Random) -> dict[str, object]:
 def citizens_run(state: SimState, per_minute: float, stopping: threading.Event) -> None:
     """Citizens act at `per_minute` on average: a question to us on Mastodon, or
     (the community's share of the time) a hashtag post on any of the three platforms."""
-    from responder.channels.simulator.community import community_post
 
     rng = random.Random()
     interval = 60.0 / per_minute

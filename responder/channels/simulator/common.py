@@ -107,3 +107,16 @@ def multipart(raw: bytes, content_type: str) -> dict[str, tuple[bytes, str]]:
             part.get_content_type(),
         )
     return fields
+
+
+# Simulated people: (username, display name, language).
+NAMES = [
+    ("amelie", "Amélie Tremblay", "fr"),
+    ("jgagnon", "Julie Gagnon", "fr"),
+    ("marc_o", "Marc Ouellet", "fr"),
+    ("sam_lee", "Sam Lee", "en"),
+    ("priya", "Priya Sharma", "en"),
+    ("tom_b", "Tom Brown", "en"),
+    ("nadia", "Nadia Haddad", "fr"),
+    ("owen", "Owen MacLeod", "en"),
+]

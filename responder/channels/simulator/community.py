@@ -15,7 +15,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from responder.channels.simulator.citizens import NAMES
+from responder.channels.simulator.common import NAMES
 
 if TYPE_CHECKING:
     from responder.channels.simulator.server import _Handler

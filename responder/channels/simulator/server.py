@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from responder.channels.simulator import community, mastodon_extra
 from responder.channels.simulator.bluesky import api as bluesky_api
+from responder.channels.simulator.citizens import citizens_run
 from responder.channels.simulator.state import MAX_STATUS_CHARS, VISIBILITIES, Fault, SimState
 from responder.channels.simulator.x import api as x_api
 
@@ -432,8 +433,6 @@ class Simulator:
         )
         self._thread.start()
         if self.rate > 0:
-            from responder.channels.simulator.citizens import citizens_run
-
             self._citizens = threading.Thread(
                 target=citizens_run,
                 args=(self.state, self.rate, self.httpd.stopping),
