@@ -83,6 +83,7 @@ lint: install
 	$(VENV_BIN)/lint-imports
 	$(VENV_PY) bin/check-inner-imports.py
 	$(VENV_PY) bin/check-deploy.py
+	$(VENV_PY) bin/check-size.py
 
 # PostgreSQL and Redis on 127.0.0.1, started if installed but not running.
 services:

@@ -19,6 +19,7 @@ settings) before the error reaches us, so a request never waits long.
 
 from __future__ import annotations
 
+import importlib
 import logging
 from functools import partial
 from typing import Any
@@ -40,6 +41,10 @@ def task_named(task: Any) -> Any:
         return task
     from responder.celery import app  # inner import: the Celery app imports the settings
 
+    if task not in app.tasks:
+        # Workers import every tasks module at start; a web process only the ones it
+        # used: import the task's module (it registers its tasks), then look again.
+        importlib.import_module(task.rsplit(".", 1)[0])
     return app.tasks[task]
 
 

@@ -152,3 +152,41 @@ def test_the_admin_never_shows_a_platform_token(team: Team) -> None:
 
     for page in pages:
         assert "very-secret-token-123" not in page.content.decode()
+
+
+def test_a_policy_edit_in_the_admin_over_a_later_change_is_refused(team: Team) -> None:
+    """The admin keeps the policy editor's version lock: a form opened at version n
+    cannot save over an edit made since."""
+    from workflows.models import ApprovalPolicy
+    from workflows.policy_services import policy_update
+
+    client = _superuser(team)
+    policy = ApprovalPolicy.objects.create(name="Department policy", department=team.department)
+    url = _url("workflows", "approvalpolicy", "change", policy.pk)
+    page = client.get(url)
+    assert page.status_code == 200
+    seen = policy.version
+    assert f'name="seen_version" value="{seen}"' in page.content.decode()
+    policy_update(
+        actor=team.admin,
+        policy_id=policy.pk,
+        name="Changed meanwhile",
+        description=policy.description,
+        is_active=policy.is_active,
+        expected_version=seen,
+    )
+    form = {
+        "name": "My stale edit",
+        "description": "",
+        "is_active": "on",
+        "department": policy.department_id,
+        "seen_version": seen,
+        "layers-TOTAL_FORMS": "0",
+        "layers-INITIAL_FORMS": "0",
+    }
+    response = client.post(url, form)
+    assert response.status_code == 200
+    assert "Someone changed this policy since you opened it" in response.content.decode()
+    policy.refresh_from_db()
+    assert policy.name == "Changed meanwhile"
+    assert policy.version == seen + 1

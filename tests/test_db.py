@@ -115,12 +115,11 @@ def outbox_items(count: int) -> list[OutboxItem]:
 def test_recording_posts_saves_datetimes_to_the_microsecond_and_clears_the_rest(vendor):
     items = outbox_items(3)
     for n, item in enumerate(items):
-        item.status = OutboxStatus.SENT
-        item.external_id = f"11{n}"
-        item.external_url = f"https://mastodon.example/@passports/11{n}"
-        item.sent_at = T0 + dt.timedelta(seconds=n, microseconds=n)
-        item.sending_started_at = None
-        item.last_error = ""
+        item.mark_sent(
+            external_id=f"11{n}",
+            url=f"https://mastodon.example/@passports/11{n}",
+            at=T0 + dt.timedelta(seconds=n, microseconds=n),
+        )
 
     fields = ["status", "external_id", "external_url", "sent_at", "sending_started_at"]
     update(vendor, items, [*fields, "last_error"])

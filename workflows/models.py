@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
 
 from responder.accounts.models import Department, Role
 from responder.inbox.models import Platform, Risk, Topic
@@ -124,7 +127,7 @@ class StepStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class ApprovalStep(models.Model):
+class ApprovalStep(FSMModelMixin, models.Model):
     """One layer of approval for one submitted draft, copied from the policy at submit
     time so later policy edits do not change a case already in review."""
 
@@ -150,7 +153,10 @@ class ApprovalStep(models.Model):
     delegate = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    status = models.CharField(max_length=20, choices=StepStatus.choices, default=StepStatus.WAITING)
+    # Changed only by the transitions below, through responder.fsm.status_transition.
+    status = FSMField(
+        max_length=20, choices=StepStatus.choices, default=StepStatus.WAITING, protected=True
+    )
     opened_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -170,6 +176,27 @@ class ApprovalStep(models.Model):
 
     def __str__(self) -> str:
         return f"case #{self.case_id} round {self.round} · {self.position}. {self.name}"
+
+    # --- transitions: call them only through workflows.services (status_transition) ---
+
+    @transition(field=status, source=StepStatus.WAITING, target=StepStatus.OPEN)
+    def open(self, *, now: dt.datetime, due_at: dt.datetime) -> None:
+        self.opened_at = now
+        self.due_at = due_at
+
+    @transition(field=status, source=StepStatus.OPEN, target=StepStatus.APPROVED)
+    def approve(self, *, now: dt.datetime) -> None:
+        self.decided_at = now
+
+    @transition(field=status, source=StepStatus.OPEN, target=StepStatus.CHANGES_REQUESTED)
+    def request_changes(self, *, now: dt.datetime) -> None:
+        self.decided_at = now
+
+    @transition(
+        field=status, source=[StepStatus.OPEN, StepStatus.WAITING], target=StepStatus.CANCELLED
+    )
+    def cancel(self, *, now: dt.datetime) -> None:
+        self.decided_at = now
 
 
 class Decision(models.TextChoices):

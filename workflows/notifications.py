@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from responder.accounts.models import User
 from responder.inbox.models import Case
+from responder.inbox.thread import case_thread
 from workflows import tokens
 from workflows.models import (
     ApprovalStep,
@@ -31,7 +32,7 @@ from workflows.models import (
     StepDecision,
     StepStatus,
 )
-from workflows.review_selectors import case_thread, step_approval_count
+from workflows.review_selectors import step_approval_count
 from workflows.sla import zone_named
 
 logger = logging.getLogger(__name__)

@@ -121,6 +121,14 @@ def policy_revise(
     return revision
 
 
+def policy_lock(*, policy_id: int, expected_version: int | None, actor: Any) -> ApprovalPolicy:
+    """Lock the policy for an edit made outside this module's services (the Django
+    admin's form): refused if `actor` may not change it or if someone changed it since
+    `expected_version`. Call inside the edit's transaction, before saving; then
+    `policy_revise`."""
+    return _lock_policy(policy_id, expected_version, actor=actor)
+
+
 def _lock_policy(policy_id: int, expected_version: int | None, *, actor: Any) -> ApprovalPolicy:
     """The policy, locked, once `actor` may change it and nobody changed it since
     `expected_version` (the version the editor was opened at)."""

@@ -74,7 +74,11 @@ def draft_submit(
                 % {"policy": route.policy.name},
                 code="policy_unusable",
             )
-        steps = steps_create(case=case, draft=draft, policy=route.policy) if layer_count else []
+        steps = (
+            steps_create(case=case, draft=draft, policy=route.policy, actor=actor, via=via)
+            if layer_count
+            else []
+        )
         case_transition(
             case=case,
             name="submit",
@@ -104,7 +108,11 @@ def case_withdraw(
         case_require_officer(user=actor, case=case)
         if case.state == CaseState.IN_REVIEW:
             case_require_owner(user=actor, case=case)
-        cancelled = steps_cancel(case=case) if case.state == CaseState.IN_REVIEW else 0
+        cancelled = (
+            steps_cancel(case=case, actor=actor, via=via)
+            if case.state == CaseState.IN_REVIEW
+            else 0
+        )
         return case_transition(
             case=case, name="withdraw", actor=actor, via=via, details={"cancelled_steps": cancelled}
         )

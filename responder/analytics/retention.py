@@ -25,11 +25,10 @@ from django.db.models.expressions import ExpressionWrapper
 from django.db.models.fields import DateTimeField
 from django.utils import timezone
 
-from responder.audit.services import audit_record
-from responder.inbox.models import Case, CaseState, Draft
+from responder.inbox.erasure import case_personal_data_erase
+from responder.inbox.models import Case, CaseState
 
 REMOVABLE_STATES = (CaseState.CLOSED, CaseState.REPLIED)
-REMOVED = "[removed]"
 
 
 def _candidates() -> QuerySet[Case]:
@@ -78,35 +77,12 @@ def case_personal_data_remove(*, case_id: int, now: dt.datetime | None = None) -
         # Not due any more, already done, or another worker holds it right now.
         if case is None or not _expired(case, now):
             return False
-        posted_draft_ids = set(
-            case.outbox_items.filter(status="sent").values_list("draft_id", flat=True)
-        )
-        drafts = Draft.objects.filter(case=case).exclude(pk__in=posted_draft_ids)
-        drafts_cleared = drafts.exclude(text=REMOVED).update(text=REMOVED)
-        retention_days = case.department.retention_days
-        # Bypass save(): updated_at must not move, and the FSM state is untouched.
-        Case.objects.filter(pk=case.pk).update(
-            author_name="",
-            author_handle=REMOVED,
-            author_external_id="",
-            text=REMOVED,
-            url="",
-            conversation_id="",
-            in_reply_to_external_id="",
-            personal_data_removed_at=now,
-        )
-        audit_record(
-            action="case.personal_data_removed",
-            via="system",
+        case_personal_data_erase(
             case=case,
-            from_state=case.state,
-            to_state=case.state,
+            now=now,
             details={
-                "retention_days": retention_days,
+                "retention_days": case.department.retention_days,
                 "last_activity": case.updated_at.isoformat(),
-                "removed": ["author_name", "author_handle", "author_external_id", "text", "url"],
-                "drafts_cleared": drafts_cleared,
-                "kept": "posted reply",
             },
         )
         return True

@@ -97,7 +97,43 @@ def _labels(rows: list[dict[str, Any]], key: str = "key") -> list[str]:
 def dashboard(request: HttpRequest) -> HttpResponse:
     filters = _filters(request)
     data = selectors.dashboard_cached(filters, fresh=bool(request.GET.get("fresh")))
-    median, p90 = _("median"), _("90th percentile")
+    chart, by_charts = _time_charts(data)
+    chart.update(_layer_charts(data))
+    volume_charts, engagement_chart = _volume_charts(data)
+    if engagement_chart is not None:
+        chart["engagement"] = engagement_chart
+    due = selectors.answers_due_for_review(department_ids=filters.department_ids)
+    sections = _sections(
+        tables=exports.dashboard_tables(data, due=due),
+        chart=chart,
+        by_charts=by_charts,
+        volume_charts=volume_charts,
+    )
+    return render(
+        request,
+        "analytics/dashboard.html",
+        {
+            **_filter_context(filters),
+            "data": data,
+            "sections": sections,
+            "due_answers": due,
+            "record_id": int(request.GET["record"])
+            if request.GET.get("record", "").isdigit()
+            else None,
+            "today": timezone.localdate(),
+            "people": _people(filters.department_ids),
+            "no_effect_hours": selectors.NO_EFFECT_MIN_HOURS,
+            "no_effect_share": int(selectors.NO_EFFECT_MAX_SHARE * 100),
+        },
+    )
+
+
+_MEDIAN_P90 = (gettext_lazy("median"), gettext_lazy("90th percentile"))
+
+
+def _time_charts(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Response times over time, and by each dimension."""
+    median, p90 = (str(label) for label in _MEDIAN_P90)
     over = data["over_time"]["rows"]
     chart = {
         "first": charts.line_chart(
@@ -135,6 +171,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         )
         for dimension, rows in data["by"].items()
     }
+    return chart, by_charts
+
+
+def _layer_charts(data: dict[str, Any]) -> dict[str, Any]:
+    """Approval layers: hours, effect, and the SLA by layer and by reviewer."""
+    median, p90 = (str(label) for label in _MEDIAN_P90)
+    chart: dict[str, Any] = {}
     layers = data["layers"]
     layer_labels = [f"{r['policy']} · {r['position']}. {r['layer']}" for r in layers]
     chart["layers"] = charts.bar_chart(
@@ -174,6 +217,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             (_("breached"), [r["breached"] for r in reviewers]),
         ],
     )
+    return chart
+
+
+def _volume_charts(data: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+    """Volumes by each dimension, and engagement (None when no platform reports it)."""
     volume_charts = {
         dimension: charts.bar_chart(
             uid=f"vol-{dimension}",
@@ -188,8 +236,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         for dimension, rows in data["volumes"].items()
     }
     engagement = data["engagement"]
+    engagement_chart = None
     if engagement["available"]:
-        chart["engagement"] = charts.bar_chart(
+        engagement_chart = charts.bar_chart(
             uid="engagement",
             title=_("Average engagement per reply, by platform"),
             labels=_labels(engagement["rows"]),
@@ -197,8 +246,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 (m, [r[f"{m}_avg"] for r in engagement["rows"]]) for m in engagement["metrics"]
             ],
         )
-    due = selectors.answers_due_for_review(department_ids=filters.department_ids)
-    tables = exports.dashboard_tables(data, due=due)
+    return volume_charts, engagement_chart
+
+
+def _sections(
+    *,
+    tables: dict[str, Any],
+    chart: dict[str, Any],
+    by_charts: dict[str, Any],
+    volume_charts: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """The dashboard's sections in order, each a chart with its table."""
 
     def section(name: str, title: str, svg: Any, group: str) -> dict[str, Any]:
         header, rows = tables[name]
@@ -211,7 +269,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "group": group,
         }
 
-    sections = [
+    return [
         section("response-times", _("Time to first response over time"), chart["first"], "times"),
         section("response-times", _("Time to posted reply over time"), chart["reply"], "times"),
         *[
@@ -239,23 +297,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         section("library", _("Replies from the answer library"), None, "library"),
         section("engagement", _("Engagement on replies"), chart.get("engagement"), "engagement"),
     ]
-    return render(
-        request,
-        "analytics/dashboard.html",
-        {
-            **_filter_context(filters),
-            "data": data,
-            "sections": sections,
-            "due_answers": due,
-            "record_id": int(request.GET["record"])
-            if request.GET.get("record", "").isdigit()
-            else None,
-            "today": timezone.localdate(),
-            "people": _people(filters.department_ids),
-            "no_effect_hours": selectors.NO_EFFECT_MIN_HOURS,
-            "no_effect_share": int(selectors.NO_EFFECT_MAX_SHARE * 100),
-        },
-    )
 
 
 @admin_required

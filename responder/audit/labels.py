@@ -42,6 +42,20 @@ AUDIT_ACTION_LABELS: dict[str, Promise] = {
     "approval.remind": _("Reminder sent to the reviewers"),
     "approval.escalate": _("Escalated to the delegate"),
     "approval.reviewer_removed": _("Reviewer removed after a role change"),
+    # An approval step's own pipeline ("step.<transition>", workflows.models.ApprovalStep).
+    "step.open": _("Approval layer opened"),
+    "step.approve": _("Approval layer approved"),
+    "step.request_changes": _("Approval layer sent the draft back"),
+    "step.cancel": _("Approval layer cancelled"),
+    # An outbox reply's pipeline ("outbox.<transition>", channels.models.OutboxItem).
+    "outbox.send": _("Reply being posted"),
+    "outbox.defer": _("Reply waiting for the platform's rate limit"),
+    "outbox.release": _("Reply put back in line unsent"),
+    "outbox.back_off": _("Reply to be posted again later"),
+    "outbox.hold": _("Reply waiting for a person"),
+    "outbox.fail": _("Reply refused by the platform"),
+    "outbox.mark_sent": _("Reply posted on the platform"),
+    "outbox.retry": _("Reply put back in line to post again"),
     "consultation.request": _("Another department consulted"),
     "consultation.reply": _("Consultation answered"),
     # Administration.

@@ -19,7 +19,6 @@ moving the cursor; the next poll re-reads those items and ignores them.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import random
 import re
@@ -30,7 +29,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from responder.audit.models import AuditEvent, Via
+from responder.audit.models import Via
+from responder.audit.services import AuditRow, audit_copy_many
 from responder.channels.connectors import connector_for
 from responder.channels.connectors.base import FetchResult, ItemError, Mention, TransportError
 from responder.channels.models import IngestError, PlatformAccount
@@ -210,51 +210,22 @@ def _cases_insert(*, account: PlatformAccount, mentions: list[Mention]) -> list[
 
 def _ingested_audit(*, account: PlatformAccount, cases: list[Case], ids: dict[str, int]) -> None:
     """One "case.ingested" audit event per new case (the same fields audit_record
-    writes). On PostgreSQL they go in with COPY: as many audit rows as cases, and
-    COPY costs a fraction of INSERT, which keeps ingest near bulk_create speed
-    (see bench/ingest_bench.py)."""
+    writes), in bulk: as many audit rows as cases (audit_copy_many)."""
     now = timezone.now()
-    rows = [
-        (
-            now,
-            Via.SYSTEM.value,
-            "case.ingested",
-            ids[c.external_id],
-            "",
-            CaseState.NEW.value,
-            "platformaccount",
-            account.pk,
-            json.dumps({"source": c.source, "platform": c.platform, "language": c.language}),
-        )
-        for c in cases
-    ]
-    conn = transaction.get_connection()
-    if conn.vendor == "postgresql":
-        table = AuditEvent._meta.db_table
-        columns = (
-            "created_at, via, action, case_id, from_state, to_state, subject_type, "
-            "subject_id, details"
-        )
-        with conn.cursor() as cursor:
-            raw = cursor.cursor  # psycopg 3
-            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        return
-    AuditEvent.objects.bulk_create(
-        [
-            AuditEvent(
-                created_at=row[0],
-                via=row[1],
-                action=row[2],
-                case_id=row[3],
-                from_state=row[4],
-                to_state=row[5],
-                subject_type=row[6],
-                subject_id=row[7],
-                details=json.loads(row[8]),
+    audit_copy_many(
+        rows=[
+            AuditRow(
+                created_at=now,
+                via=Via.SYSTEM.value,
+                action="case.ingested",
+                case_id=ids[c.external_id],
+                from_state="",
+                to_state=CaseState.NEW.value,
+                subject_type="platformaccount",
+                subject_id=account.pk,
+                details={"source": c.source, "platform": c.platform, "language": c.language},
             )
-            for row in rows
+            for c in cases
         ],
         batch_size=BATCH_SIZE,
     )

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
 
 from responder.accounts.models import Department
 from responder.channels.account_safety import platform_account_validate
@@ -80,7 +82,7 @@ class OutboxStatus(models.TextChoices):
     NEEDS_ATTENTION = "needs_attention", _("Needs attention")
 
 
-class OutboxItem(models.Model):
+class OutboxItem(FSMModelMixin, models.Model):
     """An approved reply waiting to be posted, written in the approval's transaction."""
 
     case = models.ForeignKey("inbox.Case", on_delete=models.PROTECT, related_name="outbox_items")
@@ -96,8 +98,13 @@ class OutboxItem(models.Model):
     # Sent as the platform's idempotency key, or used to choose a record key, so a
     # retry can never create a second post.
     idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    status = models.CharField(
-        max_length=20, choices=OutboxStatus.choices, default=OutboxStatus.PENDING, db_index=True
+    # Changed only by the transitions below, through responder.fsm.status_transition.
+    status = FSMField(
+        max_length=20,
+        choices=OutboxStatus.choices,
+        default=OutboxStatus.PENDING,
+        db_index=True,
+        protected=True,
     )
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -115,6 +122,87 @@ class OutboxItem(models.Model):
 
     def __str__(self) -> str:
         return f"outbox #{self.pk} for case #{self.case_id} ({self.status})"
+
+    # --- transitions: call them only through the channels services and the posting
+    # package (responder.fsm.status_transition); the caller holds the row lock.
+
+    @transition(
+        field=status,
+        source=[OutboxStatus.PENDING, OutboxStatus.SENDING],
+        target=OutboxStatus.SENDING,
+    )
+    def send(self, *, now: dt.datetime) -> None:
+        """Claimed by a worker (again, when the one before it died mid-call)."""
+        self.sending_started_at = now
+        self.attempts += 1
+
+    @transition(
+        field=status,
+        source=[OutboxStatus.PENDING, OutboxStatus.SENDING],
+        target=OutboxStatus.PENDING,
+    )
+    def defer(self, *, until: dt.datetime) -> None:
+        """Wait for the account's rate-limit reset without spending a call."""
+        self.next_attempt_at = until
+        self.sending_started_at = None
+
+    @transition(field=status, source=OutboxStatus.SENDING, target=OutboxStatus.PENDING)
+    def release(self, *, until: dt.datetime) -> None:
+        """Claimed but never sent: not an attempt."""
+        self.next_attempt_at = until
+        self.sending_started_at = None
+        self.attempts -= 1
+
+    @transition(field=status, source=OutboxStatus.SENDING, target=OutboxStatus.PENDING)
+    def back_off(self, *, until: dt.datetime, error: str) -> None:
+        """A transient failure: try again at `until`."""
+        self.next_attempt_at = until
+        self.sending_started_at = None
+        self.last_error = error
+
+    @transition(
+        field=status,
+        source=[OutboxStatus.PENDING, OutboxStatus.SENDING],
+        target=OutboxStatus.NEEDS_ATTENTION,
+    )
+    def hold(self, *, error: str) -> None:
+        """Stop and wait for a person (given up, or not ours to post)."""
+        self.sending_started_at = None
+        self.last_error = error
+
+    @transition(field=status, source=OutboxStatus.SENDING, target=OutboxStatus.FAILED)
+    def fail(self, *, error: str) -> None:
+        """The platform refused the post for good."""
+        self.sending_started_at = None
+        self.last_error = error
+
+    @transition(
+        field=status,
+        source=[
+            OutboxStatus.PENDING,
+            OutboxStatus.SENDING,
+            OutboxStatus.FAILED,
+            OutboxStatus.NEEDS_ATTENTION,
+        ],
+        target=OutboxStatus.SENT,
+    )
+    def mark_sent(self, *, external_id: str, url: str, at: dt.datetime) -> None:
+        """Posted (also a late answer for a row given up on: the reply is out)."""
+        self.external_id = external_id
+        self.external_url = url
+        self.sent_at = at
+        self.sending_started_at = None
+        self.last_error = ""
+
+    @transition(
+        field=status,
+        source=[OutboxStatus.FAILED, OutboxStatus.NEEDS_ATTENTION],
+        target=OutboxStatus.PENDING,
+    )
+    def retry(self, *, now: dt.datetime) -> None:
+        """An officer asked to post it again (same idempotency key)."""
+        self.next_attempt_at = now
+        self.sending_started_at = None
 
 
 class PostAttempt(models.Model):

@@ -3,6 +3,8 @@ lives in the posting package)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -12,18 +14,17 @@ from responder.accounts.models import User
 from responder.channels.models import OutboxItem, OutboxStatus
 from responder.channels.posting import enqueue_send, outbox_retry_requested
 from responder.errors import ConflictError
+from responder.fsm import status_transition
+from responder.inbox.checks import full_reply_text
 from responder.inbox.models import Case, Draft, LibraryAnswer
 from responder.inbox.services import case_require_officer
 from responder.inbox.transitions import case_lock, case_transition
 
 
 def reply_text_for(*, case: Case, draft: Draft) -> str:
-    """The text as posted: the citizen's handle first, so they are notified."""
-    text = draft.text.strip()
-    mention = f"@{case.author_handle.lstrip('@')}"
-    if case.platform != "x" and not text.lower().startswith(mention.lower()):
-        text = f"{mention} {text}"
-    return text
+    """The text as posted: the citizen's handle first, so they are notified (the rule
+    is responder.inbox.checks.full_reply_text, which the checks measure too)."""
+    return full_reply_text(case=case, text=draft.text)
 
 
 def outbox_create(*, case: Case, draft: Draft) -> OutboxItem:
@@ -46,7 +47,7 @@ def outbox_create(*, case: Case, draft: Draft) -> OutboxItem:
     return item
 
 
-def outbox_retry(*, case: Case) -> OutboxItem:
+def outbox_retry(*, case: Case, actor: Any, via: str) -> OutboxItem:
     """Put the case's failed reply back in line, keeping its idempotency key so the
     platform cannot end up with two posts."""
     item = (
@@ -57,10 +58,15 @@ def outbox_retry(*, case: Case) -> OutboxItem:
     )
     if item is None:
         raise ConflictError(_("There is no failed reply to retry."), code="nothing_to_retry")
-    item.status = OutboxStatus.PENDING
-    item.next_attempt_at = timezone.now()
-    item.sending_started_at = None
-    item.save(update_fields=["status", "next_attempt_at", "sending_started_at"])
+    status_transition(
+        obj=item,
+        name="retry",
+        prefix="outbox",
+        actor=actor,
+        via=via,
+        fields=["next_attempt_at", "sending_started_at"],
+        now=timezone.now(),
+    )
     # The officer's decision settles any doubt about earlier attempts (see the posting package).
     outbox_retry_requested(item=item)
 
@@ -76,5 +82,5 @@ def case_retry_post(
         case = case_lock(case_id=case_id, expected_version=expected_version)
         case_require_officer(user=actor, case=case)
         case = case_transition(case=case, name="retry", actor=actor, via=via)
-        outbox_retry(case=case)
+        outbox_retry(case=case, actor=actor, via=via)
         return case

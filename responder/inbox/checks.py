@@ -60,14 +60,16 @@ def platform_limit(platform: str) -> int:
 
 
 def reply_prefix(case: Case) -> str:
-    """The mention the poster puts in front of the reply (see channels.services
-    reply_text_for); X threads the reply itself, so nothing is added there."""
+    """The mention put in front of the reply (full_reply_text); X threads the reply
+    itself, so nothing is added there."""
     if case.platform == Platform.X:
         return ""
     return f"@{case.author_handle.lstrip('@')} "
 
 
 def full_reply_text(*, case: Case, text: str) -> str:
+    """The reply as it is posted (channels.services.reply_text_for) and measured: the
+    mention first, unless the text already starts with it."""
     text = text.strip()
     prefix = reply_prefix(case)
     if prefix and text.lower().startswith(prefix.strip().lower()):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterator
+
 import pytest
+import time_machine
 from django.test import Client, override_settings
 from django.utils import translation
 from rest_framework.test import APIClient
 
-from responder.accounts import login_throttle
 from responder.accounts.models import Role
 from tests.factories import DepartmentFactory, person
 
@@ -15,10 +18,10 @@ PASSWORD = "correct-horse-battery"  # the factories' password
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    now = [1_000_000.0]
-    monkeypatch.setattr(login_throttle, "_now", lambda: now[0])
-    return now
+def clock() -> Iterator[time_machine.Traveller]:
+    """The machine's clock, stopped; `clock.shift(seconds)` moves it on."""
+    with time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC), tick=False) as t:
+        yield t
 
 
 @pytest.fixture
@@ -51,9 +54,9 @@ def test_the_right_password_waits_after_too_many_wrong_ones(people, clock):
     assert "Too many wrong passwords" in sign_in(Client(), "OLIVIA", PASSWORD)[1]
 
     # The pause ends when the first failure leaves the window.
-    clock[0] += 590
+    clock.shift(590)
     assert "Try again in 1 minute." in sign_in(client, "olivia", PASSWORD)[1]
-    clock[0] += 11
+    clock.shift(11)
     assert sign_in(client, "olivia", PASSWORD)[0] == 302
 
 
@@ -86,7 +89,7 @@ def test_the_api_token_answers_429_with_retry_after(people, clock):
     assert "token" not in paused.json()
 
     # Failures on the page and the API count together.
-    clock[0] += 601
+    clock.shift(601)
     sign_in(Client(), "olivia", "wrong")
     for _ in range(2):
         client.post(

@@ -224,6 +224,11 @@ def _set_state(case: Case, state: str) -> None:
     case.__dict__["state"] = state
 
 
+def _set_status(row: ApprovalStep | OutboxItem, status: str) -> None:
+    # Generated history, not a transition: bypass django-fsm's protected field.
+    row.__dict__["status"] = status
+
+
 def _event(
     action: str, at: dt.datetime, actor: User | None, frm: str, to: str, **details: Any
 ) -> AuditEvent:
@@ -363,7 +368,7 @@ def _plan(
             plan["steps"].append(step)
         opened = now
         for i, step in enumerate(steps):
-            step.status = StepStatus.OPEN
+            _set_status(step, StepStatus.OPEN)
             step.opened_at = opened
             step.due_at = opened + minute * step.sla_minutes
             is_last = i == len(steps) - 1
@@ -384,10 +389,11 @@ def _plan(
             else:
                 decision = "approve"
             step.decided_at = decided
-            step.status = (
+            _set_status(
+                step,
                 StepStatus.CHANGES_REQUESTED
                 if decision == "request_changes"
-                else StepStatus.APPROVED
+                else StepStatus.APPROVED,
             )
             d = StepDecision(reviewer=reviewer, decision=decision, via="email", created_at=decided)
             d._step = step  # type: ignore[attr-defined]
@@ -412,7 +418,7 @@ def _plan(
                 events.append(e)
                 # The waiting layers of this round are cancelled.
                 for later in steps[i + 1 :]:
-                    later.status = StepStatus.CANCELLED
+                    _set_status(later, StepStatus.CANCELLED)
                     later.decided_at = decided
                 now = decided
                 break

@@ -97,9 +97,10 @@ def test_case_record_is_complete_and_audited(client, team):
     ]
     assert all(d["at"] for d in decisions)
     assert decisions[1]["comment"] == "Add the tracking link."
-    assert [e["action"] for e in record["history"]][:3] == [
+    assert [e["action"] for e in record["history"]][:4] == [
         "case.claim",
         "draft.save",
+        "step.open",
         "case.submit",
     ]
     assert "reply" in record and "comments" in record

@@ -47,7 +47,14 @@ def test_an_approved_reply_is_posted_once_and_the_case_records_it(
     events = AuditEvent.objects.filter(case=case, via="system")
     assert list(events.values_list("action", "from_state", "to_state")) == [
         ("case.start_posting", "approved", "posting"),
+        ("outbox.send", "", ""),
+        ("outbox.mark_sent", "", ""),
         ("case.mark_replied", "posting", "replied"),
+    ]
+    outbox = events.filter(action__startswith="outbox.")
+    assert list(outbox.values_list("details__from_status", "details__to_status")) == [
+        ("pending", "sending"),
+        ("sending", "sent"),
     ]
 
 
@@ -161,7 +168,7 @@ def test_a_lost_account_token_is_permanent(team, mastodon_account, simulator):
 def crash_after_claim(item: OutboxItem, *, reached_platform: bool) -> None:
     """A worker claims the row and dies during the HTTP call (before or after the
     platform created the post), leaving it `sending`."""
-    (claim,) = claims._claim(outbox_item_id=item.pk, now=timezone.now())
+    (claim,) = claims.outbox_claim(outbox_item_id=item.pk, now=timezone.now())
     if reached_platform:
         connector_for(item.account).post_reply(
             text=claim.text,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import itertools
 import threading
 from typing import Any
 
@@ -49,6 +50,19 @@ POSTED = [
 ]
 
 
+def assert_outbox_trail_posted(case_id: int) -> None:
+    """The reply's own audit trail is one unbroken path from pending to sent."""
+    trail = list(
+        AuditEvent.objects.filter(case_id=case_id, action__startswith="outbox.")
+        .order_by("created_at", "id")
+        .values_list("action", "details__from_status", "details__to_status")
+    )
+    assert trail[0][:2] == ("outbox.send", "pending")
+    assert trail[-1] == ("outbox.mark_sent", "sending", "sent")
+    for (_a, _f, before), (_b, after, _t) in itertools.pairwise(trail):
+        assert before == after
+
+
 def assert_posted_once_each(simulator: SimulatorHandle, case_ids: list[int]) -> None:
     cases = {c.external_id: c for c in Case.objects.filter(pk__in=case_ids)}
     per_question = collections.Counter(p["in_reply_to_id"] for p in simulator.posts())
@@ -57,7 +71,8 @@ def assert_posted_once_each(simulator: SimulatorHandle, case_ids: list[int]) -> 
         case = cases[post["in_reply_to_id"]]
         assert case.state == CaseState.REPLIED
         assert (case.reply_external_id, case.reply_url) == (post["id"], post["url"])
-        assert system_transitions(case.pk) == POSTED
+        assert [t for t in system_transitions(case.pk) if t[0].startswith("case.")] == POSTED
+        assert_outbox_trail_posted(case.pk)
 
 
 def test_replies_queued_at_once_are_posted_by_one_send_each_once_with_their_audit_trail(
@@ -171,7 +186,7 @@ def test_a_worker_killed_after_a_batch_claim_leaves_rows_the_sweep_reconciles(
     case_ids = approved_replies_bulk(team, mastodon_account, simulator, 5)
     first = items_of(case_ids)[0]
     # A worker claims the batch, posts two replies, and dies before recording them.
-    batch = claims._claim(outbox_item_id=first.pk, now=timezone.now())
+    batch = claims.outbox_claim(outbox_item_id=first.pk, now=timezone.now())
     assert len(batch) == 5
     connector = connector_for(first.account)
     for claim in batch[:2]:
@@ -208,14 +223,14 @@ def test_two_sends_draining_at_once_never_post_a_reply_twice(
     simulator.fault(delay_ms=15, times=100, **POSTS)
     barrier = threading.Barrier(2)
     claimed: collections.Counter[str] = collections.Counter()
-    claim = claims._claim
+    claim = claims.outbox_claim
 
     def counted_claim(**kwargs: Any) -> list[Any]:
         batch = claim(**kwargs)
         claimed[threading.current_thread().name] += len(batch)
         return batch
 
-    monkeypatch.setattr(send, "_claim", counted_claim)
+    monkeypatch.setattr(send, "outbox_claim", counted_claim)
 
     def drain(worker: int) -> None:
         try:

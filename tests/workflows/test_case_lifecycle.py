@@ -60,8 +60,12 @@ def test_sensitive_answer_needs_sme_then_director(team):
     assert actions == [
         "case.claim",
         "draft.save",
+        "step.open",
         "case.submit",
+        "step.approve",
+        "step.open",
         "approval.approve",
+        "step.approve",
         "approval.approve",
     ]
 

@@ -242,7 +242,7 @@ def test_edit_then_approve_makes_a_new_version_and_keeps_the_diff(team, client):
 
 
 def test_the_diff_marks_removed_and_added_words_and_escapes_them():
-    from workflows.review_selectors import diff_html
+    from responder.inbox.diff import diff_html
 
     html = diff_html("Call <us> at 555.", "Write to us at <b>canada.ca</b>.")
     assert html == (

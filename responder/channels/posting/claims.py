@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,6 +21,7 @@ from responder.channels.posting.policy import (
     Outcome,
     stuck_after,
 )
+from responder.fsm import status_transition, status_transition_many
 from responder.inbox.models import CaseState
 from responder.inbox.transitions import case_transition_many, cases_lock
 
@@ -50,7 +51,7 @@ def _due(*, now: dt.datetime, grace: dt.timedelta = dt.timedelta(0)) -> Q:
     )
 
 
-def _claim(
+def outbox_claim(
     *, outbox_item_id: int | None, now: dt.datetime, limit: int | None = None
 ) -> list[_Claim]:
     """Claim the row `outbox_item_id` if it is ours to send now, and other due rows of
@@ -70,68 +71,21 @@ def _claim(
             .filter(wanted)
             .order_by(*order)[:limit]
         )
-        accounts: dict[int, PlatformAccount] = {}
-        taken: list[OutboxItem] = []
-        reclaimed: set[int] = set()
-        for item in rows:
-            account = accounts.setdefault(item.account_id, item.account)
-            if item.pk == outbox_item_id:
-                # Matched by id: it may be anything. The others matched `_due`.
-                if item.status == OutboxStatus.PENDING:
-                    if item.next_attempt_at > now:
-                        continue  # backed off: the sweep brings it back when due
-                elif item.status == OutboxStatus.SENDING:
-                    started = item.sending_started_at
-                    if started is not None and started > now - stuck_after():
-                        continue  # another worker is posting it
-                    reclaimed.add(item.pk)
-                    _interrupt(item_id=item.pk, now=now)
-                else:
-                    continue  # sent, failed or waiting for a person
-                reset_at = account.rate_limit_reset_at
-                if reset_at is not None and reset_at > now:
-                    # Rate limited: wait for the reset without spending a call.
-                    item.status = OutboxStatus.PENDING
-                    item.next_attempt_at = reset_at
-                    item.sending_started_at = None
-                    item.save(update_fields=["status", "next_attempt_at", "sending_started_at"])
-                    continue
-            taken.append(item)
-        if not taken:
-            return []
-
-        cases = cases_lock(case_ids=[item.case_id for item in taken])
-        starting: dict[int, int] = {}  # case id -> outbox row id
-        claimed: list[OutboxItem] = []
-        for item in taken:
-            case = cases[item.case_id]
-            if case.state == CaseState.APPROVED and case.pk not in starting:
-                starting[case.pk] = item.pk
-            elif case.state != CaseState.POSTING and case.pk not in starting:
-                # Only an approved reply of a case that is posting may go out.
-                item.status = OutboxStatus.NEEDS_ATTENTION
-                item.last_error = _(
-                    "Not posted: the case is %(state)s, not waiting for this reply."
-                ) % {"state": case.get_state_display().lower()}
-                item.sending_started_at = None
-                item.save(update_fields=["status", "last_error", "sending_started_at"])
-                continue
-            claimed.append(item)
-        case_transition_many(
-            cases=[cases[case_id] for case_id in starting],
-            name="start_posting",
-            actor=None,
-            via=SYSTEM,
-            details=[{"outbox_item": item_id} for item_id in starting.values()],
-        )
+        taken, reclaimed = _take(rows=rows, outbox_item_id=outbox_item_id, now=now)
+        claimed = _start_cases(taken=taken)
         if not claimed:
             return []
-
         histories = _histories(
             item_ids=[i.pk for i in claimed if i.attempts or i.status != OutboxStatus.PENDING]
         )
-        OutboxItem.objects.filter(pk__in=[item.pk for item in claimed]).update(
-            status=OutboxStatus.SENDING, sending_started_at=now, attempts=F("attempts") + 1
+        status_transition_many(
+            objs=claimed,
+            name="send",
+            prefix="outbox",
+            actor=None,
+            via=SYSTEM,
+            fields=["sending_started_at", "attempts"],
+            arguments=[{"now": now}] * len(claimed),
         )
         attempts = PostAttempt.objects.bulk_create(
             [PostAttempt(outbox_item_id=item.pk, started_at=now) for item in claimed]
@@ -141,7 +95,7 @@ def _claim(
             ambiguous_since, count = _history_summary(histories.get(item.pk, []))
             claims.append(
                 _Claim(
-                    account=accounts[item.account_id],
+                    account=item.account,
                     item_id=item.pk,
                     attempt_id=attempt.pk,
                     case_id=item.case_id,
@@ -156,6 +110,83 @@ def _claim(
                 )
             )
         return claims
+
+
+def _take(
+    *, rows: list[OutboxItem], outbox_item_id: int | None, now: dt.datetime
+) -> tuple[list[OutboxItem], set[int]]:
+    """Of the locked rows, those to send now, and which of them a dead worker left
+    sending (reclaimed: their open attempt is closed as interrupted). The row asked for
+    by id may be anything; the others matched `_due`."""
+    accounts: dict[int, PlatformAccount] = {}
+    taken: list[OutboxItem] = []
+    reclaimed: set[int] = set()
+    for item in rows:
+        # One account object per account, so a rate limit seen on one row holds for all.
+        item.account = accounts.setdefault(item.account_id, item.account)
+        if item.pk == outbox_item_id:
+            if item.status == OutboxStatus.PENDING:
+                if item.next_attempt_at > now:
+                    continue  # backed off: the sweep brings it back when due
+            elif item.status == OutboxStatus.SENDING:
+                started = item.sending_started_at
+                if started is not None and started > now - stuck_after():
+                    continue  # another worker is posting it
+                reclaimed.add(item.pk)
+                _interrupt(item_id=item.pk, now=now)
+            else:
+                continue  # sent, failed or waiting for a person
+            reset_at = item.account.rate_limit_reset_at
+            if reset_at is not None and reset_at > now:
+                # Rate limited: wait for the reset without spending a call.
+                status_transition(
+                    obj=item,
+                    name="defer",
+                    prefix="outbox",
+                    actor=None,
+                    via=SYSTEM,
+                    fields=["next_attempt_at", "sending_started_at"],
+                    until=reset_at,
+                )
+                continue
+        taken.append(item)
+    return taken, reclaimed
+
+
+def _start_cases(*, taken: list[OutboxItem]) -> list[OutboxItem]:
+    """Lock the rows' cases and move each approved one to posting (once per case);
+    a row whose case is neither is held for a person. Returns the rows to send."""
+    if not taken:
+        return []
+    cases = cases_lock(case_ids=[item.case_id for item in taken])
+    starting: dict[int, int] = {}  # case id -> outbox row id
+    claimed: list[OutboxItem] = []
+    for item in taken:
+        case = cases[item.case_id]
+        if case.state == CaseState.APPROVED and case.pk not in starting:
+            starting[case.pk] = item.pk
+        elif case.state != CaseState.POSTING and case.pk not in starting:
+            # Only an approved reply of a case that is posting may go out.
+            status_transition(
+                obj=item,
+                name="hold",
+                prefix="outbox",
+                actor=None,
+                via=SYSTEM,
+                fields=["last_error", "sending_started_at"],
+                error=_("Not posted: the case is %(state)s, not waiting for this reply.")
+                % {"state": case.get_state_display().lower()},
+            )
+            continue
+        claimed.append(item)
+    case_transition_many(
+        cases=[cases[case_id] for case_id in starting],
+        name="start_posting",
+        actor=None,
+        via=SYSTEM,
+        details=[{"outbox_item": item_id} for item_id in starting.values()],
+    )
+    return claimed
 
 
 def _interrupt(*, item_id: int, now: dt.datetime) -> None:

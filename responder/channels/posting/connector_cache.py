@@ -7,6 +7,7 @@ import json
 import threading
 from typing import Any
 
+from responder.channels.account_services import account_session_save
 from responder.channels.connectors import connector_for
 from responder.channels.connectors.base import Connector
 from responder.channels.models import PlatformAccount
@@ -64,8 +65,7 @@ def _save_session(*, account: PlatformAccount, before: Any, connector: Connector
     after = getattr(connector, "session_state", None)
     if after is None or after == before:
         return
-    account.session_state = after
-    account.save(update_fields=["session_state"])
+    account_session_save(account=account, session_state=after)
     # The connector now matches the saved session: keep it under the new fingerprint.
     cache: dict[int, tuple[str, Connector]] = _connectors.__dict__.setdefault("by_account", {})
     cache[account.pk] = (_fingerprint(account), connector)

@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 
 from responder.channels.connectors.base import PostResult
 from responder.channels.models import OutboxItem, OutboxStatus, PlatformAccount, PostAttempt
@@ -22,6 +22,7 @@ from responder.channels.posting.policy import (
 )
 from responder.channels.posting.talk import _Result
 from responder.db import rows_update
+from responder.fsm import status_transition, status_transition_many
 from responder.inbox.models import CaseState
 from responder.inbox.transitions import (
     case_lock,
@@ -74,29 +75,24 @@ def _record_posted(*, done: list[tuple[_Claim, _Result, dt.datetime]]) -> dict[i
             ],
             ["outcome", "finished_at"],
         )
-        sent = []
+        sent, arguments = [], []
         for item in items:
             if item.status == OutboxStatus.SENT:
                 continue  # another worker recorded the same post first
             _ours, result, at = by_item[item.pk]
             assert result.post is not None
-            item.status = OutboxStatus.SENT
-            item.external_id = result.post.external_id
-            item.external_url = result.post.url
-            item.sent_at = at
-            item.sending_started_at = None
-            item.last_error = ""
             sent.append(item)
-        rows_update(
-            sent,
-            [
-                "status",
-                "external_id",
-                "external_url",
-                "sent_at",
-                "sending_started_at",
-                "last_error",
-            ],
+            arguments.append(
+                {"external_id": result.post.external_id, "url": result.post.url, "at": at}
+            )
+        status_transition_many(
+            objs=sent,
+            name="mark_sent",
+            prefix="outbox",
+            actor=None,
+            via=SYSTEM,
+            fields=["external_id", "external_url", "sent_at", "sending_started_at", "last_error"],
+            arguments=arguments,
         )
         cases = cases_lock(case_ids=[item.case_id for item in sent])
         replied: dict[int, tuple[dict[str, Any], PostResult]] = {}
@@ -151,11 +147,19 @@ def _release(*, claims: list[_Claim], until: dt.datetime) -> dict[int, str]:
         )
         item_ids = list(ours.values_list("outbox_item_id", flat=True))
         ours.delete()
-        OutboxItem.objects.filter(pk__in=item_ids).update(
-            status=OutboxStatus.PENDING,
-            next_attempt_at=until,
-            sending_started_at=None,
-            attempts=F("attempts") - 1,
+        items = list(
+            OutboxItem.objects.filter(pk__in=item_ids)
+            .only("id", "case_id", "status", "attempts", "next_attempt_at", "sending_started_at")
+            .order_by("pk")
+        )
+        status_transition_many(
+            objs=items,
+            name="release",
+            prefix="outbox",
+            actor=None,
+            via=SYSTEM,
+            fields=["next_attempt_at", "sending_started_at", "attempts"],
+            arguments=[{"until": until}] * len(items),
         )
     return dict.fromkeys(item_ids, OutboxStatus.PENDING)
 
@@ -186,30 +190,36 @@ def _record_failure(*, claim: _Claim, result: _Result, now: dt.datetime) -> str:
             next_at = now + backoff_delay(attempts=claim.attempts)
             if error is not None and error.retry_at is not None and error.retry_at > next_at:
                 next_at = error.retry_at
-            item.status = OutboxStatus.PENDING
-            item.next_attempt_at = next_at
-            item.sending_started_at = None
-            item.last_error = message
-            item.save(
-                update_fields=["status", "next_attempt_at", "sending_started_at", "last_error"]
+            status_transition(
+                obj=item,
+                name="back_off",
+                prefix="outbox",
+                actor=None,
+                via=SYSTEM,
+                fields=["next_attempt_at", "sending_started_at", "last_error"],
+                details={"attempt": claim.attempt_id, "outcome": result.outcome},
+                until=next_at,
+                error=message,
             )
             delay = (next_at - now).total_seconds()
             if delay <= SHORT_COUNTDOWN_SECONDS:
                 transaction.on_commit(lambda: enqueue_send(item.pk, countdown=delay))
             return OutboxStatus.PENDING
 
-        if transient:
-            # Given up: the page says so in the reader's language (channels.selectors.
-            # outbox_failure); the row keeps the platform's own words.
-            status_value = OutboxStatus.NEEDS_ATTENTION
-        elif result.outcome == Outcome.NEEDS_ATTENTION:
-            status_value = OutboxStatus.NEEDS_ATTENTION
-        else:
-            status_value = OutboxStatus.FAILED
-        item.status = status_value
-        item.sending_started_at = None
-        item.last_error = message
-        item.save(update_fields=["status", "sending_started_at", "last_error"])
+        # Given up on a transient error: the page says so in the reader's language
+        # (channels.selectors.outbox_failure); the row keeps the platform's own words.
+        held = transient or result.outcome == Outcome.NEEDS_ATTENTION
+        status_transition(
+            obj=item,
+            name="hold" if held else "fail",
+            prefix="outbox",
+            actor=None,
+            via=SYSTEM,
+            fields=["sending_started_at", "last_error"],
+            details={"attempt": claim.attempt_id, "outcome": result.outcome},
+            error=message,
+        )
+        status_value = item.status
         case = case_lock(case_id=claim.case_id)
         if case.state == CaseState.POSTING:
             case_transition(

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from responder.channels.connectors.base import Connector
 from responder.channels.models import OutboxItem, PostAttempt
-from responder.channels.posting.claims import _Claim, _claim, _due_rows
+from responder.channels.posting.claims import _Claim, _due_rows, outbox_claim
 from responder.channels.posting.enqueue import enqueue_send
 from responder.channels.posting.policy import (
     BATCH_SIZE,
@@ -34,10 +34,10 @@ logger = logging.getLogger("responder.channels.posting")
 
 def outbox_item_send(*, outbox_item_id: int | None) -> str:
     """Post one outbox reply if it is due, exactly once, and with it other due replies
-    (a batch, see `_claim`). Safe to call twice at once and after a crash. Returns the
+    (a batch, see `outbox_claim`). Safe to call twice at once and after a crash. Returns the
     row's status afterwards ("skipped" when the row was not ours to send now: not due,
     held by another worker, or already done)."""
-    claims = _claim(outbox_item_id=outbox_item_id, now=timezone.now())
+    claims = outbox_claim(outbox_item_id=outbox_item_id, now=timezone.now())
     statuses = _send(claims=claims)
     return statuses.get(outbox_item_id or 0, "skipped")
 
@@ -134,7 +134,7 @@ def outbox_sweep(
 
 def outbox_retry_requested(*, item: OutboxItem) -> None:
     """Note on the row's history that a person asked for it to be posted again, which
-    settles earlier doubt about whether it went out (see `_claim`)."""
+    settles earlier doubt about whether it went out (see `outbox_claim`)."""
     now = timezone.now()
     PostAttempt.objects.create(
         outbox_item=item, started_at=now, finished_at=now, outcome=Outcome.RETRY_REQUESTED

@@ -30,7 +30,7 @@ from workflows.models import (
     RoutingRule,
     StepDecision,
 )
-from workflows.policy_services import policy_revise
+from workflows.policy_services import policy_lock, policy_revise
 from workflows.services import approval_decide
 from workflows.validation import (
     LayerSpec,
@@ -98,8 +98,40 @@ class ApprovalLayerInline(ScopedInline, admin.StackedInline):  # type: ignore[ty
     ]
 
 
+class ApprovalPolicyForm(forms.ModelForm):
+    # The version the form was opened at: saving over someone else's later edit is
+    # refused, as in the policy editor (policy_services.policy_lock).
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = ApprovalPolicy
+        fields = ["name", "description", "is_active", "department"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["seen_version"].initial = self.instance.version
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        seen = data.get("seen_version")
+        if self.instance.pk is not None and seen is not None:
+            current = ApprovalPolicy.objects.values_list("version", flat=True).get(
+                pk=self.instance.pk
+            )
+            if current != seen:
+                raise forms.ValidationError(
+                    _(
+                        "Someone changed this policy since you opened it (now version %(v)s). Reload."  # noqa: E501
+                    )
+                    % {"v": current}
+                )
+        return data
+
+
 @admin.register(ApprovalPolicy)
 class ApprovalPolicyAdmin(DepartmentScopedAdmin):
+    form = ApprovalPolicyForm
     show_shared = True  # site-wide policies: shown to department admins, not editable
     manage_action = authz.Action.POLICY_MANAGE
     list_display = ["name", "department", "layer_count", "is_active", "version", "updated_at"]
@@ -118,6 +150,18 @@ class ApprovalPolicyAdmin(DepartmentScopedAdmin):
     @admin.display(description=_("layers"))
     def layer_count(self, obj: ApprovalPolicy) -> int:
         return len(obj.layers.all())
+
+    def save_model(
+        self, request: HttpRequest, obj: ApprovalPolicy, form: Any, change: bool
+    ) -> None:
+        # The admin's change view runs in one transaction: the lock holds to the end.
+        if change:
+            policy_lock(
+                policy_id=obj.pk,
+                expected_version=form.cleaned_data.get("seen_version"),
+                actor=request.user,
+            )
+        super().save_model(request, obj, form, change)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         with transaction.atomic():

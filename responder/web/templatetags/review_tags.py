@@ -7,11 +7,12 @@ from typing import Any
 from django import template
 from django.utils.safestring import SafeString
 
+from responder.inbox.diff import diff_html
 from responder.inbox.models import Case
 from responder.web.review_forms import CommentForm, ConsultationForm
 from workflows.consultations import comment_participant, experts_for_consultation
 from workflows.models import StepDecision
-from workflows.review_selectors import case_comments, case_decisions, diff_html
+from workflows.review_selectors import case_comments, case_decisions
 
 register = template.Library()
 

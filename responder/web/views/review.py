@@ -28,6 +28,7 @@ from responder.client_address import client_address
 from responder.errors import ConflictError, PermissionDenied, ValidationError
 from responder.inbox import checks as outgoing
 from responder.inbox.models import Case
+from responder.inbox.thread import case_thread
 from responder.redirects import same_site_path
 from responder.web.review_forms import (
     DECISION_ACTIONS,
@@ -47,7 +48,6 @@ from workflows.models import ApprovalStep, Consultation, StepStatus
 from workflows.review_selectors import (
     case_comments,
     case_decisions,
-    case_thread,
     consultations_waiting_for,
     draft_diff,
     step_approval_count,

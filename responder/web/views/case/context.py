@@ -4,8 +4,6 @@ history. Reads only; the views that render it are in page.py."""
 
 from __future__ import annotations
 
-import difflib
-import re
 from typing import Any
 
 from django.db.models import Prefetch, Q
@@ -20,6 +18,7 @@ from responder.channels.models import OutboxItem
 from responder.channels.selectors import outbox_failure
 from responder.inbox import checks as outgoing
 from responder.inbox.classification_reasons import classification_lines
+from responder.inbox.diff import word_diff
 from responder.inbox.legal_hold import legal_hold_context
 from responder.inbox.models import (
     Case,
@@ -30,6 +29,7 @@ from responder.inbox.models import (
     Topic,
 )
 from responder.inbox.suggest import suggest_answers
+from responder.inbox.thread import case_thread
 from workflows.models import ApprovalStep, StepStatus
 from workflows.routing import Route, effective_risk, route_for
 
@@ -82,37 +82,10 @@ def _banner_route(
     )
 
 
-_DIFF_TOKENS = re.compile(r"\s+|[^\s]+")
-
-
-def word_diff(before: str, after: str) -> list[tuple[str, str]]:
-    """(op, text) pieces, op in equal/insert/delete; the template escapes the text."""
-    a = _DIFF_TOKENS.findall(before)
-    b = _DIFF_TOKENS.findall(after)
-    pieces: list[tuple[str, str]] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
-        if op == "equal":
-            pieces.append(("equal", "".join(a[i1:i2])))
-        else:
-            if i2 > i1:
-                pieces.append(("delete", "".join(a[i1:i2])))
-            if j2 > j1:
-                pieces.append(("insert", "".join(b[j1:j2])))
-    return pieces
-
-
 def _thread(case: Case) -> tuple[list[Case], list[Case]]:
     """The posts this one answers (oldest first) and the follow-ups to it."""
-    ancestors: list[Case] = []
-    seen = {case.pk}
-    current = case.parent
-    while current is not None and current.pk not in seen and len(ancestors) < 10:
-        ancestors.append(current)
-        seen.add(current.pk)
-        current = current.parent
-    ancestors.reverse()
     followups = list(case.followups.order_by("received_at", "pk")[:20])
-    return ancestors, followups
+    return case_thread(case=case), followups
 
 
 def _sla(case: Case, open_step: ApprovalStep | None) -> dict[str, Any]:
@@ -130,58 +103,10 @@ def case_context(
     error: str | None = None,
 ) -> dict[str, Any]:
     user: User = request.user  # type: ignore[assignment]
-    is_admin = authz.may(user, Action.CASE_SUPERVISE, case)
-    drafting = case.state == CaseState.DRAFTING
-    is_owner = case.owner_id == user.pk
-    can_edit = drafting and is_owner
-    held_by_other = drafting and case.owner_id is not None and not is_owner
-
     drafts = list(
         case.drafts.select_related("author", "library_answer", "edited_from").order_by("version")
     )
     latest = drafts[-1] if drafts else None
-    history_drafts = []
-    previous: Draft | None = None
-    for draft in drafts:
-        base = draft.edited_from or previous
-        history_drafts.append(
-            {
-                "draft": draft,
-                "diff": word_diff(base.text, draft.text) if base is not None else None,
-                "base_version": base.version if base is not None else None,
-            }
-        )
-        previous = draft
-    history_drafts.reverse()
-
-    # The editor shows the latest draft unless a library answer was just picked.
-    if editor is None:
-        editor = {
-            "text": _editor_text(latest.text, case) if latest else "",
-            "language": latest.language
-            if latest
-            else (case.language if case.language in ("en", "fr") else "en"),
-            "library_answer": latest.library_answer if latest else None,
-        }
-    editor_length = outgoing.reply_length(
-        platform=case.platform, text=outgoing.full_reply_text(case=case, text=editor["text"])
-    )
-    # The saved version's checks are shown by the submit area; the editor shows its
-    # own only for text that is not saved yet (a library answer just picked).
-    unsaved = latest is None or editor["text"] != _editor_text(latest.text, case)
-    editor_checks = (
-        outgoing.outgoing_checks(case=case, text=editor["text"], language=editor["language"])
-        if editor["text"] and unsaved
-        else []
-    )
-    latest_checks = (
-        outgoing.outgoing_checks(case=case, text=latest.text, language=latest.language)
-        if latest
-        else []
-    )
-    preview = route_preview(case=case, draft=latest) if latest and drafting else None
-    banner = _banner_route(case=case, editor=editor, latest=latest, preview=preview)
-
     steps = list(
         ApprovalStep.objects.filter(case=case)
         .select_related("layer")
@@ -189,28 +114,58 @@ def case_context(
         .order_by("-round", "position")
     )
     open_step = next((s for s in steps if s.status == StepStatus.OPEN), None)
-    events = list(
-        AuditEvent.objects.filter(case=case).select_related("actor").order_by("created_at", "id")
-    )
     outbox = OutboxItem.objects.filter(case=case).order_by("-created_at", "-id").first()
-
     ancestors, followups = _thread(case)
-    departments = authz.departments_where(user, roles=authz.OFFICER_ROLES)
-    earlier = Case.objects.filter(
-        author_handle=case.author_handle, received_at__lt=case.received_at
-    ).exclude(pk=case.pk)
-    if departments is not None:
-        earlier = earlier.filter(department_id__in=departments)
     language = case.language if case.language in ("en", "fr") else "en"
-    other_language = "fr" if language == "en" else "en"
-
     return {
         **legal_hold_context(user=user, case=case),
         "case": case,
         "error": error,
+        **_abilities(user=user, case=case),
+        **_editor_context(case=case, editor=editor, latest=latest),
+        "history_drafts": _history_drafts(drafts),
+        "steps": steps,
+        "open_step": open_step,
+        "sla": _sla(case, open_step),
+        "events": list(
+            AuditEvent.objects.filter(case=case)
+            .select_related("actor")
+            .order_by("created_at", "id")
+        ),
+        "outbox": outbox,
+        "post_failure": (
+            outbox_failure(item=outbox)
+            if outbox is not None and case.state == CaseState.POST_FAILED
+            else None
+        ),
+        "ancestors": ancestors,
+        "followups": followups,
+        "earlier_cases": _earlier_cases(user=user, case=case),
+        "topics_all": Topic.objects.filter(
+            Q(department_id=case.department_id) | Q(department__isnull=True)
+        ),
+        "case_topic_ids": set(case.topics.values_list("id", flat=True)),
+        "risks": Risk.choices,
+        "classification_lines": classification_lines(case),
+        "effective_risk": Risk(effective_risk(case)).label,
+        "close_reasons": CloseReason.choices,
+        "language": language,
+        "other_language": "fr" if language == "en" else "en",
+        "suggestions": suggest_answers(case=case, language=language),
+        "now": timezone.now(),
+    }
+
+
+def _abilities(*, user: User, case: Case) -> dict[str, Any]:
+    """What this person may do to the case now (the page's buttons)."""
+    is_admin = authz.may(user, Action.CASE_SUPERVISE, case)
+    drafting = case.state == CaseState.DRAFTING
+    is_owner = case.owner_id == user.pk
+    held_by_other = drafting and case.owner_id is not None and not is_owner
+    return {
         "is_admin": is_admin,
         "is_owner": is_owner,
-        "can_edit": can_edit,
+        "can_edit": drafting and is_owner,
         "held_by_other": held_by_other,
         "can_claim": case.state == CaseState.NEW,
         "can_release": drafting and (is_owner or is_admin),
@@ -224,40 +179,77 @@ def case_context(
         "can_retry": case.state == CaseState.POST_FAILED,
         "can_revise": case.state == CaseState.POST_FAILED,
         "can_tag": case.state in (CaseState.NEW, CaseState.DRAFTING),
+    }
+
+
+def _history_drafts(drafts: list[Draft]) -> list[dict[str, Any]]:
+    """Every version, newest first, each with its word diff from the one it changed."""
+    history = []
+    previous: Draft | None = None
+    for draft in drafts:
+        base = draft.edited_from or previous
+        history.append(
+            {
+                "draft": draft,
+                "diff": word_diff(base.text, draft.text) if base is not None else None,
+                "base_version": base.version if base is not None else None,
+            }
+        )
+        previous = draft
+    history.reverse()
+    return history
+
+
+def _editor_context(
+    *, case: Case, editor: dict[str, Any] | None, latest: Draft | None
+) -> dict[str, Any]:
+    """The editor, the latest version's checks, and where submitting would route it."""
+    # The editor shows the latest draft unless a library answer was just picked.
+    if editor is None:
+        editor = {
+            "text": _editor_text(latest.text, case) if latest else "",
+            "language": latest.language
+            if latest
+            else (case.language if case.language in ("en", "fr") else "en"),
+            "library_answer": latest.library_answer if latest else None,
+        }
+    # The saved version's checks are shown by the submit area; the editor shows its
+    # own only for text that is not saved yet (a library answer just picked).
+    unsaved = latest is None or editor["text"] != _editor_text(latest.text, case)
+    editor_checks = (
+        outgoing.outgoing_checks(case=case, text=editor["text"], language=editor["language"])
+        if editor["text"] and unsaved
+        else []
+    )
+    latest_checks = (
+        outgoing.outgoing_checks(case=case, text=latest.text, language=latest.language)
+        if latest
+        else []
+    )
+    drafting = case.state == CaseState.DRAFTING
+    preview = route_preview(case=case, draft=latest) if latest and drafting else None
+    return {
         "latest": latest,
         "latest_checks": latest_checks,
         "latest_blocked": outgoing.has_errors(latest_checks),
         "editor": editor,
         "editor_checks": editor_checks,
-        "editor_length": editor_length,
+        "editor_length": outgoing.reply_length(
+            platform=case.platform, text=outgoing.full_reply_text(case=case, text=editor["text"])
+        ),
         "limit": outgoing.platform_limit(case.platform),
         "prefix": outgoing.reply_prefix(case),
         "preview": preview,
-        "banner": banner,
-        "history_drafts": history_drafts,
-        "steps": steps,
-        "open_step": open_step,
-        "sla": _sla(case, open_step),
-        "events": events,
-        "outbox": outbox,
-        "post_failure": (
-            outbox_failure(item=outbox)
-            if outbox is not None and case.state == CaseState.POST_FAILED
-            else None
-        ),
-        "ancestors": ancestors,
-        "followups": followups,
-        "earlier_cases": list(earlier.order_by("-received_at")[:5]),
-        "topics_all": Topic.objects.filter(
-            Q(department_id=case.department_id) | Q(department__isnull=True)
-        ),
-        "case_topic_ids": set(case.topics.values_list("id", flat=True)),
-        "risks": Risk.choices,
-        "classification_lines": classification_lines(case),
-        "effective_risk": Risk(effective_risk(case)).label,
-        "close_reasons": CloseReason.choices,
-        "language": language,
-        "other_language": other_language,
-        "suggestions": suggest_answers(case=case, language=language),
-        "now": timezone.now(),
+        "banner": _banner_route(case=case, editor=editor, latest=latest, preview=preview),
     }
+
+
+def _earlier_cases(*, user: User, case: Case) -> list[Case]:
+    """The author's five latest earlier cases, in departments this person works in."""
+    departments = authz.departments_where(user, roles=authz.OFFICER_ROLES)
+    earlier = Case.objects.filter(
+        author_handle=case.author_handle, received_at__lt=case.received_at
+    ).exclude(pk=case.pk)
+    if departments is not None:
+        earlier = earlier.filter(department_id__in=departments)
+    return list(earlier.order_by("-received_at")[:5])
