@@ -36,7 +36,7 @@ urlpatterns = [
     path("settings/policies/", include("responder.web.urls_policies")),
     path("analytics/", include("responder.analytics.urls")),
     # Records officers: the audit-log export.
-    path("records/audit/", include("responder.audit.urls")),
+    path("records/audit/", include("responder.analytics.urls_audit_export")),
     # Probes (/healthz, /readyz, answered by OpsMiddleware) and /metrics; status page.
     path("", include("responder.ops.urls")),
     # The officers' inbox, case pages and answer library.

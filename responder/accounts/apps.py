@@ -9,6 +9,3 @@ class AccountsConfig(AppConfig):
         # Rules, signal receivers and system checks register themselves on import,
         # once the app registry is ready (inner import: that is why).
         from responder.accounts import authz, login_throttle, system_checks  # noqa: F401
-        from responder.accounts.audit_events import receivers_connect
-
-        receivers_connect()

@@ -14,7 +14,7 @@ who the person is here and which roles they hold:
   longer do is removed. Roles no mapping line could give (given by hand) are left
   alone. Removing a membership re-routes the person's pending approval steps
   (workflows.revocation, run from the membership's signals) and is audited
-  (responder.accounts.audit_events).
+  (responder.audit.account_events).
 """
 
 from __future__ import annotations

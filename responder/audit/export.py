@@ -3,7 +3,7 @@ their rows (CSV and JSON share them).
 
 A department's events are those of its cases, and those that name it in
 `details["department_ids"]` (sign-ins, failed sign-ins and sign-outs of its people,
-roles given or removed there: responder.accounts.audit_events). A department admin
+roles given or removed there: responder.audit.account_events). A department admin
 exports the departments they administer; a site admin every event.
 """
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from responder.audit.export_views import audit_export_csv, audit_export_json, audit_export_page
+from responder.analytics.audit_export import audit_export_csv, audit_export_json, audit_export_page
 
 app_name = "audit_export"
 

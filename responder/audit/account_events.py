@@ -158,7 +158,7 @@ def membership_deleted(sender: Any, instance: Membership, **kwargs: Any) -> None
 
 
 def receivers_connect() -> None:
-    uid = "accounts.audit_events"
+    uid = "audit.account_events"
     user_logged_in.connect(signed_in, dispatch_uid=f"{uid}.in")
     user_login_failed.connect(sign_in_failed, dispatch_uid=f"{uid}.failed")
     user_logged_out.connect(signed_out, dispatch_uid=f"{uid}.out")
