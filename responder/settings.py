@@ -179,6 +179,12 @@ if _local_passwords not in {"on", "off"}:
     raise ImproperlyConfigured(f"LOCAL_PASSWORDS must be on or off, not {_local_passwords!r}.")
 LOCAL_PASSWORDS = _local_passwords == "on"
 LOGIN_REDIRECT_URL = "/"
+# OpenID Connect sign-in (OIDC_* variables): read in responder/settings_oidc.py.
+from responder.settings_oidc import *  # noqa: E402, F403
+
+if OIDC_ENABLED:  # noqa: F405
+    AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "responder.accounts.oidc.ProviderBackend"]
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/?provider=failed"
 # A new case gets the topic of its best library answer when the match scores at least
 # this much (0 to 1; the case page's suggestion score). See responder/inbox/classify.py.
 # Tuned on tests/inbox/classification_set.py (71 questions), library alone: at 0.4 it

@@ -16,6 +16,8 @@ urlpatterns = [
     path("accounts/login/", SignInView.as_view(), name="login"),
     # Password reset in the site's pages, or 404 when local passwords are off.
     path("accounts/", include(password_reset.urlpatterns)),
+    # Sign-in through the department's identity provider (404 while it is off).
+    path("accounts/", include("responder.accounts.oidc_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     # The header's language switch: the cookie, and a signed-in person's preference.
     path("i18n/setlang/", language_switch, name="set_language"),
@@ -33,6 +35,8 @@ urlpatterns = [
     # Admins' policy editor.
     path("settings/policies/", include("responder.web.urls_policies")),
     path("analytics/", include("responder.analytics.urls")),
+    # Records officers: the audit-log export.
+    path("records/audit/", include("responder.analytics.urls_audit_export")),
     # Probes (/healthz, /readyz, answered by OpsMiddleware) and /metrics; status page.
     path("", include("responder.ops.urls")),
     # The officers' inbox, case pages and answer library.

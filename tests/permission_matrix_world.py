@@ -11,7 +11,14 @@ from django.apps import apps
 from django.contrib.auth.models import Group
 from rest_framework.authtoken.models import Token
 
-from responder.accounts.models import Department, Holiday, Membership, Role, User
+from responder.accounts.models import (
+    Department,
+    Holiday,
+    Membership,
+    ProviderGroupRole,
+    Role,
+    User,
+)
 from responder.audit.models import AuditEvent
 from responder.channels.models import IngestError
 from responder.inbox import services as inbox
@@ -134,6 +141,9 @@ def _department(world: World, d: str, department: Department, removed: User | No
                 department=department, date=dt.date(2026, 12, 25), name="Noël"
             ),
             ("accounts.department", d): department,
+            ("accounts.providergrouprole", d): ProviderGroupRole.objects.create(
+                group=f"matrix-staff-{d}", department=department, role=Role.OFFICER
+            ),
             ("channels.platformaccount", d): account,
             ("channels.ingesterror", d): IngestError.objects.create(account=account, error="x"),
             ("inbox.topic", d): topic,

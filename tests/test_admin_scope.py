@@ -31,6 +31,7 @@ REGISTERED = sorted(
 SCOPED = {
     ("accounts", "department"),
     ("accounts", "holiday"),
+    ("accounts", "providergrouprole"),
     ("accounts", "user"),
     ("channels", "platformaccount"),
     ("channels", "ingesterror"),

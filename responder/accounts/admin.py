@@ -167,3 +167,7 @@ class UserAdmin(PeopleChangesByAdmin, DepartmentScopedAdmin, DjangoUserAdmin):  
             % {"count": count},
             messages.SUCCESS,
         )
+
+
+# The identity provider's groups → roles mapping (OpenID Connect), with its preview.
+from responder.accounts import admin_provider  # noqa: E402, F401

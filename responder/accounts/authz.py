@@ -57,6 +57,8 @@ class Action(StrEnum):
     POLICY_MANAGE = "policy_manage"  # policies, layers, rules [policy | department | None]
     DEPARTMENT_ADMIN = "department_admin"  # people, accounts, topics, settings [department]
     ANALYTICS_VIEW = "analytics_view"  # dashboard, exports, records [department | None]
+    CASE_LEGAL_HOLD = "case_legal_hold"  # set or lift a legal hold on a case [case]
+    AUDIT_EXPORT = "audit_export"  # export the audit log of a department [department | None]
     SITE_ADMIN = "site_admin"  # site-wide settings, every department [None]
 
 
@@ -234,6 +236,9 @@ _RULES: dict[Action, Any] = {
     Action.POLICY_MANAGE: _shared_or_department_admin,
     Action.DEPARTMENT_ADMIN: _department_admin,
     Action.ANALYTICS_VIEW: _analytics_view,
+    # Records: a department's admins (the records officers of a department).
+    Action.CASE_LEGAL_HOLD: lambda user, case: has_role(user, (Role.ADMIN,), case),
+    Action.AUDIT_EXPORT: _analytics_view,
     Action.SITE_ADMIN: lambda user, obj: is_site_admin(user),
 }
 

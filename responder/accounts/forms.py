@@ -8,7 +8,9 @@ from typing import Any
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext as _
 
+from responder.accounts.local_passwords import password_sign_in_allowed
 from responder.accounts.login_throttle import (
     client_address,
     login_wait_message,
@@ -34,7 +36,15 @@ class _PausedUsernames:
 
 
 class SignInForm(_PausedUsernames, AuthenticationForm):
-    pass
+    def clean(self) -> dict[str, Any]:
+        # LOCAL_PASSWORDS=off: only the break-glass accounts (superusers, site admins)
+        # use a password; everyone else is refused before the password is checked.
+        if not password_sign_in_allowed(self.cleaned_data.get("username") or ""):
+            raise forms.ValidationError(
+                _("Sign in through your department's identity provider."),
+                code="local_passwords_off",
+            )
+        return super().clean()
 
 
 class AdminSignInForm(_PausedUsernames, AdminAuthenticationForm):

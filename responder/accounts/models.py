@@ -160,3 +160,33 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.department}"
+
+
+class ProviderGroupRole(models.Model):
+    """One line of the identity provider's mapping: a member of `group` (a value of
+    the provider's groups claim) holds `role` in `department`. Applied at each OpenID
+    Connect sign-in (responder.accounts.oidc): roles the mapping can give are the
+    provider's to give and to take away."""
+
+    group = models.CharField(
+        _("provider group"),
+        max_length=200,
+        help_text=_("Exactly as the identity provider sends it in the groups claim."),
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="+", verbose_name=_("department")
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+
+    class Meta:
+        ordering = ["group", "department__name", "role"]
+        verbose_name = _("provider group mapping")
+        verbose_name_plural = _("provider group mappings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "department", "role"], name="provider_group_role_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group} → {self.get_role_display()} · {self.department}"

@@ -17,4 +17,8 @@ class SignInView(LoginView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["password_reset_on"] = settings.LOCAL_PASSWORDS
+        context["local_passwords"] = settings.LOCAL_PASSWORDS
+        context["oidc_on"] = settings.OIDC_ENABLED
+        context["provider_name"] = settings.OIDC_PROVIDER_NAME
+        context["provider_failed"] = self.request.GET.get("provider") == "failed"
         return context

@@ -35,6 +35,8 @@ AUDIT_ACTION_LABELS: dict[str, Promise] = {
     "case.comment": _("Comment"),
     "case.record_exported": _("Record exported"),
     "case.personal_data_removed": _("Personal data removed"),
+    "case.legal_hold_set": _("Legal hold set"),
+    "case.legal_hold_lifted": _("Legal hold lifted"),
     # Drafts and approvals.
     "draft.save": _("Draft saved"),
     "approval.approve": _("Approval given"),
@@ -67,6 +69,14 @@ AUDIT_ACTION_LABELS: dict[str, Promise] = {
     "library.promote": _("Answer added to the library"),
     "library.renew": _("Library answer renewed"),
     "analytics.case_list_exported": _("Case list exported"),
+    # Sign-in, people and roles, records.
+    "auth.sign_in": _("Signed in"),
+    "auth.sign_in_failed": _("Sign-in failed"),
+    "auth.sign_out": _("Signed out"),
+    "membership.create": _("Role given"),
+    "membership.update": _("Role changed"),
+    "membership.delete": _("Role removed"),
+    "audit.exported": _("Audit log exported"),
 }
 
 

@@ -118,9 +118,9 @@ def test_the_emailed_link_refuses_the_edit_and_keeps_the_reviewers_text(team):
 
 def test_the_signed_in_step_page_refuses_a_too_long_edit(team):
     case, step = in_review(team)
-    before = AuditEvent.objects.count()
     client = Client()
-    client.force_login(team.sme)
+    client.force_login(team.sme)  # a sign-in, audited (auth.sign_in)
+    before = AuditEvent.objects.count()
     page = client.get(f"/review/step/{step.pk}/").content.decode()
     assert f"@{case.author_handle} Renewals take 10 business days." in page
     assert "of 500 characters, as the platform counts them" in page

@@ -22,7 +22,7 @@ from rest_framework import mixins, viewsets
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, Throttled
+from rest_framework.exceptions import NotFound, Throttled, ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
@@ -30,6 +30,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
+from responder.accounts.local_passwords import password_sign_in_allowed
 from responder.accounts.login_throttle import (
     client_address,
     login_failures_clear,
@@ -52,6 +53,7 @@ from responder.inbox.selectors import (
 )
 from responder.web.api.case_detail import case_detail
 from responder.web.api.filters import StrictFilterBackend, page_size_checked, page_size_schema
+from responder.web.api.legal_hold import CaseLegalHoldMixin
 from responder.web.api.pii import CaseRevealMixin
 from responder.web.api.routing import CaseRoutingMixin
 from responder.web.api.serializers import (
@@ -197,7 +199,11 @@ class CasePagination(CheckedCursorPagination):
     ),
 )
 class CaseViewSet(
-    CaseRevealMixin, CaseRoutingMixin, mixins.ListModelMixin, viewsets.GenericViewSet[Case]
+    CaseRevealMixin,
+    CaseRoutingMixin,
+    CaseLegalHoldMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet[Case],
 ):
     serializer_class = CaseSerializer
     pagination_class = CasePagination
@@ -459,6 +465,10 @@ class TokenObtainView(ObtainAuthToken):
         wait = login_wait_seconds(username=username, address=address)
         if wait:
             raise Throttled(wait=wait, detail=login_wait_message(wait))
+        if not password_sign_in_allowed(username):
+            raise ValidationError(
+                {"non_field_errors": [_("Sign in through your department's identity provider.")]}
+            )
         response = super().post(request, *args, **kwargs)
         login_failures_clear(username=username, address=address)
         return response

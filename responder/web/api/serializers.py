@@ -284,6 +284,7 @@ class CaseDetailSerializer(CaseSerializer):
             "parent_case",
             "reply_external_id",
             "first_response_at",
+            "legal_hold",
             "drafts",
             "approval_steps",
             "audit_events",

@@ -34,6 +34,7 @@ from responder.web.views.case.drafts import (
     draft_save,
     draft_submit,
 )
+from responder.web.views.case.legal_hold import case_legal_hold
 from responder.web.views.case.library import draft_use_answer, library_panel
 from responder.web.views.case.page import TEMPLATE, VIA, case_detail
 from responder.web.views.case.pii import case_redact, case_reveal
@@ -45,6 +46,7 @@ __all__ = [
     "case_close",
     "case_context",
     "case_detail",
+    "case_legal_hold",
     "case_redact",
     "case_release",
     "case_reopen",
@@ -72,6 +74,7 @@ urlpatterns = [
     path("cases/<int:case_id>/take-over/", case_take_over, name="take_over"),
     path("cases/<int:case_id>/tag/", case_tag, name="tag"),
     path("cases/<int:case_id>/risk/", case_risk, name="risk"),
+    path("cases/<int:case_id>/legal-hold/", case_legal_hold, name="legal_hold"),
     path("cases/<int:case_id>/draft/", draft_save, name="draft_save"),
     path("cases/<int:case_id>/draft/checks/", draft_checks, name="draft_checks"),
     path("cases/<int:case_id>/draft/use/", draft_use_answer, name="use_answer"),

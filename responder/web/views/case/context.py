@@ -19,6 +19,7 @@ from responder.channels.selectors import outbox_failure
 from responder.inbox import checks as outgoing
 from responder.inbox.classification_reasons import classification_lines
 from responder.inbox.diff import word_diff
+from responder.inbox.legal_hold import legal_hold_context
 from responder.inbox.models import (
     Case,
     CaseState,
@@ -117,6 +118,7 @@ def case_context(
     ancestors, followups = _thread(case)
     language = case.language if case.language in ("en", "fr") else "en"
     return {
+        **legal_hold_context(user=user, case=case),
         "case": case,
         "error": error,
         **_abilities(user=user, case=case),
