@@ -282,6 +282,10 @@ CELERY_TASK_ROUTES = {
     "responder.channels.tasks.engagement_refresh": {"queue": "housekeeping"},
     # Approval e-mails, and the SLA sweep that reminds, escalates and re-sends them.
     "workflows.tasks.*": {"queue": "email"},
+    # Named too, so the first-response reminders stay on the e-mail queue whatever
+    # the wildcard becomes.
+    "workflows.tasks.response_sweep": {"queue": "email"},
+    "workflows.tasks.response_reminder_notify": {"queue": "email"},
     "responder.analytics.tasks.*": {"queue": "housekeeping"},
 }
 # Exactly one scheduler: a beat sends periodic tasks only while it holds a lease in
@@ -304,6 +308,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     },
     # Reminds and escalates approval steps near or past their SLA (workflows).
     "sweep-sla": {"task": "workflows.tasks.sla_sweep", "schedule": 60.0},
+    # Reminds owners (or the queue) of cases whose first response is due soon (workflows).
+    "sweep-first-response": {"task": "workflows.tasks.response_sweep", "schedule": 60.0},
     # Removes personal data of closed cases past their department's retention (analytics).
     "apply-retention": {"task": "responder.analytics.tasks.retention_apply", "schedule": 3600.0},
     # Recomputes the default analytics dashboard so it is served from the cache (analytics).

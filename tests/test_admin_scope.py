@@ -31,6 +31,7 @@ SCOPED = {
     ("channels", "ingesterror"),
     ("inbox", "libraryanswer"),
     ("inbox", "topic"),
+    ("inbox", "responsetarget"),
     ("workflows", "approvalpolicy"),
     ("workflows", "routingrule"),
 }

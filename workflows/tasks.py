@@ -76,6 +76,22 @@ def comment_added_notify(comment_id: int) -> None:
     comment_added_send(comment_id=comment_id)
 
 
+@shared_task(acks_late=True, ignore_result=True, **_MAIL_RETRY)
+def response_reminder_notify(case_id: int) -> None:
+    """Remind the owner (or the queue) that a case's first response is due."""
+    from workflows.notifications import response_reminder_send
+
+    response_reminder_send(case_id=case_id)
+
+
+@shared_task(acks_late=True, ignore_result=True, time_limit=120)
+def response_sweep() -> int:
+    """Beat, every minute: one reminder for each case whose first response is due soon."""
+    from workflows.response_reminders import response_reminders_run
+
+    return response_reminders_run()
+
+
 @shared_task(acks_late=True, ignore_result=True, time_limit=300)
 def sla_sweep() -> dict[str, int]:
     """Beat, every minute: remind steps near their deadline, escalate late ones, and

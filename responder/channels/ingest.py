@@ -38,6 +38,7 @@ from responder.channels.models import IngestError, PlatformAccount
 from responder.crypto import Secret
 from responder.inbox.classify import case_topics_link, cases_classify
 from responder.inbox.models import Case, CaseState
+from responder.inbox.response_clock import cases_respond_by_set
 from responder.queueing import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
@@ -180,6 +181,8 @@ def _cases_insert(*, account: PlatformAccount, mentions: list[Mention]) -> list[
     # Topics, automatic risk and priority from the department's incoming rules and
     # library, in this transaction (responder/inbox/classify.py).
     topic_ids = cases_classify(department_id=account.department_id, cases=cases)
+    # The first-response deadline, from the priority just set (response_clock.py).
+    cases_respond_by_set(department=account.department, cases=cases)
     # Insert in waves so a followup of a post in the same batch gets its parent's id
     # at insert time (no UPDATE afterwards): usually one wave, two with followups.
     ids: dict[str, int] = {}

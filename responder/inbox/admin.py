@@ -21,7 +21,16 @@ from responder.audit.models import Via
 from responder.errors import ConflictError, PermissionDenied, ValidationError
 from responder.inbox import library_services, services
 from responder.inbox.checks import OutgoingTextRefused, library_text_require
-from responder.inbox.models import Case, CloseReason, Draft, LibraryAnswer, Risk, Topic
+from responder.inbox.models import (
+    Case,
+    CloseReason,
+    Draft,
+    LibraryAnswer,
+    Platform,
+    ResponseTarget,
+    Risk,
+    Topic,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -34,6 +43,28 @@ class TopicAdmin(DepartmentScopedAdmin):
     list_filter = ["sensitive", "department"]
     search_fields = ["slug", "name_en", "name_fr"]
     prepopulated_fields = {"slug": ["name_en"]}
+
+
+class ResponseTargetForm(forms.ModelForm):  # type: ignore[type-arg]
+    platform = forms.ChoiceField(
+        label=_("platform"),
+        required=False,
+        choices=[("", _("Every platform")), *Platform.choices],
+    )
+
+    class Meta:
+        model = ResponseTarget
+        fields = ["department", "priority", "platform", "minutes"]
+
+
+@admin.register(ResponseTarget)
+class ResponseTargetAdmin(DepartmentScopedAdmin):
+    """First-response targets (responder/inbox/response_clock.py): new cases get their
+    deadline from these at arrival."""
+
+    form = ResponseTargetForm
+    list_display = ["department", "priority", "platform", "minutes"]
+    list_filter = ["department", "priority"]
 
 
 class LibraryAnswerForm(forms.ModelForm):  # type: ignore[type-arg]

@@ -22,6 +22,7 @@ FILTER_FIELDS = (
     "mine",
     "unassigned",
     "overdue",
+    "due_soon",
     "q",
 )
 
@@ -37,6 +38,7 @@ class InboxFilterForm(forms.Form):
     mine = forms.BooleanField(label=_("Mine"), required=False)
     unassigned = forms.BooleanField(label=_("Unassigned"), required=False)
     overdue = forms.BooleanField(label=_("Overdue"), required=False)
+    due_soon = forms.BooleanField(label=_("Due soon"), required=False)
 
     def __init__(self, *args: Any, options: InboxOptions, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
@@ -64,6 +66,7 @@ class InboxFilterForm(forms.Form):
             mine=bool(data.get("mine")),
             unassigned=bool(data.get("unassigned")),
             overdue=bool(data.get("overdue")),
+            due_soon=bool(data.get("due_soon")),
             q=(data.get("q") or "").strip(),
         )
 
@@ -105,7 +108,12 @@ class InboxFilterForm(forms.Form):
         ):
             if value:
                 pairs.append((name, str(value)))
-        for name, flag in (("mine", f.mine), ("unassigned", f.unassigned), ("overdue", f.overdue)):
+        for name, flag in (
+            ("mine", f.mine),
+            ("unassigned", f.unassigned),
+            ("overdue", f.overdue),
+            ("due_soon", f.due_soon),
+        ):
             if flag:
                 pairs.append((name, "on"))
         return urlencode(pairs)

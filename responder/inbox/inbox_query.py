@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import connection
 
 from responder.inbox.models import Case, CaseState
+from responder.inbox.response_clock import DUE_SOON
 from workflows.models import ApprovalStep, StepStatus
 
 if TYPE_CHECKING:
@@ -37,7 +38,15 @@ ROW_FIELDS = (
     "state",
     "owner_id",
     "version",
+    "respond_by",
+    "first_response_at",
 )
+
+
+# A case waiting for its first response, with a deadline: the condition of the
+# partial index case_dept_respond_by (response_clock.waiting_q), one parameter: the
+# closed state.
+WAITING = "{first_response_at} IS NULL AND {respond_by} IS NOT NULL AND {state} <> %s"
 
 
 @functools.cache
@@ -113,14 +122,26 @@ def scope(
         # Nobody has claimed it: a new case (closed cases lose their owner too).
         add(f"{n['state']} = %s AND {n['owner_id']} IS NULL", CaseState.NEW)
     if filters.overdue:
+        # An approval step past its SLA, or a case past its first-response deadline.
         # A correlated subquery (not EXISTS, which PostgreSQL turns into a hash join
         # over every overdue step) probes each in-review case's open step by index.
         add(
-            f"{n['state']} = %s AND (SELECT s.due_at FROM {n['step']} AS s"  # noqa: S608
-            " WHERE s.case_id = c.id AND s.status = %s ORDER BY s.due_at LIMIT 1) < %s",
+            f"(({n['state']} = %s AND (SELECT s.due_at FROM {n['step']} AS s"  # noqa: S608
+            " WHERE s.case_id = c.id AND s.status = %s ORDER BY s.due_at LIMIT 1) < %s)"
+            f" OR ({WAITING.format(**n)} AND {n['respond_by']} <= %s))",
             CaseState.IN_REVIEW,
             StepStatus.OPEN,
             _when(now),
+            CaseState.CLOSED,
+            _when(now),
+        )
+    if filters.due_soon:
+        # Waiting for a first response, deadline within DUE_SOON.
+        add(
+            f"{WAITING.format(**n)} AND {n['respond_by']} > %s AND {n['respond_by']} <= %s",
+            CaseState.CLOSED,
+            _when(now),
+            _when(now + DUE_SOON),
         )
     if filters.q:
         # Words anywhere in the text (trigram index on UPPER(text)), or the start of

@@ -111,13 +111,24 @@ def inbox_rows_html(cases: Iterable[InboxRow], *, now: dt.datetime) -> SafeStrin
     e = memo.e
     claim = _e(_("Claim"))
     nobody = _e(_("Nobody"))
+    overdue_badge = _e(_("Overdue"))
+    soon_badge = _e(_("Due soon"))
+    first_response = _e(_("first response"))
     dash = '<span class="muted">—</span>'
     out: list[str] = []
     for c in cases:
         pk = int(c.pk)
         owner = e(c.owner_label) if c.owner_id else f'<span class="muted">{nobody}</span>'
         sla = c.sla
-        if sla.due_at is not None:
+        if sla.due_at is not None and sla.first_response:
+            # The first-response clock (response_clock.py), with its badge.
+            clock = memo.clock(sla.due_at, overdue=sla.overdue)
+            if sla.overdue:
+                clock = f'<span class="badge badge--overdue">{overdue_badge}</span> {clock}'
+            elif sla.due_soon:
+                clock = f'<span class="badge badge--due-soon">{soon_badge}</span> {clock}'
+            clock += f' <span class="muted">({first_response})</span>'
+        elif sla.due_at is not None:
             clock = memo.clock(sla.due_at, overdue=sla.overdue)
             clock += f' <span class="muted">({e(sla.step_name)})</span>'
         else:

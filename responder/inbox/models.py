@@ -14,6 +14,7 @@ from responder.inbox.incoming_models import (  # noqa: F401  (models of this app
     IncomingRule,
     IncomingRuleRevision,
     Priority,
+    ResponseTarget,
 )
 
 
@@ -151,6 +152,11 @@ class Case(FSMModelMixin, models.Model):
     reply_url = models.URLField(max_length=500, blank=True)
     replied_at = models.DateTimeField(null=True, blank=True)
     first_response_at = models.DateTimeField(null=True, blank=True)
+    # The first-response clock: when the department's target (by priority and
+    # platform, in business hours) says this case must be answered; set at ingest
+    # (responder/inbox/response_clock.py). The owner and the queue are reminded once.
+    respond_by = models.DateTimeField(_("answer by"), null=True, blank=True)
+    respond_reminded_at = models.DateTimeField(null=True, blank=True)
     legal_hold = models.BooleanField(_("legal hold"), default=False)
     personal_data_removed_at = models.DateTimeField(null=True, blank=True)
 
@@ -185,6 +191,15 @@ class Case(FSMModelMixin, models.Model):
                 fields=["department", "-received_at", "-id"],
                 name="case_dept_unassigned",
                 condition=models.Q(state="new", owner__isnull=True),
+            ),
+            # The first-response clock: cases still waiting for their first answer,
+            # soonest deadline first (the "due soon"/"overdue" filters and badges, the
+            # reminder sweep, and the inbox sorted by deadline).
+            models.Index(
+                fields=["department", "respond_by", "id"],
+                name="case_dept_respond_by",
+                condition=models.Q(first_response_at__isnull=True, respond_by__isnull=False)
+                & ~models.Q(state="closed"),
             ),
         ]
 

@@ -51,4 +51,5 @@ class InboxFilters:
     mine: bool = False
     unassigned: bool = False
     overdue: bool = False
+    due_soon: bool = False
     q: str = ""

@@ -17,6 +17,7 @@ from responder.accounts.models import User
 from responder.inbox import inbox_query
 from responder.inbox.inbox_selectors.filters import Cursor, InboxFilters
 from responder.inbox.models import Case, CaseLanguage, CaseState, Platform, Topic
+from responder.inbox.response_clock import clock_status
 from workflows.models import ApprovalStep, StepStatus
 
 PAGE_SIZE = 50
@@ -27,6 +28,9 @@ class SlaInfo:
     step_name: str = ""
     due_at: dt.datetime | None = None
     overdue: bool = False
+    # The first-response clock rather than an approval step's (response_clock.py).
+    first_response: bool = False
+    due_soon: bool = False
 
 
 @dataclass(slots=True)
@@ -47,6 +51,8 @@ class InboxRow:
     state: str
     owner_id: int | None
     version: int
+    respond_by: dt.datetime | None
+    first_response_at: dt.datetime | None
     topics_label: str = ""
     owner_label: str = ""
     sla: SlaInfo = field(default_factory=lambda: SlaInfo())
@@ -113,6 +119,8 @@ def _row(values: tuple) -> InboxRow:
     row = InboxRow(*values)
     if row.received_at.tzinfo is None:  # SQLite
         row.received_at = inbox_query.utc(row.received_at)
+        row.respond_by = inbox_query.utc(row.respond_by)
+        row.first_response_at = inbox_query.utc(row.first_response_at)
     return row
 
 
@@ -208,11 +216,25 @@ def inbox_decorate(
     for c in cases:
         c.topics_label = ", ".join(topics.get(c.pk, []))
         c.owner_label = owner_names.get(c.owner_id, "") if c.owner_id else ""
-        c.sla = sla.get(c.pk, SlaInfo())
+        c.sla = sla.get(c.pk) or _response_clock(c, now=now)
         c.state_label = states.get(c.state, c.state)
         c.platform_label = platforms.get(c.platform, c.platform)
         c.language_label = languages.get(c.language, c.language)
         c.account_label = account_names.get(c.account_id, "")
+
+
+def _response_clock(c: InboxRow, *, now: dt.datetime) -> SlaInfo:
+    status = clock_status(
+        respond_by=c.respond_by, first_response_at=c.first_response_at, state=c.state, now=now
+    )
+    if c.respond_by is None or c.first_response_at is not None or c.state == CaseState.CLOSED:
+        return SlaInfo()
+    return SlaInfo(
+        due_at=c.respond_by,
+        overdue=status == "overdue",
+        due_soon=status == "due_soon",
+        first_response=True,
+    )
 
 
 def _in(column: str, count: int) -> str:

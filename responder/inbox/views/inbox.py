@@ -173,6 +173,7 @@ def inbox_counts_view(request: HttpRequest) -> HttpResponse:
         "mine_count": _count_label(counts["mine"], SMALL_COUNT_CAP),
         "unassigned_count": _count_label(counts["unassigned"], COUNT_CAP),
         "overdue_count": _count_label(counts["overdue"], SMALL_COUNT_CAP),
+        "due_soon_count": _count_label(counts["due_soon"], SMALL_COUNT_CAP),
     }
     response = render(request, "inbox/inbox.html#counts", context)
     response["Cache-Control"] = "no-store"

@@ -28,6 +28,7 @@ from responder.inbox.models import (
     Risk,
     Topic,
 )
+from responder.inbox.response_clock import clock_status
 from responder.inbox.suggest import suggest_answers
 from workflows.models import ApprovalStep, StepStatus
 from workflows.routing import Route, effective_risk
@@ -121,6 +122,24 @@ def _sla(case: Case, open_step: ApprovalStep | None) -> dict[str, Any]:
     if open_step is not None and open_step.due_at is not None:
         return {"due_at": open_step.due_at, "overdue": open_step.due_at < now, "step": open_step}
     return {"due_at": None, "overdue": False, "step": None}
+
+
+def _response_clock(case: Case) -> dict[str, Any]:
+    """The first-response clock as the status panel shows it (response_clock.py)."""
+    return {
+        "respond_by": case.respond_by,
+        "status": clock_status(
+            respond_by=case.respond_by,
+            first_response_at=case.first_response_at,
+            state=case.state,
+            now=timezone.now(),
+        ),
+        "met": (
+            None
+            if case.respond_by is None or case.first_response_at is None
+            else case.first_response_at <= case.respond_by
+        ),
+    }
 
 
 def case_context(
@@ -238,6 +257,7 @@ def case_context(
         "steps": steps,
         "open_step": open_step,
         "sla": _sla(case, open_step),
+        "response_clock": _response_clock(case),
         "events": events,
         "outbox": outbox,
         "post_failure": (
