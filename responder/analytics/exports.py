@@ -140,6 +140,19 @@ def volumes_table(dimension: str, rows: list[dict[str, Any]]) -> Table:
     )
 
 
+def target_table(group: str, rows: list[dict[str, Any]]) -> Table:
+    return (
+        [
+            _("week") if group == "week" else group,
+            _("answered within target"),
+            _("answered late or still late"),
+            _("waiting, not yet due"),
+            _("share within target (%)"),
+        ],
+        [[r["key"], r["met"], r["missed"], r["waiting"], r["share"]] for r in rows],
+    )
+
+
 def library_table(d: dict[str, Any]) -> Table:
     return (
         [_("replies posted"), _("unchanged library answers"), _("share")],
@@ -182,6 +195,8 @@ def dashboard_tables(data: dict[str, Any], *, due: Iterable[Any]) -> dict[str, T
     tables["sla-reviewers"] = sla_reviewers_table(data["sla_reviewers"])
     for dimension, rows in data["volumes"].items():
         tables[f"volumes-{dimension}"] = volumes_table(dimension, rows)
+    for group, rows in data.get("target", {}).items():
+        tables[f"target-{group}"] = target_table(group, rows)
     tables["library"] = library_table(data["library"])
     tables["answers-due"] = due_table(due)
     tables["engagement"] = engagement_table(data["engagement"])
@@ -199,6 +214,15 @@ CHARTS: dict[str, Callable[[Filters], Table]] = {
     "sla-reviewers": lambda f: sla_reviewers_table(selectors.sla_by_reviewer(f)),
     "volumes-platform": lambda f: volumes_table("platform", selectors.volumes_by(f, "platform")),
     "volumes-topic": lambda f: volumes_table("topic", selectors.volumes_by(f, "topic")),
+    "target-week": lambda f: target_table(
+        "week", selectors.first_response_within_target(f, "week")
+    ),
+    "target-platform": lambda f: target_table(
+        "platform", selectors.first_response_within_target(f, "platform")
+    ),
+    "target-topic": lambda f: target_table(
+        "topic", selectors.first_response_within_target(f, "topic")
+    ),
     "library": lambda f: library_table(selectors.library_use(f)),
     "answers-due": lambda f: due_table(
         selectors.answers_due_for_review(department_ids=f.department_ids)

@@ -187,6 +187,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         )
         for dimension, rows in data["volumes"].items()
     }
+    target_labels = {"week": _("week"), **DIMENSION_LABELS}
+    target_charts = {
+        group: charts.bar_chart(
+            uid=f"target-{group}",
+            title=_("Share of first responses within target, by %(dimension)s")
+            % {"dimension": target_labels[group]},
+            labels=_labels(rows),
+            series=[(_("within target"), [r["share"] or 0 for r in rows])],
+            unit="%",
+        )
+        for group, rows in data["target"].items()
+    }
     engagement = data["engagement"]
     if engagement["available"]:
         chart["engagement"] = charts.bar_chart(
@@ -222,6 +234,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 "times",
             )
             for d, svg in by_charts.items()
+        ],
+        *[
+            section(
+                f"target-{g}",
+                _("First response within target by %(dimension)s")
+                % {"dimension": target_labels[g]},
+                svg,
+                "times",
+            )
+            for g, svg in target_charts.items()
         ],
         section("layers", _("Time spent in each approval layer"), chart["layers"], "layers"),
         section("layers", _("What each layer changed"), chart["layer_effect"], "layers"),
