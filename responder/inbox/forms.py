@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from responder.inbox.models import CloseReason, Risk, Topic
+from responder.inbox.models import CloseReason, Priority, Risk, Topic
 
 
 class DraftForm(forms.Form):
@@ -47,6 +47,12 @@ class RiskForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason (needed to lower the risk)"), required=False, max_length=500
     )
+    version = forms.IntegerField(required=False, min_value=1)
+
+
+class PriorityForm(forms.Form):
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
+    reason = forms.CharField(label=_("Reason for the change"), max_length=500)
     version = forms.IntegerField(required=False, min_value=1)
 
 

@@ -185,3 +185,38 @@ def test_one_reminder_to_the_owner_and_one_to_each_officer_of_the_queue(
     )
     assert [str(m["Subject"]) for m in omar] == [f"First response due on case #{queued.pk}"]
     assert len(smtp.to(clock.officer.email)) == 2
+
+
+def test_an_officer_raises_the_priority_with_a_reason_and_the_deadline_follows(clock):
+    from responder.audit.models import AuditEvent
+
+    with time_machine.travel(at(25, 9), tick=False):
+        (case,) = ingest(clock.account, [("When does the office open?", "en")])
+    assert due(case) == at(25, 13)
+    officer = client_for(clock.officer)
+    with time_machine.travel(at(25, 9, 10), tick=False):
+        refused = officer.post(f"/cases/{case.pk}/priority/", {"priority": "urgent"})
+        assert refused.status_code == 400
+        case.refresh_from_db()
+        assert case.priority == Priority.NORMAL
+        page = officer.get(f"/cases/{case.pk}/").content.decode()
+        assert 'id="case-priority-form"' in page
+        officer.post(
+            f"/cases/{case.pk}/priority/",
+            {"priority": "urgent", "reason": "Flies home Friday", "version": case.version},
+        )
+    case.refresh_from_db()
+    assert case.priority == Priority.URGENT
+    assert due(case) == at(25, 10)
+    event = AuditEvent.objects.get(case=case, action="case.priority")
+    assert event.actor == clock.officer
+    assert event.details["reason"] == "Flies home Friday"
+    assert event.details["priority"] == {"from": "normal", "to": "urgent"}
+    # Another department's officer may not.
+    outsider = client_for(clock.outsider)
+    response = outsider.post(
+        f"/cases/{case.pk}/priority/", {"priority": "low", "reason": "not mine"}
+    )
+    assert response.status_code in (403, 404)
+    case.refresh_from_db()
+    assert case.priority == Priority.URGENT

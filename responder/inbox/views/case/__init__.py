@@ -15,6 +15,7 @@ from django.urls import path
 from responder.inbox.views.case.actions import (
     case_claim,
     case_close,
+    case_priority,
     case_release,
     case_reopen,
     case_retry,
@@ -44,6 +45,7 @@ __all__ = [
     "case_close",
     "case_context",
     "case_detail",
+    "case_priority",
     "case_release",
     "case_reopen",
     "case_retry",
@@ -69,6 +71,7 @@ urlpatterns = [
     path("cases/<int:case_id>/take-over/", case_take_over, name="take_over"),
     path("cases/<int:case_id>/tag/", case_tag, name="tag"),
     path("cases/<int:case_id>/risk/", case_risk, name="risk"),
+    path("cases/<int:case_id>/priority/", case_priority, name="priority"),
     path("cases/<int:case_id>/draft/", draft_save, name="draft_save"),
     path("cases/<int:case_id>/draft/checks/", draft_checks, name="draft_checks"),
     path("cases/<int:case_id>/draft/use/", draft_use_answer, name="use_answer"),

@@ -10,8 +10,16 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from responder.inbox import services
+from responder.inbox.case_priority import case_priority_set
 from responder.inbox.case_risk import case_risk_set
-from responder.inbox.forms import CloseForm, RiskForm, SubmitForm, TagForm, TakeOverForm
+from responder.inbox.forms import (
+    CloseForm,
+    PriorityForm,
+    RiskForm,
+    SubmitForm,
+    TagForm,
+    TakeOverForm,
+)
 from responder.inbox.views.case.page import VIA, act, button_action, failure, form_error
 
 
@@ -86,6 +94,27 @@ def case_risk(request: HttpRequest, case_id: int) -> HttpResponse:
             expected_version=form.cleaned_data["version"],
         ),
         _("Risk saved."),
+    )
+
+
+@login_required
+@require_POST
+def case_priority(request: HttpRequest, case_id: int) -> HttpResponse:
+    form = PriorityForm(request.POST)
+    if not form.is_valid():
+        return failure(request, case_id, form_error(form), 400)
+    return act(
+        request,
+        case_id,
+        lambda u: case_priority_set(
+            case_id=case_id,
+            actor=u,
+            priority=form.cleaned_data["priority"],
+            reason=form.cleaned_data["reason"],
+            via=VIA,
+            expected_version=form.cleaned_data["version"],
+        ),
+        _("Priority saved."),
     )
 
 

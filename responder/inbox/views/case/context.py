@@ -25,6 +25,7 @@ from responder.inbox.models import (
     CaseState,
     CloseReason,
     Draft,
+    Priority,
     Risk,
     Topic,
 )
@@ -243,6 +244,7 @@ def case_context(
         "can_retry": case.state == CaseState.POST_FAILED,
         "can_revise": case.state == CaseState.POST_FAILED,
         "can_tag": case.state in (CaseState.NEW, CaseState.DRAFTING),
+        "can_set_priority": case.state not in (CaseState.CLOSED, CaseState.REPLIED),
         "latest": latest,
         "latest_checks": latest_checks,
         "latest_blocked": outgoing.has_errors(latest_checks),
@@ -273,6 +275,7 @@ def case_context(
         ),
         "case_topic_ids": set(case.topics.values_list("id", flat=True)),
         "risks": Risk.choices,
+        "priorities": Priority.choices,
         "classification_lines": classification_lines(case),
         "effective_risk": Risk(effective_risk(case)).label,
         "close_reasons": CloseReason.choices,
