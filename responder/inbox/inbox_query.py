@@ -40,7 +40,16 @@ ROW_FIELDS = (
     "version",
     "respond_by",
     "first_response_at",
+    "priority",
 )
+# The key columns of each ordering (then c.id), and whether the page reads them
+# descending (responder/inbox/inbox_selectors/filters.py Sort).
+SORT_KEYS: dict[str, tuple[tuple[str, ...], bool]] = {
+    "newest": (("received_at",), True),
+    "oldest": (("received_at",), False),
+    "deadline": (("deadline_key",), False),
+    "priority": (("priority_rank", "received_at"), False),
+}
 
 
 # A case waiting for its first response, with a deadline: the condition of the
@@ -53,7 +62,7 @@ WAITING = "{first_response_at} IS NULL AND {respond_by} IS NOT NULL AND {state} 
 def _names() -> dict[str, str]:
     q = connection.ops.quote_name
     columns = {f.attname: str(f.column) for f in Case._meta.concrete_fields}
-    names = {f: f"c.{q(columns[f])}" for f in ROW_FIELDS}
+    names = {f: f"c.{q(columns[f])}" for f in (*ROW_FIELDS, "deadline_key", "priority_rank")}
     names["case"] = q(Case._meta.db_table)
     names["links"] = q(Case.topics.through._meta.db_table)
     names["step"] = q(ApprovalStep._meta.db_table)
@@ -159,6 +168,19 @@ def scope(
             add(handle_sql, handle)
         else:
             add(f"({text_sql} OR {handle_sql})", _like(filters.q, prefix=False), handle)
+    sort = filters.ordering
+    if sort != "newest" and (older_than is not None or newer_than is not None):
+        # After (below) or before (above) the cursor in the page's order: one row
+        # comparison, which PostgreSQL starts the ordering's index scan from.
+        keys, descending = SORT_KEYS[sort]
+        cursor = older_than if older_than is not None else newer_than
+        assert cursor is not None
+        below = older_than is not None
+        op = "<" if below == descending else ">"
+        values = [_when(v) if isinstance(v, dt.datetime) else v for v in cursor.key(sort)]
+        columns = ", ".join([*(n[k] for k in keys), "c.id"])
+        add(f"({columns}) {op} ({', '.join(['%s'] * len(values))})", *values)
+        older_than = newer_than = None
     if older_than is not None:
         # The redundant received_at <= bound lets PostgreSQL start the index scan there.
         at = _when(older_than.received_at)
@@ -206,15 +228,17 @@ def scopes(
     ]
 
 
-def rows(scope_sql: str, params: list[Any], *, limit: int, ascending: bool) -> list[tuple]:
-    """The row columns of the scope's cases, newest first (or oldest first)."""
+def rows(
+    scope_sql: str, params: list[Any], *, limit: int, ascending: bool, sort: str = "newest"
+) -> list[tuple]:
+    """The row columns of the scope's cases in the sort's key order, ascending or
+    descending (every key column the same way, so one index scan serves it)."""
     n = _names()
     direction = "ASC" if ascending else "DESC"
     columns = ", ".join(n[f] for f in ROW_FIELDS)
-    sql = (
-        f"SELECT {columns} {scope_sql}"
-        f" ORDER BY {n['received_at']} {direction}, c.id {direction} LIMIT %s"
-    )
+    keys, _descending = SORT_KEYS[sort]
+    order = ", ".join(f"{n[k]} {direction}" for k in keys)
+    sql = f"SELECT {columns} {scope_sql} ORDER BY {order}, c.id {direction} LIMIT %s"
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, limit])
         return cursor.fetchall()

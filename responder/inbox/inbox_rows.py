@@ -23,7 +23,7 @@ from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 
 from responder.inbox.inbox_selectors import InboxRow
-from responder.inbox.models import CaseState
+from responder.inbox.models import CaseState, Priority
 
 SNIPPET_CHARS = 180
 
@@ -114,6 +114,13 @@ def inbox_rows_html(cases: Iterable[InboxRow], *, now: dt.datetime) -> SafeStrin
     overdue_badge = _e(_("Overdue"))
     soon_badge = _e(_("Due soon"))
     first_response = _e(_("first response"))
+    # High and urgent cases say so next to their handle (the incoming rules or an
+    # officer set it); normal and low ones carry nothing.
+    priority_badges = {
+        value: f' <span class="badge badge--priority-{value}">{_e(str(label))}</span>'
+        for value, label in Priority.choices
+        if value in (Priority.HIGH, Priority.URGENT)
+    }
     dash = '<span class="muted">—</span>'
     out: list[str] = []
     for c in cases:
@@ -150,6 +157,7 @@ def inbox_rows_html(cases: Iterable[InboxRow], *, now: dt.datetime) -> SafeStrin
             f' aria-labelledby="case-{pk}"></td>'
             f'<th scope="row" class="case-text"><a href="/cases/{pk}/" class="case-link"'
             f' id="case-{pk}">#{pk} @{_e(c.author_handle)}</a>'
+            f"{priority_badges.get(c.priority, '')}"
             f' <span class="case-snippet">{_e(snippet)}</span></th>'
             f'<td><span class="badge badge--{e(c.state)}">'
             f"{e(c.state_label)}</span></td>"

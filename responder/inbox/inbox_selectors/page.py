@@ -53,6 +53,7 @@ class InboxRow:
     version: int
     respond_by: dt.datetime | None
     first_response_at: dt.datetime | None
+    priority: str
     topics_label: str = ""
     owner_label: str = ""
     sla: SlaInfo = field(default_factory=lambda: SlaInfo())
@@ -93,9 +94,15 @@ def _fetch(
     index range scan per department (an IN list over departments would have to sort
     every matching row), merged here. No join to accounts or owners: they are named
     from InboxOptions (an account row carries encrypted credentials)."""
-    ascending = newer_than is not None
+    sort = filters.ordering
+    _keys, descending = inbox_query.SORT_KEYS[sort]
+    # The page's own order, or the reverse when reading the rows above a cursor.
+    ascending = (newer_than is not None) == descending
     per_scope = [
-        [_row(r) for r in inbox_query.rows(sql, params, limit=limit, ascending=ascending)]
+        [
+            _row(r)
+            for r in inbox_query.rows(sql, params, limit=limit, ascending=ascending, sort=sort)
+        ]
         for sql, params in inbox_query.scopes(
             department_ids=department_ids,
             user_id=user.pk,
@@ -108,8 +115,8 @@ def _fetch(
     if len(per_scope) == 1:
         return per_scope[0]
 
-    def key(c: InboxRow) -> tuple[dt.datetime, int]:
-        return (c.received_at, c.id)
+    def key(c: InboxRow) -> tuple[Any, ...]:
+        return Cursor.of(c, sort).key(sort)
 
     merged = heapq.merge(*per_scope, key=key, reverse=not ascending)
     return list(islice(merged, limit))
@@ -137,6 +144,7 @@ def inbox_page(
     """One page of the inbox, newest first: the first page, the page below `before`
     (older), or the page above `after` (newer). Keyset paging, never OFFSET: a page
     deep in the history costs what the first page costs."""
+    sort = filters.ordering
     fetch = functools.partial(
         _fetch,
         user=user,
@@ -150,7 +158,10 @@ def inbox_page(
             rows = rows[:limit]
             rows.reverse()
             return InboxPage(
-                cases=rows, older=Cursor.of(rows[-1]), newer=Cursor.of(rows[0]), is_first=False
+                cases=rows,
+                older=Cursor.of(rows[-1], sort),
+                newer=Cursor.of(rows[0], sort),
+                is_first=False,
             )
         # Reached the top: show the first page as it is now.
         before = None
@@ -160,14 +171,16 @@ def inbox_page(
         rows = rows[:limit]
         return InboxPage(
             cases=rows,
-            older=Cursor.of(rows[-1]) if has_older and rows else None,
-            newer=Cursor.of(rows[0]) if rows else before,
+            older=Cursor.of(rows[-1], sort) if has_older and rows else None,
+            newer=Cursor.of(rows[0], sort) if rows else before,
             is_first=False,
         )
     rows = fetch(limit=limit + 1)
     has_older = len(rows) > limit
     rows = rows[:limit]
-    return InboxPage(cases=rows, older=Cursor.of(rows[-1]) if has_older else None, is_first=True)
+    return InboxPage(
+        cases=rows, older=Cursor.of(rows[-1], sort) if has_older else None, is_first=True
+    )
 
 
 def inbox_decorate(

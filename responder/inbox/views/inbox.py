@@ -37,6 +37,7 @@ from responder.inbox.inbox_selectors import (
 from responder.inbox.inbox_selectors import (
     inbox_live as live_counts,
 )
+from responder.inbox.inbox_selectors.filters import Sort
 from responder.inbox.models import CaseState, CloseReason
 
 BULK_LIMIT = 200
@@ -145,7 +146,13 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "saved_form": SavedViewForm(initial={"query": query}),
         "officers_html": options_html(options.officers),
         "close_reasons_html": options_html(CloseReason.choices),
-        "poll_query": _poll_query(query, page.newest if page.is_first else None, page.cases),
+        # "N new" counts arrivals above the first row: only newest first has them there.
+        "poll_query": _poll_query(
+            query,
+            page.newest if page.is_first and filters.ordering == Sort.NEWEST else None,
+            page.cases,
+        ),
+        "ordering": filters.ordering,
         "new": 0,
         "changed": 0,
         "full_path": request.get_full_path(),
