@@ -59,3 +59,5 @@ class PriorityForm(forms.Form):
 class SubmitForm(forms.Form):
     # The case version the page showed: a submit of a case that moved on is refused.
     version = forms.IntegerField(required=False, min_value=1)
+    # Why a draft a reviewer sent back goes again unchanged (otherwise refused).
+    unchanged_reason = forms.CharField(required=False, max_length=500)

@@ -24,6 +24,7 @@ FILTER_FIELDS = (
     "unassigned",
     "overdue",
     "due_soon",
+    "changes_requested",
     "sort",
     "q",
 )
@@ -41,6 +42,7 @@ class InboxFilterForm(forms.Form):
     unassigned = forms.BooleanField(label=_("Unassigned"), required=False)
     overdue = forms.BooleanField(label=_("Overdue"), required=False)
     due_soon = forms.BooleanField(label=_("Due soon"), required=False)
+    changes_requested = forms.BooleanField(label=_("Changes requested"), required=False)
     sort = forms.ChoiceField(
         label=_("Sort by"),
         required=False,
@@ -80,6 +82,7 @@ class InboxFilterForm(forms.Form):
             unassigned=bool(data.get("unassigned")),
             overdue=bool(data.get("overdue")),
             due_soon=bool(data.get("due_soon")),
+            changes_requested=bool(data.get("changes_requested")),
             sort=data.get("sort") or "",
             q=(data.get("q") or "").strip(),
         )
@@ -129,6 +132,7 @@ class InboxFilterForm(forms.Form):
             ("unassigned", f.unassigned),
             ("overdue", f.overdue),
             ("due_soon", f.due_soon),
+            ("changes_requested", f.changes_requested),
         ):
             if flag:
                 pairs.append((name, "on"))

@@ -152,6 +152,16 @@ def scope(
             _when(now),
             _when(now + DUE_SOON),
         )
+    if filters.changes_requested:
+        # Drafting, and the latest approval round ended with a reviewer sending it
+        # back (workflows/sent_back.py says the same for one case).
+        add(
+            f"{n['state']} = %s AND EXISTS (SELECT 1 FROM {n['step']} AS s"  # noqa: S608
+            " WHERE s.case_id = c.id AND s.status = %s AND s.round ="
+            f" (SELECT MAX(s2.round) FROM {n['step']} AS s2 WHERE s2.case_id = c.id))",
+            CaseState.DRAFTING,
+            StepStatus.CHANGES_REQUESTED,
+        )
     if filters.q:
         # Words anywhere in the text (trigram index on UPPER(text)), or the start of
         # the author's handle ("@jo" or "jo" finds @joan@...; a prefix index, since

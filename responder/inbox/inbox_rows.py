@@ -159,7 +159,7 @@ def inbox_rows_html(cases: Iterable[InboxRow], *, now: dt.datetime) -> SafeStrin
             f' id="case-{pk}">#{pk} @{_e(c.author_handle)}</a>'
             f"{priority_badges.get(c.priority, '')}"
             f' <span class="case-snippet">{_e(snippet)}</span></th>'
-            f'<td><span class="badge badge--{e(c.state)}">'
+            f'<td><span class="badge badge--{"changes_requested" if c.sent_back else e(c.state)}">'
             f"{e(c.state_label)}</span></td>"
             f"<td>{e(c.platform_label)}"
             f"{f'<span class="muted"> · {e(account)}</span>' if account else ''}</td>"

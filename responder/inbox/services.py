@@ -253,12 +253,19 @@ def draft_save(
 
 
 def draft_submit(
-    *, case_id: int, actor: User, via: str, expected_version: int | None = None
+    *,
+    case_id: int,
+    actor: User,
+    via: str,
+    expected_version: int | None = None,
+    unchanged_reason: str = "",
 ) -> Case:
     """Send the latest draft on its way: straight to approved when its policy has no
-    layers (only for an unchanged pre-approved library answer), else into review."""
+    layers (only for an unchanged pre-approved library answer), else into review.
+    A draft a reviewer sent back goes again only changed, or with `unchanged_reason`."""
     from responder.channels.services import outbox_create
     from workflows.routing import route_for
+    from workflows.sent_back import sent_back_for
     from workflows.services import steps_create
 
     with transaction.atomic():
@@ -277,6 +284,16 @@ def draft_submit(
         # Hard errors of the outgoing checks (length, links) block the submit, from
         # every door; warnings were shown while drafting and need no answer.
         outgoing_checks_require(case=case, text=draft.text, language=draft.language)
+        sent_back = sent_back_for(case)
+        unchanged = sent_back is not None and draft.text.strip() == sent_back.text.strip()
+        if unchanged and not unchanged_reason.strip():
+            raise ConflictError(
+                _(
+                    "The reviewer asked for changes: change the reply, or say why you "
+                    "submit it unchanged."
+                ),
+                code="unchanged",
+            )
         route = route_for(
             case=case,
             draft_text=draft.text,
@@ -326,6 +343,7 @@ def draft_submit(
                 "rule": route.rule.name if route.rule else None,
                 "layers": [s.name for s in steps],
                 "library_unchanged": draft.library_unchanged,
+                **({"submitted_unchanged": unchanged_reason.strip()[:500]} if unchanged else {}),
             },
         )
         if layer_count == 0:

@@ -91,6 +91,7 @@ class InboxFilters:
     unassigned: bool = False
     overdue: bool = False
     due_soon: bool = False
+    changes_requested: bool = False
     q: str = ""
     sort: str = ""  # Sort.*; empty: by deadline for "New", newest first otherwise
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from responder.accounts.models import User
 from responder.inbox import inbox_query
@@ -19,6 +20,7 @@ from responder.inbox.inbox_selectors.filters import Cursor, InboxFilters
 from responder.inbox.models import Case, CaseLanguage, CaseState, Platform, Topic
 from responder.inbox.response_clock import clock_status
 from workflows.models import ApprovalStep, StepStatus
+from workflows.sent_back import sent_back_ids
 
 PAGE_SIZE = 50
 
@@ -61,6 +63,7 @@ class InboxRow:
     platform_label: str = ""
     language_label: str = ""
     account_label: str = ""
+    sent_back: bool = False  # drafting after a reviewer asked for changes
 
     @property
     def pk(self) -> int:
@@ -226,11 +229,14 @@ def inbox_decorate(
     missing = {c.owner_id for c in cases if c.owner_id and c.owner_id not in owner_names}
     if missing:  # an owner who is no longer an officer here, or a superuser
         owner_names.update((u.pk, str(u)) for u in User.objects.filter(pk__in=missing))
+    sent_back = sent_back_ids([c.pk for c in cases if c.state == CaseState.DRAFTING])
+    sent_back_label = str(_("Changes requested"))
     for c in cases:
+        c.sent_back = c.pk in sent_back
         c.topics_label = ", ".join(topics.get(c.pk, []))
         c.owner_label = owner_names.get(c.owner_id, "") if c.owner_id else ""
         c.sla = sla.get(c.pk) or _response_clock(c, now=now)
-        c.state_label = states.get(c.state, c.state)
+        c.state_label = sent_back_label if c.sent_back else states.get(c.state, c.state)
         c.platform_label = platforms.get(c.platform, c.platform)
         c.language_label = languages.get(c.language, c.language)
         c.account_label = account_names.get(c.account_id, "")

@@ -33,6 +33,7 @@ from responder.inbox.response_clock import clock_status
 from responder.inbox.suggest import suggest_answers
 from workflows.models import ApprovalStep, StepStatus
 from workflows.routing import Route, effective_risk
+from workflows.sent_back import sent_back_for
 
 
 def _editor_text(text: str, case: Case) -> str:
@@ -202,6 +203,7 @@ def case_context(
     )
     preview = route_preview(case=case, draft=latest) if latest and drafting else None
     banner = _banner_route(case=case, editor=editor, latest=latest, preview=preview)
+    sent_back = sent_back_for(case)
 
     steps = list(
         ApprovalStep.objects.filter(case=case)
@@ -260,6 +262,14 @@ def case_context(
         "open_step": open_step,
         "sla": _sla(case, open_step),
         "response_clock": _response_clock(case),
+        "sent_back": sent_back,
+        # The saved reply is the text the reviewer sent back: Submit waits for a
+        # change (or "Submit unchanged" with a reason).
+        "sent_back_unchanged": (
+            sent_back is not None
+            and latest is not None
+            and latest.text.strip() == sent_back.text.strip()
+        ),
         "events": events,
         "outbox": outbox,
         "post_failure": (

@@ -56,7 +56,13 @@ def draft_submit(request: HttpRequest, case_id: int) -> HttpResponse:
         request,
         case_id,
         lambda u: services.draft_submit(
-            case_id=case_id, actor=u, via=VIA, expected_version=version
+            case_id=case_id,
+            actor=u,
+            via=VIA,
+            expected_version=version,
+            unchanged_reason=form.cleaned_data.get("unchanged_reason", "")
+            if form.is_valid()
+            else "",
         ),
         _("Reply submitted."),
     )
