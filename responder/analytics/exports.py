@@ -9,6 +9,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from responder.analytics import selectors
+from responder.analytics.durations import Hours
 from responder.analytics.selectors import Filters
 from responder.inbox.models import Case
 
@@ -54,16 +55,21 @@ TIME_COLUMNS = [
 ]
 
 
+def _h(value: float | None) -> Hours | None:
+    """Hours, shown as a duration on the page and as the number in CSV."""
+    return None if value is None else Hours(value)
+
+
 def _times(rows: list[dict[str, Any]], key: str) -> list[list[Any]]:
     return [
         [
             r[key],
             r["first_n"],
-            r["first_median"],
-            r["first_p90"],
+            _h(r["first_median"]),
+            _h(r["first_p90"]),
             r["reply_n"],
-            r["reply_median"],
-            r["reply_p90"],
+            _h(r["reply_median"]),
+            _h(r["reply_p90"]),
         ]
         for r in rows
     ]
@@ -102,9 +108,9 @@ def layers_table(rows: list[dict[str, Any]]) -> Table:
                 r["position"],
                 r["layer"],
                 r["n"],
-                r["median"],
-                r["p90"],
-                r["total_hours"],
+                _h(r["median"]),
+                _h(r["p90"]),
+                _h(r["total_hours"]),
                 r["changed"],
                 r["sent_back"],
                 r["changed_share"],

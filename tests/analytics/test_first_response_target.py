@@ -71,3 +71,41 @@ def test_the_dashboard_and_its_csv_show_the_share(week):
     assert "First response within target by week" in html
     assert "33.3" in html
     assert "2026-11-23,1,2,0,33.3" in csv.decode()
+
+
+@pytest.mark.parametrize(
+    ("hours", "en", "fr"),
+    [
+        (7 / 60, "7 min", "7 min"),
+        (80 / 60, "1 h 20", "1 h 20"),
+        (2.0, "2 h", "2 h"),
+        (36.0, "1.5 d", "1,5 j"),
+        (None, "–", "–"),
+    ],
+)
+def test_durations_read_as_minutes_hours_and_days_in_each_language(hours, en, fr):
+    from django.utils import translation
+
+    from responder.analytics.durations import duration_text
+
+    with translation.override("en"):
+        assert duration_text(hours) == en
+    with translation.override("fr"):
+        assert duration_text(hours) == fr
+
+
+def test_headline_figures_at_a_glance(week):
+    client = Client()
+    client.force_login(week.admin)
+    with time_machine.travel(at(25, 12), tick=False):
+        html = client.get("/analytics/?start=2026-11-01&end=2026-11-30&fresh=1").content.decode()
+    figures = html[html.index('id="headline-figures"') : html.index("</dl>")]
+    # Answered after 1 h 30 and 2 h 30: the median is 2 h; one of three within target;
+    # the oldest has waited 3 h. (The fixture stamps the first responses without
+    # moving the cases on, so all three are still open: the backlog is three.)
+    assert "<dd>2 h</dd>" in figures
+    assert "<dd>33.3 %</dd>" in figures
+    assert "Waiting for an answer now</dt><dd>3</dd>" in figures
+    assert "<dd>3 h</dd>" in figures
+    # The tables say durations too, not fractional hours.
+    assert "<td>2 h</td>" in html

@@ -15,6 +15,7 @@ from responder.analytics.selectors.first_response import (
     TARGET_GROUPS,
     first_response_within_target,
 )
+from responder.analytics.selectors.headline import headline
 from responder.analytics.selectors.layers import layer_costs
 from responder.analytics.selectors.library import library_use
 from responder.analytics.selectors.response_times import (
@@ -67,6 +68,7 @@ def dashboard(filters: Filters) -> dict[str, Any]:
         ("sla_reviewers",): lambda: sla_by_reviewer(filters),
         **{("volumes", d): partial(volumes_by, filters, d) for d in ("platform", "topic")},
         **{("target", g): partial(first_response_within_target, filters, g) for g in TARGET_GROUPS},
+        ("headline",): lambda: headline(filters),
         ("library",): lambda: library_use(filters),
         ("engagement",): lambda: engagement_by(filters, "platform"),
     }
