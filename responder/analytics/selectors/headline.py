@@ -43,6 +43,7 @@ def _median_first_response(filters: Filters) -> float | None:
     seconds = [
         (first - received).total_seconds()
         for received, first in qs.values_list("received_at", "first_response_at")
+        if first is not None
     ]
     return _hours(percentile(seconds, 0.5))
 
