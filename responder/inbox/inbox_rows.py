@@ -105,7 +105,9 @@ class _Memo(dict[object, str]):
         return hit
 
 
-def inbox_rows_html(cases: Iterable[InboxRow], *, now: dt.datetime) -> SafeString:
+def inbox_rows_html(
+    cases: Iterable[InboxRow], *, now: dt.datetime, ticked: set[int] | None = None
+) -> SafeString:
     """<tr> elements for the inbox table (cases decorated by inbox_decorate)."""
     memo = _Memo(now)
     e = memo.e
@@ -154,6 +156,7 @@ def inbox_rows_html(cases: Iterable[InboxRow], *, now: dt.datetime) -> SafeStrin
         out.append(
             f'<tr data-case-id="{pk}" data-case-url="/cases/{pk}/">'
             f'<td><input type="checkbox" name="case" value="{pk}" id="pick-{pk}"'
+            f"{' checked' if ticked and pk in ticked else ''}"
             f' aria-labelledby="case-{pk}"></td>'
             f'<th scope="row" class="case-text"><a href="/cases/{pk}/" class="case-link"'
             f' id="case-{pk}">#{pk} @{_e(c.author_handle)}</a>'

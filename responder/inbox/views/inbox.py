@@ -41,6 +41,7 @@ from responder.inbox.inbox_selectors.filters import Sort
 from responder.inbox.models import CaseState, CloseReason
 
 BULK_LIMIT = 200
+TICKED_SESSION_KEY = "inbox_ticked"
 _SERVICE_ERRORS = (ConflictError, PermissionDenied, ValidationError)
 
 
@@ -134,7 +135,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
     ]
     context = {
         "form": form,
-        "rows_html": inbox_rows_html(page.cases, now=now),
+        "rows_html": inbox_rows_html(
+            page.cases, now=now, ticked=set(request.session.pop(TICKED_SESSION_KEY, []))
+        ),
         "selects": form.selects(),
         "filters": filters,
         "query": query,
@@ -272,6 +275,7 @@ def inbox_bulk(request: HttpRequest) -> HttpResponse:
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, str(error))
+        _keep_ticked(request, ids)
         return HttpResponseRedirect(back)
     visible = inbox_visible_ids(department_ids=department_ids, ids=ids)
     action = form.cleaned_data["action"]
@@ -321,7 +325,14 @@ def inbox_bulk(request: HttpRequest) -> HttpResponse:
             "%(n)d case was left unchanged:", "%(n)d cases were left unchanged:", len(problems)
         ) % {"n": len(problems)}
         messages.error(request, header + " " + " ".join(problems))
+        _keep_ticked(request, [pk for pk in ids if pk not in done])
     return HttpResponseRedirect(back)
+
+
+def _keep_ticked(request: HttpRequest, ids: list[int]) -> None:
+    """After a refused bulk action the page comes back with the same cases ticked
+    (those left unchanged), so the officer can fix the form and try again."""
+    request.session[TICKED_SESSION_KEY] = ids[:BULK_LIMIT]
 
 
 @login_required
