@@ -45,3 +45,18 @@ def test_a_locked_reply_names_its_state_plainly(team):
     html = client.get(f"/cases/{case.pk}/").content.decode()
     assert "The reply cannot change now (state: In review)." in html
     assert "The case is" not in html
+
+
+def test_earlier_cases_have_unambiguous_dates(team):
+    import datetime as dt
+    import re
+
+    earlier = team.case(author_handle="ana@example.social")
+    earlier.received_at = earlier.received_at.replace(month=12, day=6) - dt.timedelta(days=400)
+    earlier.save()
+    case = team.case(author_handle="ana@example.social")
+    client = Client()
+    client.force_login(team.officer)
+    html = client.get(f"/cases/{case.pk}/").content.decode()
+    assert f"/cases/{earlier.pk}/" in html
+    assert not re.search(r"\b\d{1,2}/\d{1,2}/\d{4}\b", html)
