@@ -220,3 +220,38 @@ def test_an_officer_raises_the_priority_with_a_reason_and_the_deadline_follows(c
     assert response.status_code in (403, 404)
     case.refresh_from_db()
     assert case.priority == Priority.URGENT
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_once_remind_exactly_once(team, smtp, eager_tasks):
+    import threading
+
+    from django.db import connection
+    from django.utils import timezone
+
+    now = timezone.now()
+    case = team.case(respond_by=now + dt.timedelta(minutes=5))
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def sweep() -> None:
+        try:
+            barrier.wait(timeout=10)
+            results.append(response_reminders_run(now=now))
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert sorted(results) == [0, 1]
+    # Nobody holds the case: each officer of the queue gets one e-mail.
+    for officer in (team.officer, team.officer2):
+        (message,) = smtp.wait_for(officer.email, count=1)
+        assert str(message["Subject"]) == f"First response due on case #{case.pk}"
+    assert len(smtp.to(team.officer.email)) == 1
