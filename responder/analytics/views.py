@@ -17,8 +17,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from responder.accounts import authz
@@ -93,6 +93,27 @@ def _labels(rows: list[dict[str, Any]], key: str = "key") -> list[str]:
     return [str(r[key]) for r in rows]
 
 
+def _named(dimension: str, rows: list[dict[str, Any]]) -> list[str]:
+    """Chart labels by name in the reader's language: platforms, languages and topics
+    (the figures carry codes and slugs; CSV keeps them)."""
+    if dimension == "platform":
+        names = {str(value): str(label) for value, label in Platform.choices}
+    elif dimension == "language":
+        names = {str(value): str(label) for value, label in CaseLanguage.choices}
+    elif dimension == "topic":
+        french = (get_language() or "en").startswith("fr")
+        keys = [str(r["key"]) for r in rows]
+        names = {
+            slug: (fr or en) if french else (en or fr)
+            for slug, en, fr in Topic.objects.filter(slug__in=keys).values_list(
+                "slug", "name_en", "name_fr"
+            )
+        }
+    else:
+        names = {}
+    return [names.get(str(r["key"]), str(r["key"])) for r in rows]
+
+
 @admin_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     filters = _filters(request)
@@ -126,7 +147,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             uid=f"by-{dimension}",
             title=_("Time to posted reply by %(dimension)s (hours)")
             % {"dimension": DIMENSION_LABELS[dimension]},
-            labels=_labels(rows),
+            labels=_named(dimension, rows),
             series=[
                 (median, [r["reply_median"] for r in rows]),
                 (p90, [r["reply_p90"] for r in rows]),
@@ -178,7 +199,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         dimension: charts.bar_chart(
             uid=f"vol-{dimension}",
             title=_("Questions by %(dimension)s") % {"dimension": DIMENSION_LABELS[dimension]},
-            labels=_labels(rows),
+            labels=_named(dimension, rows),
             series=[
                 (_("in"), [r["received"] for r in rows]),
                 (_("answered"), [r["answered"] for r in rows]),
@@ -193,7 +214,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             uid=f"target-{group}",
             title=_("Share of first responses within target, by %(dimension)s")
             % {"dimension": target_labels[group]},
-            labels=_labels(rows),
+            labels=_named(group, rows),
             series=[(_("within target"), [r["share"] or 0 for r in rows])],
             unit="%",
         )

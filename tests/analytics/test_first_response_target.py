@@ -109,3 +109,18 @@ def test_headline_figures_at_a_glance(week):
     assert "<dd>3 h</dd>" in figures
     # The tables say durations too, not fractional hours.
     assert "<td>2 h</td>" in html
+
+
+def test_charts_label_platforms_and_topics_by_name_in_the_readers_language(week):
+    client = Client()
+    client.force_login(week.admin)
+    query = "start=2026-11-01&end=2026-11-30&fresh=1"
+    with time_machine.travel(at(25, 12), tick=False):
+        english = client.get(f"/analytics/?{query}").content.decode()
+        client.post("/i18n/setlang/", {"language": "fr", "next": "/analytics/"})
+        french = client.get(f"/analytics/?{query}", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    svg_en = " ".join(part.split("</svg>")[0] for part in english.split("<svg")[1:])
+    svg_fr = " ".join(part.split("</svg>")[0] for part in french.split("<svg")[1:])
+    assert ">Mastodon<" in svg_en and ">mastodon<" not in svg_en
+    assert ">Fees<" in svg_en and ">fees<" not in svg_en
+    assert ">Frais<" in svg_fr
