@@ -19,8 +19,9 @@ def test_history_labels_and_diff(team):
     )
     after = {**before, "layers": [dict(layer) for layer in before["layers"]]}
     after["layers"][1]["sla_minutes"] = 120
-    after["layers"] = after["layers"][:2] + [
-        {**after["layers"][1], "position": 3, "name": "Minister's office"}
+    after["layers"] = [
+        *after["layers"][:2],
+        {**after["layers"][1], "position": 3, "name": "Minister's office"},
     ]
     PolicyRevision.objects.create(
         policy=policy,
