@@ -335,6 +335,11 @@ def response_reminder_send(*, case_id: int) -> int:
                 "case_link": case_url(case),
                 "overdue": case.respond_by <= timezone.now(),
                 "is_owner": person.pk == case.owner_id,
+                # Officers are told why they get it (the default footer is reviewers').
+                "footer": _(
+                    "Responder · You get this email because you answer citizens for "
+                    "your department."
+                ),
             },
         )
     return sent

@@ -184,6 +184,10 @@ def test_one_reminder_to_the_owner_and_one_to_each_officer_of_the_queue(
         ]
     )
     assert [str(m["Subject"]) for m in omar] == [f"First response due on case #{queued.pk}"]
+    # Officers are not told they are reviewers.
+    body = omar[0].get_body(preferencelist=("html",)).get_content()
+    assert "you are a reviewer" not in body
+    assert "because you answer citizens for your department" in body
     assert len(smtp.to(clock.officer.email)) == 2
 
 
