@@ -146,6 +146,14 @@ def load(reload: bool) -> None:
         "created_at": "now() - ((%(n)s - i) * interval '60 seconds')",
         "updated_at": "now() - ((%(n)s - i) * interval '60 seconds')",
         "state": "st",
+        # Priorities as the incoming rules set them, a first-response deadline four
+        # hours after arrival, answered within two hours when replied.
+        "priority": "(ARRAY['normal','normal','normal','high','low','urgent'])[1 + i %% 6]",
+        "respond_by": "now() - ((%(n)s - i) * interval '60 seconds') + interval '4 hours'",
+        "first_response_at": (
+            "CASE WHEN st = 'replied' THEN now() - ((%(n)s - i) * interval '60 seconds')"
+            " + interval '2 hours' END"
+        ),
         "owner_id": (
             "CASE WHEN st IN ('new', 'closed') THEN NULL "
             "ELSE (%(officers)s)[1 + (i %% %(n_off)s)] END"
@@ -164,7 +172,7 @@ def load(reload: bool) -> None:
     )
     columns, exprs, params = [], [], []
     for column, field in fields.items():
-        if column == "id":
+        if column == "id" or field.generated:  # PostgreSQL computes generated columns
             continue
         columns.append(f'"{column}"')
         if column in generated:
@@ -333,6 +341,14 @@ def cursor_at(dept_id: int, position: int, **filters) -> str:
     return Cursor(at, pk).encode()
 
 
+def next_page_url(client, url: str) -> str:
+    """The "Next page" link of a sorted inbox page, as a person would follow it."""
+    import html as html_lib
+
+    body = client.get(url).content.decode()
+    return html_lib.unescape(re.search(r'href="(/\?[^"]+)" rel="next"', body).group(1))
+
+
 def live_url(client, dept_id: int) -> str:
     """The first page's live-poll URL, as the page would send it, with the newest
     case one step down (so one case counts as new)."""
@@ -372,7 +388,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--concurrent-requests", type=int, default=50)
     parser.add_argument("--write", action="store_true")
+    parser.add_argument(
+        "--cases", type=int, default=1_000_000, help="cases to load (default 1,000,000)"
+    )
     args = parser.parse_args()
+    globals()["N_CASES"] = args.cases
 
     ensure_database()
     setup_django()
@@ -435,6 +455,14 @@ def main() -> None:
         ("search, handle", "/?q=@citizen4242"),
         ("search, no match", "/?q=xylophone"),
         ("filters combined", "/?state=replied&language=en&platform=mastodon"),
+        # The orderings of issue #14: each one keyset range scan of its own index.
+        ("sorted by deadline", "/?sort=deadline"),
+        ("New, by deadline (its default)", "/?state=new"),
+        ("sorted by deadline, page 2", next_page_url(main_client, "/?sort=deadline")),
+        ("sorted by priority", "/?sort=priority"),
+        ("sorted by priority, page 2", next_page_url(main_client, "/?sort=priority")),
+        ("New, by priority", "/?state=new&sort=priority"),
+        ("oldest first", "/?sort=oldest"),
         # The page's two companions: the badges, fetched just after the page loads and
         # every 15 s, and the live "N new" poll (every 10 s, here with one new case
         # above the first page and the page's fifty cases to compare).

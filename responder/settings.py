@@ -180,6 +180,7 @@ if _local_passwords not in {"on", "off"}:
 LOCAL_PASSWORDS = _local_passwords == "on"
 LOGIN_REDIRECT_URL = "/"
 # OpenID Connect sign-in (OIDC_* variables): read in responder/settings_oidc.py.
+from responder.settings_logging import logging_settings  # noqa: E402
 from responder.settings_oidc import *  # noqa: E402, F403
 
 if OIDC_ENABLED:  # noqa: F405
@@ -289,6 +290,10 @@ CELERY_TASK_ROUTES = {
     "responder.channels.tasks.engagement_refresh": {"queue": "housekeeping"},
     # Approval e-mails, and the SLA sweep that reminds, escalates and re-sends them.
     "workflows.tasks.*": {"queue": "email"},
+    # Named too, so the first-response reminders stay on the e-mail queue whatever
+    # the wildcard becomes.
+    "workflows.tasks.response_sweep": {"queue": "email"},
+    "workflows.tasks.response_reminder_notify": {"queue": "email"},
     "responder.analytics.tasks.*": {"queue": "housekeeping"},
 }
 # Exactly one scheduler: a beat sends periodic tasks only while it holds a lease in
@@ -311,6 +316,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     },
     # Reminds and escalates approval steps near or past their SLA (workflows).
     "sweep-sla": {"task": "workflows.tasks.sla_sweep", "schedule": 60.0},
+    # Reminds owners (or the queue) of cases whose first response is due soon (workflows).
+    "sweep-first-response": {"task": "workflows.tasks.response_sweep", "schedule": 60.0},
     # Removes personal data of closed cases past their department's retention (analytics).
     "apply-retention": {"task": "responder.analytics.tasks.retention_apply", "schedule": 3600.0},
     # Recomputes the default analytics dashboard so it is served from the cache (analytics).
@@ -465,34 +472,10 @@ if LOG_FORMAT not in {"plain", "json"}:
     raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}.")
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "json": {"()": "responder.ops.logs.JsonFormatter"},
-    },
-    "filters": {
-        # Review links carry a token in their path: never let one reach a log.
-        "redact_review_tokens": {"()": "workflows.log_filters.RedactReviewTokens"},
-        # The id of the web request (or of the request that queued this task).
-        "request_id": {"()": "responder.ops.logs.RequestIdFilter"},
-    },
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": LOG_FORMAT,
-            "filters": ["redact_review_tokens", "request_id"],
-        }
-    },
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        "django.request": {"filters": ["redact_review_tokens"]},
-        "django.server": {"filters": ["redact_review_tokens"]},
-        "django.security.csrf": {"filters": ["redact_review_tokens"]},
-    },
-}
-if CELERY_BROKER_URL.startswith("filesystem"):
+# The console handler's format and filters: responder/settings_logging.py.
+LOGGING = logging_settings(
+    log_format=LOG_FORMAT,
+    log_level=LOG_LEVEL,
     # The filesystem broker has no host: kombu warns so at every connection.
-    LOGGING["loggers"]["kombu.connection"] = {"level": "ERROR"}  # type: ignore[index]
+    quiet_kombu=CELERY_BROKER_URL.startswith("filesystem"),
+)

@@ -22,6 +22,7 @@ from responder.accounts.models import (
 from responder.audit.models import AuditEvent
 from responder.channels.models import IngestError
 from responder.inbox import services as inbox
+from responder.inbox.incoming_models import ResponseTarget
 from responder.inbox.models import Case, CaseState, SavedView
 from responder.testing.factories import (
     CaseFactory,
@@ -148,6 +149,9 @@ def _department(world: World, d: str, department: Department, removed: User | No
             ("channels.ingesterror", d): IngestError.objects.create(account=account, error="x"),
             ("inbox.topic", d): topic,
             ("inbox.libraryanswer", d): answer,
+            ("inbox.responsetarget", d): ResponseTarget.objects.create(
+                department=department, priority="urgent", minutes=60
+            ),
             ("inbox.case", d): in_review,
             ("workflows.approvalpolicy", d): policy,
             ("workflows.routingrule", d): routing,

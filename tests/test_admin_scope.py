@@ -37,6 +37,7 @@ SCOPED = {
     ("channels", "ingesterror"),
     ("inbox", "libraryanswer"),
     ("inbox", "topic"),
+    ("inbox", "responsetarget"),
     ("workflows", "approvalpolicy"),
     ("workflows", "routingrule"),
 }

@@ -227,6 +227,7 @@ def _body(world: World, row: Row) -> dict[str, Any]:
         "note": "",
         "topics": [topic.pk],
         "risk": "normal",
+        "priority": "high",
         "action": "comment" if row.obj == "consultation" else "approve",
         "comment": "Looks right.",
         "decision": "approve",

@@ -21,7 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from responder.accounts.models import User
-from responder.inbox.models import Case
+from responder.inbox.models import Case, CaseState
 from responder.inbox.thread import case_thread
 from workflows import tokens
 from workflows.models import (
@@ -32,6 +32,7 @@ from workflows.models import (
     StepDecision,
     StepStatus,
 )
+from workflows.response_reminders import response_reminder_recipients
 from workflows.review_selectors import step_approval_count
 from workflows.sla import zone_named
 
@@ -309,5 +310,37 @@ def comment_added_send(*, comment_id: int) -> int:
             template="comment_added",
             subject=lambda ctx: _("New comment on case #%(id)s") % {"id": case.pk},
             context={"comment": comment, "case_link": "", "link": tokens.review_url(token)},
+        )
+    return sent
+
+
+def response_reminder_send(*, case_id: int) -> int:
+    """Remind the owner (or the department's officers) that a case's first response is
+    due soon or overdue; each person once per case."""
+
+    case = Case.objects.select_related("department", "owner").filter(pk=case_id).first()
+    if case is None or case.respond_by is None or case.first_response_at is not None:
+        return 0
+    if case.state == CaseState.CLOSED:
+        return 0
+    sent = 0
+    for person in response_reminder_recipients(case):
+        sent += _deliver(
+            key=f"case:{case.pk}:respond:{person.pk}",
+            kind="response_due",
+            recipient=person,
+            case=case,
+            template="response_due",
+            subject=lambda ctx: _("First response due on case #%(id)s") % {"id": case.pk},
+            context={
+                "case_link": case_url(case),
+                "overdue": case.respond_by <= timezone.now(),
+                "is_owner": person.pk == case.owner_id,
+                # Officers are told why they get it (the default footer is reviewers').
+                "footer": _(
+                    "Responder · You get this email because you answer citizens for "
+                    "your department."
+                ),
+            },
         )
     return sent

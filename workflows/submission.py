@@ -16,6 +16,7 @@ from responder.inbox.pii_services import public_reply_to_personal_require
 from responder.inbox.services import case_require_officer, case_require_owner
 from responder.inbox.transitions import case_lock, case_transition
 from workflows.routing import Route, route_for
+from workflows.sent_back import sent_back_for
 from workflows.services import steps_cancel, steps_create
 
 
@@ -32,6 +33,21 @@ def _submittable_draft(*, case: Case, actor: User) -> Draft:
     if draft is None:
         raise ValidationError(_("Write a reply before submitting."))
     return draft
+
+
+def _sent_back_unchanged(*, case: Case, draft: Draft, reason: str) -> bool:
+    """Whether the draft is the text a reviewer sent back; then only with a reason."""
+    sent_back = sent_back_for(case)
+    unchanged = sent_back is not None and draft.text.strip() == sent_back.text.strip()
+    if unchanged and not reason.strip():
+        raise ConflictError(
+            _(
+                "The reviewer asked for changes: change the reply, or say why you "
+                "submit it unchanged."
+            ),
+            code="unchanged",
+        )
+    return unchanged
 
 
 def _route_usable(route: Route) -> None:
@@ -58,10 +74,12 @@ def draft_submit(
     via: str,
     expected_version: int | None = None,
     acknowledge_public: bool = False,
+    unchanged_reason: str = "",
 ) -> Case:
     """Send the latest draft on its way: straight to approved when its policy has no
     layers (only for an unchanged pre-approved library answer), else into review.
-    A public reply to a post with personal information needs `acknowledge_public`."""
+    A public reply to a post with personal information needs `acknowledge_public`;
+    a draft a reviewer sent back goes again only changed, or with `unchanged_reason`."""
     with transaction.atomic():
         case = case_lock(case_id=case_id, expected_version=expected_version)
         case_require_officer(user=actor, case=case)
@@ -72,6 +90,7 @@ def draft_submit(
         public_reply_to_personal_require(
             case=case, private=draft.private_reply, acknowledged=acknowledge_public
         )
+        unchanged = _sent_back_unchanged(case=case, draft=draft, reason=unchanged_reason)
         route = route_for(
             case=case,
             draft_text=draft.text,
@@ -114,6 +133,7 @@ def draft_submit(
                 "rule": route.rule.name if route.rule else None,
                 "layers": [s.name for s in steps],
                 "library_unchanged": draft.library_unchanged,
+                **({"submitted_unchanged": unchanged_reason.strip()[:500]} if unchanged else {}),
             },
         )
         if layer_count == 0:

@@ -16,11 +16,13 @@ from workflows.notifications import (
     changes_requested_send,
     comment_added_send,
     consultation_send,
+    response_reminder_send,
     step_escalated_send,
     step_opened_send,
     step_reminder_send,
     step_unroutable_send,
 )
+from workflows.response_reminders import response_reminders_run
 
 # An unreachable or failing mail server is worth retrying (a refused address is
 # handled in notifications). Emails already sent are not sent again on retry.
@@ -79,6 +81,20 @@ def comment_added_notify(comment_id: int) -> None:
     """Tell the other side of a case's conversation about a new comment."""
 
     comment_added_send(comment_id=comment_id)
+
+
+@shared_task(acks_late=True, ignore_result=True, **_MAIL_RETRY)
+def response_reminder_notify(case_id: int) -> None:
+    """Remind the owner (or the queue) that a case's first response is due."""
+
+    response_reminder_send(case_id=case_id)
+
+
+@shared_task(acks_late=True, ignore_result=True, time_limit=120)
+def response_sweep() -> int:
+    """Beat, every minute: one reminder for each case whose first response is due soon."""
+
+    return response_reminders_run()
 
 
 @shared_task(acks_late=True, ignore_result=True, time_limit=300)

@@ -9,6 +9,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from responder.analytics import selectors
+from responder.analytics.durations import Hours
 from responder.analytics.selectors import Filters
 from responder.audit.models import AuditEvent
 from responder.inbox.models import Case
@@ -57,16 +58,21 @@ TIME_COLUMNS = [
 ]
 
 
+def _h(value: float | None) -> Hours | None:
+    """Hours, shown as a duration on the page and as the number in CSV."""
+    return None if value is None else Hours(value)
+
+
 def _times(rows: list[dict[str, Any]], key: str) -> list[list[Any]]:
     return [
         [
             r[key],
             r["first_n"],
-            r["first_median"],
-            r["first_p90"],
+            _h(r["first_median"]),
+            _h(r["first_p90"]),
             r["reply_n"],
-            r["reply_median"],
-            r["reply_p90"],
+            _h(r["reply_median"]),
+            _h(r["reply_p90"]),
         ]
         for r in rows
     ]
@@ -105,9 +111,9 @@ def layers_table(rows: list[dict[str, Any]]) -> Table:
                 r["position"],
                 r["layer"],
                 r["n"],
-                r["median"],
-                r["p90"],
-                r["total_hours"],
+                _h(r["median"]),
+                _h(r["p90"]),
+                _h(r["total_hours"]),
                 r["changed"],
                 r["sent_back"],
                 r["changed_share"],
@@ -140,6 +146,19 @@ def volumes_table(dimension: str, rows: list[dict[str, Any]]) -> Table:
     return (
         [dimension, _("questions in"), _("answered"), _("closed unanswered")],
         [[r["key"], r["received"], r["answered"], r["closed"]] for r in rows],
+    )
+
+
+def target_table(group: str, rows: list[dict[str, Any]]) -> Table:
+    return (
+        [
+            _("week") if group == "week" else group,
+            _("answered within target"),
+            _("answered late or still late"),
+            _("waiting, not yet due"),
+            _("share within target (%)"),
+        ],
+        [[r["key"], r["met"], r["missed"], r["waiting"], r["share"]] for r in rows],
     )
 
 
@@ -185,6 +204,8 @@ def dashboard_tables(data: dict[str, Any], *, due: Iterable[Any]) -> dict[str, T
     tables["sla-reviewers"] = sla_reviewers_table(data["sla_reviewers"])
     for dimension, rows in data["volumes"].items():
         tables[f"volumes-{dimension}"] = volumes_table(dimension, rows)
+    for group, rows in data.get("target", {}).items():
+        tables[f"target-{group}"] = target_table(group, rows)
     tables["library"] = library_table(data["library"])
     tables["answers-due"] = due_table(due)
     tables["engagement"] = engagement_table(data["engagement"])
@@ -202,6 +223,15 @@ CHARTS: dict[str, Callable[[Filters], Table]] = {
     "sla-reviewers": lambda f: sla_reviewers_table(selectors.sla_by_reviewer(f)),
     "volumes-platform": lambda f: volumes_table("platform", selectors.volumes_by(f, "platform")),
     "volumes-topic": lambda f: volumes_table("topic", selectors.volumes_by(f, "topic")),
+    "target-week": lambda f: target_table(
+        "week", selectors.first_response_within_target(f, "week")
+    ),
+    "target-platform": lambda f: target_table(
+        "platform", selectors.first_response_within_target(f, "platform")
+    ),
+    "target-topic": lambda f: target_table(
+        "topic", selectors.first_response_within_target(f, "topic")
+    ),
     "library": lambda f: library_table(selectors.library_use(f)),
     "answers-due": lambda f: due_table(
         selectors.answers_due_for_review(department_ids=f.department_ids)

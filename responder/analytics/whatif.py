@@ -73,7 +73,22 @@ def whatif(filters: Filters, scenario: Scenario) -> dict[str, Any]:
     saved = layer_reductions(filters, scenario)
     after = {pk: max(0.0, secs - saved.get(pk, 0.0)) for pk, secs in baseline.items()}
     affected = [pk for pk in baseline if saved.get(pk, 0.0) > 0]
+    # What the figures leave out, said on the page: cases of the period with no
+    # posted reply (still open, or closed without one), and replied cases whose step
+    # in this layer was never decided (withdrawn or cancelled), so it cannot be timed.
+    layer_steps = steps_for(filters).filter(position=scenario.position)
+    if scenario.policy_name:
+        layer_steps = layer_steps.filter(policy_name=scenario.policy_name)
+    undecided = (
+        layer_steps.filter(case__replied_at__isnull=False)
+        .exclude(case_id__in=layer_steps.filter(status__in=DECIDED).values("case_id"))
+        .values("case_id")
+        .distinct()
+        .count()
+    )
     return {
+        "left_out_unreplied": cases_for(filters).filter(replied_at__isnull=True).count(),
+        "left_out_undecided": undecided,
         "scenario": scenario,
         "before": _stats(list(baseline.values())),
         "after": _stats(list(after.values())),

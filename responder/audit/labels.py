@@ -32,6 +32,7 @@ AUDIT_ACTION_LABELS: dict[str, Promise] = {
     "case.revise": _("Taken back to change the refused reply"),
     "case.tag": _("Topics or risk changed"),
     "case.risk": _("Risk changed"),
+    "case.priority": _("Priority changed"),
     "case.comment": _("Comment"),
     "case.record_exported": _("Record exported"),
     "case.personal_data_removed": _("Personal data removed"),

@@ -39,6 +39,7 @@ from responder.inbox.classify import case_topics_link, cases_classify
 from responder.inbox.language import language_detect
 from responder.inbox.models import Case, CaseState
 from responder.inbox.pii import pii_find_for, pii_kinds
+from responder.inbox.response_clock import cases_respond_by_set
 from responder.queueing import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
@@ -219,6 +220,8 @@ def _cases_insert(*, account: PlatformAccount, mentions: list[Mention]) -> list[
     # Topics, automatic risk and priority from the department's incoming rules and
     # library, in this transaction (responder/inbox/classify.py).
     topic_ids = cases_classify(department_id=account.department_id, cases=cases)
+    # The first-response deadline, from the priority just set (response_clock.py).
+    cases_respond_by_set(department=account.department, cases=cases)
     ids = _insert_in_waves(account=account, cases=cases, batch_parent=batch_parent)
     case_topics_link(
         pairs=[(ids[c.external_id], t) for c, t in zip(cases, topic_ids, strict=True) if t]

@@ -115,3 +115,41 @@ class IncomingRuleRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule_name} v{self.version} ({self.action})"
+
+
+class ResponseTarget(models.Model):
+    """How soon a department answers a new case of one priority (and, optionally, from
+    one platform), in business minutes (responder/inbox/response_clock.py). A target
+    for a platform wins over the department's target for every platform."""
+
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.CASCADE,
+        related_name="response_targets",
+        verbose_name=_("department"),
+    )
+    priority = models.CharField(_("priority"), max_length=8, choices=Priority.choices)
+    platform = models.CharField(
+        _("platform"),
+        max_length=16,
+        blank=True,
+        help_text=_("Empty: every platform."),
+    )
+    minutes = models.PositiveIntegerField(
+        _("first response within (business minutes)"),
+        help_text=_("Counted in the department's business hours, like approval deadlines."),
+    )
+
+    class Meta:
+        ordering = ["department", "priority", "platform"]
+        verbose_name = _("first-response target")
+        verbose_name_plural = _("first-response targets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "priority", "platform"],
+                name="response_target_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_priority_display()} {self.platform or '*'}: {self.minutes} min"

@@ -5,16 +5,25 @@ import re
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, FSMField, FSMModelMixin, transition
 
 from responder.accounts.models import Department
-from responder.inbox.incoming_models import (  # noqa: F401  (models of this app)
-    IncomingRule,
-    IncomingRuleRevision,
-    Priority,
+from responder.inbox.incoming_models import (  # models of this app, re-exported
+    IncomingRule as IncomingRule,
 )
+from responder.inbox.incoming_models import (
+    IncomingRuleRevision as IncomingRuleRevision,
+)
+from responder.inbox.incoming_models import Priority as Priority
+from responder.inbox.incoming_models import ResponseTarget as ResponseTarget
+
+#: The inbox's sort by priority: urgent first, low last (Case.priority_rank).
+PRIORITY_RANKS = [Priority.URGENT, Priority.HIGH, Priority.NORMAL, Priority.LOW]
+#: Where a case without a deadline sorts when the inbox is sorted by deadline: last.
+NO_DEADLINE = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
 
 
 class CaseState(models.TextChoices):
@@ -151,6 +160,30 @@ class Case(FSMModelMixin, models.Model):
     reply_url = models.URLField(max_length=500, blank=True)
     replied_at = models.DateTimeField(null=True, blank=True)
     first_response_at = models.DateTimeField(null=True, blank=True)
+    # The first-response clock: when the department's target (by priority and
+    # platform, in business hours) says this case must be answered; set at ingest
+    # (responder/inbox/response_clock.py). The owner and the queue are reminded once.
+    respond_by = models.DateTimeField(_("answer by"), null=True, blank=True)
+    respond_reminded_at = models.DateTimeField(null=True, blank=True)
+    # Sort keys of the inbox's orderings, kept by PostgreSQL (stored generated
+    # columns), so each ordering is one keyset range scan of its own index: the
+    # deadline with "no deadline" last, and the priority as a rank (urgent first).
+    deadline_key = models.GeneratedField(
+        expression=Coalesce("respond_by", models.Value(NO_DEADLINE)),
+        output_field=models.DateTimeField(),
+        db_persist=True,
+    )
+    priority_rank = models.GeneratedField(
+        expression=models.Case(
+            *(
+                models.When(priority=value, then=models.Value(rank))
+                for rank, value in enumerate(PRIORITY_RANKS)
+            ),
+            default=models.Value(len(PRIORITY_RANKS)),
+        ),
+        output_field=models.SmallIntegerField(),
+        db_persist=True,
+    )
     legal_hold = models.BooleanField(_("legal hold"), default=False)
     personal_data_removed_at = models.DateTimeField(null=True, blank=True)
     # The kinds of personal information found in the text at ingest (responder.inbox.pii
@@ -191,6 +224,30 @@ class Case(FSMModelMixin, models.Model):
                 fields=["department", "-received_at", "-id"],
                 name="case_dept_unassigned",
                 condition=models.Q(state="new", owner__isnull=True),
+            ),
+            # The inbox sorted by deadline or by priority (then oldest first), in a
+            # department and in one state of it ("New" is sorted by deadline).
+            models.Index(fields=["department", "deadline_key", "id"], name="case_dept_deadline"),
+            models.Index(
+                fields=["department", "state", "deadline_key", "id"],
+                name="case_dept_state_deadline",
+            ),
+            models.Index(
+                fields=["department", "priority_rank", "received_at", "id"],
+                name="case_dept_priority",
+            ),
+            models.Index(
+                fields=["department", "state", "priority_rank", "received_at", "id"],
+                name="case_dept_state_priority",
+            ),
+            # The first-response clock: cases still waiting for their first answer,
+            # soonest deadline first (the "due soon"/"overdue" filters and badges, the
+            # reminder sweep, and the inbox sorted by deadline).
+            models.Index(
+                fields=["department", "respond_by", "id"],
+                name="case_dept_respond_by",
+                condition=models.Q(first_response_at__isnull=True, respond_by__isnull=False)
+                & ~models.Q(state="closed"),
             ),
         ]
 

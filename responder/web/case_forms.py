@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from responder.inbox.models import CloseReason, Risk, Topic
+from responder.inbox.models import CloseReason, Priority, Risk, Topic
 
 
 class DraftForm(forms.Form):
@@ -51,8 +51,16 @@ class RiskForm(forms.Form):
     version = forms.IntegerField(required=False, min_value=1)
 
 
+class PriorityForm(forms.Form):
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
+    reason = forms.CharField(label=_("Reason for the change"), max_length=500)
+    version = forms.IntegerField(required=False, min_value=1)
+
+
 class SubmitForm(forms.Form):
     # The case version the page showed: a submit of a case that moved on is refused.
     version = forms.IntegerField(required=False, min_value=1)
     # "A public reply is right": asked when the citizen's post has personal information.
     acknowledge_public = forms.BooleanField(required=False)
+    # Why a draft a reviewer sent back goes again unchanged (otherwise refused).
+    unchanged_reason = forms.CharField(required=False, max_length=500)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from responder.inbox.models import CaseLanguage, CaseState, CloseReason, Platform
 from responder.web.inbox_rows import options_html
 from responder.web.inbox_selectors import InboxFilters, InboxOptions
+from responder.web.inbox_selectors.filters import Sort
 
 FILTER_FIELDS = (
     "state",
@@ -23,6 +24,9 @@ FILTER_FIELDS = (
     "unassigned",
     "overdue",
     "personal",
+    "due_soon",
+    "changes_requested",
+    "sort",
     "q",
 )
 
@@ -39,6 +43,19 @@ class InboxFilterForm(forms.Form):
     unassigned = forms.BooleanField(label=_("Unassigned"), required=False)
     overdue = forms.BooleanField(label=_("Overdue"), required=False)
     personal = forms.BooleanField(label=_("Personal information"), required=False)
+    due_soon = forms.BooleanField(label=_("Due soon"), required=False)
+    changes_requested = forms.BooleanField(label=_("Changes requested"), required=False)
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[
+            ("", _("Default (deadline for new cases, else newest)")),
+            (Sort.DEADLINE, _("Deadline, soonest first")),
+            (Sort.PRIORITY, _("Priority, urgent first")),
+            (Sort.NEWEST, _("Newest first")),
+            (Sort.OLDEST, _("Oldest first")),
+        ],
+    )
 
     def __init__(self, *args: Any, options: InboxOptions, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
@@ -67,6 +84,9 @@ class InboxFilterForm(forms.Form):
             unassigned=bool(data.get("unassigned")),
             overdue=bool(data.get("overdue")),
             personal=bool(data.get("personal")),
+            due_soon=bool(data.get("due_soon")),
+            changes_requested=bool(data.get("changes_requested")),
+            sort=data.get("sort") or "",
             q=(data.get("q") or "").strip(),
         )
 
@@ -81,6 +101,7 @@ class InboxFilterForm(forms.Form):
             "language": f.language,
             "topic": str(f.topic_id or ""),
             "owner": str(f.owner_id or ""),
+            "sort": f.sort,
         }
         fields: dict[str, Any] = self.fields
         return [
@@ -90,7 +111,7 @@ class InboxFilterForm(forms.Form):
                 "label": fields[name].label,
                 "options_html": options_html(fields[name].choices, current[name]),
             }
-            for name in ("state", "platform", "account", "language", "topic", "owner")
+            for name in ("state", "platform", "account", "language", "topic", "owner", "sort")
         ]
 
     def query_string(self) -> str:
@@ -105,6 +126,7 @@ class InboxFilterForm(forms.Form):
             ("language", f.language),
             ("topic", f.topic_id),
             ("owner", f.owner_id),
+            ("sort", f.sort),
         ):
             if value:
                 pairs.append((name, str(value)))
@@ -113,6 +135,8 @@ class InboxFilterForm(forms.Form):
             ("unassigned", f.unassigned),
             ("overdue", f.overdue),
             ("personal", f.personal),
+            ("due_soon", f.due_soon),
+            ("changes_requested", f.changes_requested),
         ):
             if flag:
                 pairs.append((name, "on"))

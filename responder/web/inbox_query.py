@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 
 from responder.inbox.models import Case, CaseState
+from responder.inbox.response_clock import DUE_SOON
 from workflows.models import ApprovalStep, StepStatus
 
 if TYPE_CHECKING:
@@ -39,14 +41,31 @@ ROW_FIELDS = (
     "version",
     "visibility",
     "pii_kinds",
+    "respond_by",
+    "first_response_at",
+    "priority",
 )
+# The key columns of each ordering (then c.id), and whether the page reads them
+# descending (responder/web/inbox_selectors/filters.py Sort).
+SORT_KEYS: dict[str, tuple[tuple[str, ...], bool]] = {
+    "newest": (("received_at",), True),
+    "oldest": (("received_at",), False),
+    "deadline": (("deadline_key",), False),
+    "priority": (("priority_rank", "received_at"), False),
+}
+
+
+# A case waiting for its first response, with a deadline: the condition of the
+# partial index case_dept_respond_by (response_clock.waiting_q), one parameter: the
+# closed state.
+WAITING = "{first_response_at} IS NULL AND {respond_by} IS NOT NULL AND {state} <> %s"
 
 
 @functools.cache
 def _names() -> dict[str, str]:
     q = connection.ops.quote_name
     columns = {f.attname: str(f.column) for f in Case._meta.concrete_fields}
-    names = {f: f"c.{q(columns[f])}" for f in ROW_FIELDS}
+    names = {f: f"c.{q(columns[f])}" for f in (*ROW_FIELDS, "deadline_key", "priority_rank")}
     names["case"] = q(Case._meta.db_table)
     names["links"] = q(Case.topics.through._meta.db_table)
     names["step"] = q(ApprovalStep._meta.db_table)
@@ -88,6 +107,84 @@ def _words_clause(n: dict[str, str], q: str) -> tuple[str, ...]:
     if q.startswith("@"):
         return handle_sql, handle
     return f"({text_sql} OR {handle_sql})", _like(q, prefix=False), handle
+
+
+def _work_clauses(
+    n: dict[str, str], filters: InboxFilters, now: dt.datetime, add: Callable[..., None]
+) -> None:
+    """The filters on what waits: overdue, due soon, changes requested."""
+    if filters.overdue:
+        # An approval step past its SLA, or a case past its first-response deadline.
+        # A correlated subquery (not EXISTS, which PostgreSQL turns into a hash join
+        # over every overdue step) probes each in-review case's open step by index.
+        add(
+            f"(({n['state']} = %s AND (SELECT s.due_at FROM {n['step']} AS s"  # noqa: S608
+            " WHERE s.case_id = c.id AND s.status = %s ORDER BY s.due_at LIMIT 1) < %s)"
+            f" OR ({WAITING.format(**n)} AND {n['respond_by']} <= %s))",
+            CaseState.IN_REVIEW,
+            StepStatus.OPEN,
+            _when(now),
+            CaseState.CLOSED,
+            _when(now),
+        )
+    if filters.due_soon:
+        # Waiting for a first response, deadline within DUE_SOON.
+        add(
+            f"{WAITING.format(**n)} AND {n['respond_by']} > %s AND {n['respond_by']} <= %s",
+            CaseState.CLOSED,
+            _when(now),
+            _when(now + DUE_SOON),
+        )
+    if filters.changes_requested:
+        # Drafting, and the latest approval round ended with a reviewer sending it
+        # back (workflows/sent_back.py says the same for one case).
+        add(
+            f"{n['state']} = %s AND EXISTS (SELECT 1 FROM {n['step']} AS s"  # noqa: S608
+            " WHERE s.case_id = c.id AND s.status = %s AND s.round ="
+            f" (SELECT MAX(s2.round) FROM {n['step']} AS s2 WHERE s2.case_id = c.id))",
+            CaseState.DRAFTING,
+            StepStatus.CHANGES_REQUESTED,
+        )
+
+
+def _cursor_clauses(
+    n: dict[str, str],
+    filters: InboxFilters,
+    older_than: Cursor | None,
+    newer_than: Cursor | None,
+    add: Callable[..., None],
+) -> None:
+    """Strictly after or before a cursor, in the page's order."""
+    sort = filters.ordering
+    if sort != "newest" and (older_than is not None or newer_than is not None):
+        # After (below) or before (above) the cursor in the page's order: one row
+        # comparison, which PostgreSQL starts the ordering's index scan from.
+        keys, descending = SORT_KEYS[sort]
+        cursor = older_than if older_than is not None else newer_than
+        assert cursor is not None
+        below = older_than is not None
+        op = "<" if below == descending else ">"
+        values = [_when(v) if isinstance(v, dt.datetime) else v for v in cursor.key(sort)]
+        columns = ", ".join([*(n[k] for k in keys), "c.id"])
+        add(f"({columns}) {op} ({', '.join(['%s'] * len(values))})", *values)
+        older_than = newer_than = None
+    if older_than is not None:
+        # The redundant received_at <= bound lets PostgreSQL start the index scan there.
+        at = _when(older_than.received_at)
+        add(
+            f"{n['received_at']} <= %s AND NOT ({n['received_at']} = %s AND c.id >= %s)",
+            at,
+            at,
+            older_than.id,
+        )
+    if newer_than is not None:
+        at = _when(newer_than.received_at)
+        add(
+            f"{n['received_at']} >= %s AND NOT ({n['received_at']} = %s AND c.id <= %s)",
+            at,
+            at,
+            newer_than.id,
+        )
 
 
 def scope(
@@ -134,35 +231,10 @@ def scope(
     if filters.personal:
         # Personal information was found in the text at ingest.
         add(f"{n['pii_kinds']} <> %s", "[]")
-    if filters.overdue:
-        # A correlated subquery (not EXISTS, which PostgreSQL turns into a hash join
-        # over every overdue step) probes each in-review case's open step by index.
-        add(
-            f"{n['state']} = %s AND (SELECT s.due_at FROM {n['step']} AS s"  # noqa: S608
-            " WHERE s.case_id = c.id AND s.status = %s ORDER BY s.due_at LIMIT 1) < %s",
-            CaseState.IN_REVIEW,
-            StepStatus.OPEN,
-            _when(now),
-        )
+    _work_clauses(n, filters, now, add)
     if filters.q:
         add(*_words_clause(n, filters.q))
-    if older_than is not None:
-        # The redundant received_at <= bound lets PostgreSQL start the index scan there.
-        at = _when(older_than.received_at)
-        add(
-            f"{n['received_at']} <= %s AND NOT ({n['received_at']} = %s AND c.id >= %s)",
-            at,
-            at,
-            older_than.id,
-        )
-    if newer_than is not None:
-        at = _when(newer_than.received_at)
-        add(
-            f"{n['received_at']} >= %s AND NOT ({n['received_at']} = %s AND c.id <= %s)",
-            at,
-            at,
-            newer_than.id,
-        )
+    _cursor_clauses(n, filters, older_than, newer_than, add)
     sql = f"FROM {n['case']} AS c{joins}"
     if where:
         sql += " WHERE " + " AND ".join(where)
@@ -193,15 +265,17 @@ def scopes(
     ]
 
 
-def rows(scope_sql: str, params: list[Any], *, limit: int, ascending: bool) -> list[tuple]:
-    """The row columns of the scope's cases, newest first (or oldest first)."""
+def rows(
+    scope_sql: str, params: list[Any], *, limit: int, ascending: bool, sort: str = "newest"
+) -> list[tuple]:
+    """The row columns of the scope's cases in the sort's key order, ascending or
+    descending (every key column the same way, so one index scan serves it)."""
     n = _names()
     direction = "ASC" if ascending else "DESC"
     columns = ", ".join(n[f] for f in ROW_FIELDS)
-    sql = (
-        f"SELECT {columns} {scope_sql}"
-        f" ORDER BY {n['received_at']} {direction}, c.id {direction} LIMIT %s"
-    )
+    keys, _descending = SORT_KEYS[sort]
+    order = ", ".join(f"{n[k]} {direction}" for k in keys)
+    sql = f"SELECT {columns} {scope_sql} ORDER BY {order}, c.id {direction} LIMIT %s"
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, limit])
         return cursor.fetchall()

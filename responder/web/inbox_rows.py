@@ -22,7 +22,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 
-from responder.inbox.models import CaseState
+from responder.inbox.models import CaseState, Priority
 from responder.inbox.pii import PiiKind
 from responder.inbox.pii_display import masked_text, visibility_label
 from responder.web.inbox_selectors import InboxRow
@@ -125,19 +125,39 @@ class _Memo(dict[object, str]):
         return hit
 
 
-def inbox_rows_html(cases: Iterable[InboxRow], *, now: dt.datetime) -> SafeString:
+def inbox_rows_html(
+    cases: Iterable[InboxRow], *, now: dt.datetime, ticked: set[int] | None = None
+) -> SafeString:
     """<tr> elements for the inbox table (cases decorated by inbox_decorate)."""
     memo = _Memo(now)
     e = memo.e
     claim = _e(_("Claim"))
     nobody = _e(_("Nobody"))
+    overdue_badge = _e(_("Overdue"))
+    soon_badge = _e(_("Due soon"))
+    first_response = _e(_("first response"))
+    # High and urgent cases say so next to their handle (the incoming rules or an
+    # officer set it); normal and low ones carry nothing.
+    priority_badges = {
+        value: f' <span class="badge badge--priority-{value}">{_e(str(label))}</span>'
+        for value, label in Priority.choices
+        if value in (Priority.HIGH, Priority.URGENT)
+    }
     dash = '<span class="muted">—</span>'
     out: list[str] = []
     for c in cases:
         pk = int(c.pk)
         owner = e(c.owner_label) if c.owner_id else f'<span class="muted">{nobody}</span>'
         sla = c.sla
-        if sla.due_at is not None:
+        if sla.due_at is not None and sla.first_response:
+            # The first-response clock (response_clock.py), with its badge.
+            clock = memo.clock(sla.due_at, overdue=sla.overdue)
+            if sla.overdue:
+                clock = f'<span class="badge badge--overdue">{overdue_badge}</span> {clock}'
+            elif sla.due_soon:
+                clock = f'<span class="badge badge--due-soon">{soon_badge}</span> {clock}'
+            clock += f' <span class="muted">({first_response})</span>'
+        elif sla.due_at is not None:
             clock = memo.clock(sla.due_at, overdue=sla.overdue)
             clock += f' <span class="muted">({e(sla.step_name)})</span>'
         else:
@@ -157,12 +177,14 @@ def inbox_rows_html(cases: Iterable[InboxRow], *, now: dt.datetime) -> SafeStrin
         out.append(
             f'<tr data-case-id="{pk}" data-case-url="/cases/{pk}/">'
             f'<td><input type="checkbox" name="case" value="{pk}" id="pick-{pk}"'
+            f"{' checked' if ticked and pk in ticked else ''}"
             f' aria-labelledby="case-{pk}"></td>'
             f'<th scope="row" class="case-text"><a href="/cases/{pk}/" class="case-link"'
             f' id="case-{pk}">#{pk} @{_e(c.author_handle)}</a>'
             f"{memo.flags(c.pii_kinds, c.visibility)}"
+            f"{priority_badges.get(c.priority, '')}"
             f' <span class="case-snippet">{_e(snippet)}</span></th>'
-            f'<td><span class="badge badge--{e(c.state)}">'
+            f'<td><span class="badge badge--{"changes_requested" if c.sent_back else e(c.state)}">'
             f"{e(c.state_label)}</span></td>"
             f"<td>{e(c.platform_label)}"
             f"{f'<span class="muted"> · {e(account)}</span>' if account else ''}</td>"

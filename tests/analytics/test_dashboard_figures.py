@@ -223,6 +223,15 @@ def test_whatif_remove_layer_2_equals_recomputed_durations(history: dict[str, An
     after = [v / 3600 for v in expected.values()]
     assert result["after"]["median"] == pytest.approx(_pct(after)[0], abs=0.006)
     assert result["after"]["p90"] < result["before"]["p90"]
+    # It says what it left out: the cases without a posted reply, and the replied
+    # cases whose step in this layer was never decided.
+    assert result["left_out_unreplied"] == len(truth["cases"]) - len(expected)
+    undecided = {
+        s["case"]
+        for s in truth["steps"]
+        if s["policy"] == world.two.name and s["position"] == 2 and s.get("decided") is None
+    } - set(saved)
+    assert result["left_out_undecided"] == len(undecided & set(expected))
 
     # A new SLA caps the layer's durations instead.
     capped = whatif.whatif(

@@ -78,3 +78,21 @@ def test_refusal_and_error_pages_pass_axe_in_both_languages(page, live_server, t
         if lang == "en":
             page.get_by_role("button", name="Français").click()
             page.wait_for_load_state("load")
+
+
+@pytest.mark.parametrize("page", [PHONE], indirect=True)
+def test_the_policy_editors_layer_box_fits_at_320_pixels(page, live_server, team) -> None:
+    """Issue #14: the layer box was 440 px wide at 320 px (its reviewer menus)."""
+    from tests.factories import person
+    from workflows.models import ApprovalPolicy
+
+    # Long reviewer names widen the menus, as real names and usernames do.
+    person("sme", team.department, username="a_reviewer_with_a_really_long_username")
+    policy = ApprovalPolicy.objects.get(name="New answer")
+    login(page, live_server.url, "admin")
+    _fits(page, f"{live_server.url}/settings/policies/{policy.pk}/")
+    width = page.evaluate(
+        "() => Math.max(...[...document.querySelectorAll('fieldset.layer')]"
+        ".map(f => f.getBoundingClientRect().width))"
+    )
+    assert width <= 320

@@ -493,3 +493,19 @@ def test_received_says_how_long_ago_then_the_date(
         officer_client.cookies["django_language"] = "fr"
     shown = _received_column(officer_client.get("/").content.decode())
     assert [shown[c.pk] for c in cases] == expected
+
+
+def test_a_refused_bulk_assign_keeps_the_cases_ticked(officer_client: Client, team) -> None:
+    first, second, untouched = team.case(), team.case(), team.case()
+    # No reason given: refused, and the page comes back with the same two ticked.
+    response = officer_client.post(
+        "/inbox/bulk/",
+        {"action": "assign", "case": [first.pk, second.pk], "assignee": team.officer2.pk},
+        follow=True,
+    )
+    body = response.content.decode()
+    for case in (first, second):
+        assert f'id="pick-{case.pk}" checked' in body
+    assert f'id="pick-{untouched.pk}" checked' not in body
+    # Only once: the next visit starts with nothing ticked.
+    assert " checked aria-labelledby" not in officer_client.get("/").content.decode()

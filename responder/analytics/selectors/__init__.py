@@ -11,6 +11,9 @@ Definitions (the dashboard's "how we count" note repeats them):
   (approved or sent back), not withdrawn ones;
 - a layer "changed" a draft when a reviewer edited it while approving, and "sent it
   back" when it requested changes;
+- first response within target: posted no later than the case's deadline (the
+  department's target for its priority, in business hours); missed: posted later, or
+  still waiting past it;
 - SLA met: decided no later than the step's due time; breached: decided later, or
   still open past it.
 
@@ -26,6 +29,10 @@ from responder.analytics.selectors.filters import (
     case_q,
     cases_for,
     filters_from,
+)
+from responder.analytics.selectors.first_response import (
+    TARGET_GROUPS,
+    first_response_within_target,
 )
 from responder.analytics.selectors.layers import (
     DECIDED,
@@ -70,6 +77,7 @@ __all__ = [
     "LAYER_KEY",
     "NO_EFFECT_MAX_SHARE",
     "NO_EFFECT_MIN_HOURS",
+    "TARGET_GROUPS",
     "TIME_KEYS",
     "EpochSeconds",
     "Filters",
@@ -82,6 +90,7 @@ __all__ = [
     "engagement_by",
     "engagement_model",
     "filters_from",
+    "first_response_within_target",
     "is_postgres",
     "layer_costs",
     "library_use",

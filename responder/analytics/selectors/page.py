@@ -13,6 +13,11 @@ from django.utils import timezone
 
 from responder.analytics.selectors.engagement import engagement_by
 from responder.analytics.selectors.filters import DIMENSIONS, Filters
+from responder.analytics.selectors.first_response import (
+    TARGET_GROUPS,
+    first_response_within_target,
+)
+from responder.analytics.selectors.headline import headline
 from responder.analytics.selectors.layers import layer_costs
 from responder.analytics.selectors.library import library_use
 from responder.analytics.selectors.response_times import (
@@ -34,7 +39,7 @@ def dashboard_cached(filters: Filters, *, fresh: bool = False) -> dict[str, Any]
     analytics_warm keeps the default view (last 30 days, no filter) warm.
     """
 
-    key = "analytics:dashboard:v2:" + filters.cache_key()
+    key = "analytics:dashboard:v3:" + filters.cache_key()
     if not fresh:
         cached = cache.get(key)
         if cached is not None:
@@ -63,6 +68,8 @@ def dashboard(filters: Filters) -> dict[str, Any]:
         ("sla_layers",): lambda: sla_by_layer(filters),
         ("sla_reviewers",): lambda: sla_by_reviewer(filters),
         **{("volumes", d): partial(volumes_by, filters, d) for d in ("platform", "topic")},
+        **{("target", g): partial(first_response_within_target, filters, g) for g in TARGET_GROUPS},
+        ("headline",): lambda: headline(filters),
         ("library",): lambda: library_use(filters),
         ("engagement",): lambda: engagement_by(filters, "platform"),
     }
@@ -70,7 +77,7 @@ def dashboard(filters: Filters) -> dict[str, Any]:
         results = _run_in_threads(jobs)
     else:
         results = {path: job() for path, job in jobs.items()}
-    data: dict[str, Any] = {"by": {}, "volumes": {}}
+    data: dict[str, Any] = {"by": {}, "volumes": {}, "target": {}}
     for path, value in results.items():
         if len(path) == 1:
             data[path[0]] = value

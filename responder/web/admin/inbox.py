@@ -22,7 +22,16 @@ from responder.channels import services as channel_services
 from responder.errors import ConflictError, PermissionDenied, ValidationError
 from responder.inbox import library_services, services
 from responder.inbox.checks import OutgoingTextRefused, library_text_require
-from responder.inbox.models import Case, CloseReason, Draft, LibraryAnswer, Risk, Topic
+from responder.inbox.models import (
+    Case,
+    CloseReason,
+    Draft,
+    LibraryAnswer,
+    Platform,
+    ResponseTarget,
+    Risk,
+    Topic,
+)
 from responder.inbox.pii_display import masked_text
 from workflows import submission
 
@@ -37,6 +46,28 @@ class TopicAdmin(DepartmentScopedAdmin):
     list_filter = ["sensitive", "department"]
     search_fields = ["slug", "name_en", "name_fr"]
     prepopulated_fields = {"slug": ["name_en"]}
+
+
+class ResponseTargetForm(forms.ModelForm):  # type: ignore[type-arg]
+    platform = forms.ChoiceField(
+        label=_("platform"),
+        required=False,
+        choices=[("", _("Every platform")), *Platform.choices],
+    )
+
+    class Meta:
+        model = ResponseTarget
+        fields = ["department", "priority", "platform", "minutes"]
+
+
+@admin.register(ResponseTarget)
+class ResponseTargetAdmin(DepartmentScopedAdmin):
+    """First-response targets (responder/inbox/response_clock.py): new cases get their
+    deadline from these at arrival."""
+
+    form = ResponseTargetForm
+    list_display = ["department", "priority", "platform", "minutes"]
+    list_filter = ["department", "priority"]
 
 
 class LibraryAnswerForm(forms.ModelForm):  # type: ignore[type-arg]

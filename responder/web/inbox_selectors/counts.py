@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from responder.accounts.models import User
 from responder.inbox.models import Case, CaseState
+from responder.inbox.response_clock import DUE_SOON
 from responder.web import inbox_query
 from responder.web.inbox_selectors.filters import Cursor, InboxFilters
 from workflows.models import ApprovalStep, StepStatus
@@ -59,10 +60,22 @@ def _counts_sql(department_count: int | None) -> str:
         f" ORDER BY s.{q('due_at')} LIMIT 1) < %s"
     )
     parts.append(capped(overdue, SMALL_COUNT_CAP))
+    # Past or near the first-response deadline: a range of the partial index
+    # case_dept_respond_by. "Overdue" adds the cases past it to the steps above.
+    waiting = inbox_query.WAITING.format(
+        first_response_at=q("first_response_at"), respond_by=q("respond_by"), state=q("state")
+    )
+    late = f"SELECT 1 FROM {case} WHERE {dept('')}{waiting} AND {q('respond_by')} <= %s"  # noqa: S608
+    parts.append(capped(late, SMALL_COUNT_CAP))
+    soon = (
+        f"SELECT 1 FROM {case} WHERE {dept('')}{waiting}"  # noqa: S608
+        f" AND {q('respond_by')} > %s AND {q('respond_by')} <= %s"
+    )
+    parts.append(capped(soon, SMALL_COUNT_CAP))
     return "SELECT " + ", ".join(parts)
 
 
-COUNT_NAMES = [*CaseState.values, "mine", "unassigned", "overdue"]
+COUNT_NAMES = [*CaseState.values, "mine", "unassigned", "overdue", "response_overdue", "due_soon"]
 
 
 def inbox_counts(
@@ -79,11 +92,18 @@ def inbox_counts(
     params += [user.pk, CaseState.DRAFTING, CaseState.IN_REVIEW]
     params += [*depts, CaseState.NEW]
     params += [*depts, CaseState.IN_REVIEW, StepStatus.OPEN, now]
+    params += [*depts, CaseState.CLOSED, now]
+    params += [*depts, CaseState.CLOSED, now, now + DUE_SOON]
     sql = _counts_sql(None if department_ids is None else len(depts))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    return {name: int(value) for name, value in zip(COUNT_NAMES, row, strict=True)}
+    counts = {name: int(value) for name, value in zip(COUNT_NAMES, row, strict=True)}
+    # "Overdue": approval steps past their SLA and cases past their first-response
+    # deadline (a case in review has had no answer either, so it may be in both; the
+    # badge stops at 99+ anyway).
+    counts["overdue"] = min(counts["overdue"] + counts.pop("response_overdue"), SMALL_COUNT_CAP)
+    return counts
 
 
 def inbox_live(

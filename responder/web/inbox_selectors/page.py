@@ -13,12 +13,15 @@ from typing import Any
 
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from responder.accounts.models import User
 from responder.inbox.models import Case, CaseLanguage, CaseState, Platform, Topic
+from responder.inbox.response_clock import clock_status
 from responder.web import inbox_query
 from responder.web.inbox_selectors.filters import Cursor, InboxFilters
 from workflows.models import ApprovalStep, StepStatus
+from workflows.sent_back import sent_back_ids
 
 PAGE_SIZE = 50
 
@@ -28,6 +31,9 @@ class SlaInfo:
     step_name: str = ""
     due_at: dt.datetime | None = None
     overdue: bool = False
+    # The first-response clock rather than an approval step's (response_clock.py).
+    first_response: bool = False
+    due_soon: bool = False
 
 
 @dataclass(slots=True)
@@ -50,6 +56,9 @@ class InboxRow:
     version: int
     visibility: str
     pii_kinds: Any  # a list, or its JSON text as a raw cursor reads it
+    respond_by: dt.datetime | None
+    first_response_at: dt.datetime | None
+    priority: str
     topics_label: str = ""
     owner_label: str = ""
     sla: SlaInfo = field(default_factory=lambda: SlaInfo())
@@ -57,6 +66,7 @@ class InboxRow:
     platform_label: str = ""
     language_label: str = ""
     account_label: str = ""
+    sent_back: bool = False  # drafting after a reviewer asked for changes
 
     @property
     def pk(self) -> int:
@@ -90,9 +100,15 @@ def _fetch(
     index range scan per department (an IN list over departments would have to sort
     every matching row), merged here. No join to accounts or owners: they are named
     from InboxOptions (an account row carries encrypted credentials)."""
-    ascending = newer_than is not None
+    sort = filters.ordering
+    _keys, descending = inbox_query.SORT_KEYS[sort]
+    # The page's own order, or the reverse when reading the rows above a cursor.
+    ascending = (newer_than is not None) == descending
     per_scope = [
-        [_row(r) for r in inbox_query.rows(sql, params, limit=limit, ascending=ascending)]
+        [
+            _row(r)
+            for r in inbox_query.rows(sql, params, limit=limit, ascending=ascending, sort=sort)
+        ]
         for sql, params in inbox_query.scopes(
             department_ids=department_ids,
             user_id=user.pk,
@@ -105,8 +121,8 @@ def _fetch(
     if len(per_scope) == 1:
         return per_scope[0]
 
-    def key(c: InboxRow) -> tuple[dt.datetime, int]:
-        return (c.received_at, c.id)
+    def key(c: InboxRow) -> tuple[Any, ...]:
+        return Cursor.of(c, sort).key(sort)
 
     merged = heapq.merge(*per_scope, key=key, reverse=not ascending)
     return list(islice(merged, limit))
@@ -118,6 +134,8 @@ def _row(values: tuple) -> InboxRow:
         row.pii_kinds = json.loads(row.pii_kinds)
     if row.received_at.tzinfo is None:  # SQLite
         row.received_at = inbox_query.utc(row.received_at)
+        row.respond_by = inbox_query.utc(row.respond_by)
+        row.first_response_at = inbox_query.utc(row.first_response_at)
     return row
 
 
@@ -134,6 +152,7 @@ def inbox_page(
     """One page of the inbox, newest first: the first page, the page below `before`
     (older), or the page above `after` (newer). Keyset paging, never OFFSET: a page
     deep in the history costs what the first page costs."""
+    sort = filters.ordering
     fetch = functools.partial(
         _fetch,
         user=user,
@@ -147,7 +166,10 @@ def inbox_page(
             rows = rows[:limit]
             rows.reverse()
             return InboxPage(
-                cases=rows, older=Cursor.of(rows[-1]), newer=Cursor.of(rows[0]), is_first=False
+                cases=rows,
+                older=Cursor.of(rows[-1], sort),
+                newer=Cursor.of(rows[0], sort),
+                is_first=False,
             )
         # Reached the top: show the first page as it is now.
         before = None
@@ -157,14 +179,16 @@ def inbox_page(
         rows = rows[:limit]
         return InboxPage(
             cases=rows,
-            older=Cursor.of(rows[-1]) if has_older and rows else None,
-            newer=Cursor.of(rows[0]) if rows else before,
+            older=Cursor.of(rows[-1], sort) if has_older and rows else None,
+            newer=Cursor.of(rows[0], sort) if rows else before,
             is_first=False,
         )
     rows = fetch(limit=limit + 1)
     has_older = len(rows) > limit
     rows = rows[:limit]
-    return InboxPage(cases=rows, older=Cursor.of(rows[-1]) if has_older else None, is_first=True)
+    return InboxPage(
+        cases=rows, older=Cursor.of(rows[-1], sort) if has_older else None, is_first=True
+    )
 
 
 def inbox_decorate(
@@ -210,14 +234,31 @@ def inbox_decorate(
     missing = {c.owner_id for c in cases if c.owner_id and c.owner_id not in owner_names}
     if missing:  # an owner who is no longer an officer here, or a superuser
         owner_names.update((u.pk, str(u)) for u in User.objects.filter(pk__in=missing))
+    sent_back = sent_back_ids([c.pk for c in cases if c.state == CaseState.DRAFTING])
+    sent_back_label = str(_("Changes requested"))
     for c in cases:
+        c.sent_back = c.pk in sent_back
         c.topics_label = ", ".join(topics.get(c.pk, []))
         c.owner_label = owner_names.get(c.owner_id, "") if c.owner_id else ""
-        c.sla = sla.get(c.pk, SlaInfo())
-        c.state_label = states.get(c.state, c.state)
+        c.sla = sla.get(c.pk) or _response_clock(c, now=now)
+        c.state_label = sent_back_label if c.sent_back else states.get(c.state, c.state)
         c.platform_label = platforms.get(c.platform, c.platform)
         c.language_label = languages.get(c.language, c.language)
         c.account_label = account_names.get(c.account_id, "")
+
+
+def _response_clock(c: InboxRow, *, now: dt.datetime) -> SlaInfo:
+    status = clock_status(
+        respond_by=c.respond_by, first_response_at=c.first_response_at, state=c.state, now=now
+    )
+    if c.respond_by is None or c.first_response_at is not None or c.state == CaseState.CLOSED:
+        return SlaInfo()
+    return SlaInfo(
+        due_at=c.respond_by,
+        overdue=status == "overdue",
+        due_soon=status == "due_soon",
+        first_response=True,
+    )
 
 
 def _in(column: str, count: int) -> str:

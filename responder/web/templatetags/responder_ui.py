@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from typing import Any
 
 from django import template
@@ -63,6 +64,14 @@ def minutes_between(later: dt.datetime | None, earlier: dt.datetime | None) -> i
     if later is None or earlier is None:
         return 0
     return int((later - earlier).total_seconds() // 60)
+
+
+@register.filter
+def elides(name: object) -> bool:
+    """Whether a name starts with a vowel sound, so French writes "d’Olivia" rather
+    than "de Olivia": templates pick the message with context "before a vowel"."""
+    first = unicodedata.normalize("NFD", str(name or "").strip())[:1].lower()
+    return first in "aeiouy" and first != ""
 
 
 @register.simple_tag

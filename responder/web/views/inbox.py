@@ -38,8 +38,10 @@ from responder.web.inbox_selectors import (
 from responder.web.inbox_selectors import (
     inbox_live as live_counts,
 )
+from responder.web.inbox_selectors.filters import Sort
 
 BULK_LIMIT = 200
+TICKED_SESSION_KEY = "inbox_ticked"
 _SERVICE_ERRORS = (ConflictError, PermissionDenied, ValidationError)
 
 
@@ -133,7 +135,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
     ]
     context = {
         "form": form,
-        "rows_html": inbox_rows_html(page.cases, now=now),
+        "rows_html": inbox_rows_html(
+            page.cases, now=now, ticked=set(request.session.pop(TICKED_SESSION_KEY, []))
+        ),
         "selects": form.selects(),
         "filters": filters,
         "query": query,
@@ -145,7 +149,13 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "saved_form": SavedViewForm(initial={"query": query}),
         "officers_html": options_html(options.officers),
         "close_reasons_html": options_html(CloseReason.choices),
-        "poll_query": _poll_query(query, page.newest if page.is_first else None, page.cases),
+        # "N new" counts arrivals above the first row: only newest first has them there.
+        "poll_query": _poll_query(
+            query,
+            page.newest if page.is_first and filters.ordering == Sort.NEWEST else None,
+            page.cases,
+        ),
+        "ordering": filters.ordering,
         "new": 0,
         "changed": 0,
         "full_path": request.get_full_path(),
@@ -173,6 +183,7 @@ def inbox_counts_view(request: HttpRequest) -> HttpResponse:
         "mine_count": _count_label(counts["mine"], SMALL_COUNT_CAP),
         "unassigned_count": _count_label(counts["unassigned"], COUNT_CAP),
         "overdue_count": _count_label(counts["overdue"], SMALL_COUNT_CAP),
+        "due_soon_count": _count_label(counts["due_soon"], SMALL_COUNT_CAP),
     }
     response = render(request, "inbox/inbox.html#counts", context)
     response["Cache-Control"] = "no-store"
@@ -264,6 +275,7 @@ def inbox_bulk(request: HttpRequest) -> HttpResponse:
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, str(error))
+        _keep_ticked(request, ids)
         return HttpResponseRedirect(back)
     visible = inbox_visible_ids(department_ids=department_ids, ids=ids)
     action = form.cleaned_data["action"]
@@ -313,7 +325,14 @@ def inbox_bulk(request: HttpRequest) -> HttpResponse:
             "%(n)d case was left unchanged:", "%(n)d cases were left unchanged:", len(problems)
         ) % {"n": len(problems)}
         messages.error(request, header + " " + " ".join(problems))
+        _keep_ticked(request, [pk for pk in ids if pk not in done])
     return HttpResponseRedirect(back)
+
+
+def _keep_ticked(request: HttpRequest, ids: list[int]) -> None:
+    """After a refused bulk action the page comes back with the same cases ticked
+    (those left unchanged), so the officer can fix the form and try again."""
+    request.session[TICKED_SESSION_KEY] = ids[:BULK_LIMIT]
 
 
 @login_required

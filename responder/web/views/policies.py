@@ -26,6 +26,7 @@ from responder.inbox.models import (
 )
 from workflows import policy_services
 from workflows.models import ApprovalPolicy, PolicyRevision, RoutingRule
+from workflows.policy_history import policy_history
 from workflows.routing import route_for
 from workflows.validation import LayerSpec, RuleSpec, layer_spec_from, rule_spec_from
 
@@ -190,7 +191,10 @@ def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "editable": editable,
             "layers": specs,
             "problems": problems,
-            "revisions": PolicyRevision.objects.filter(policy=policy).select_related("actor")[:20],
+            # One more than shown, so the oldest shown has its changes too.
+            "history": policy_history(
+                list(PolicyRevision.objects.filter(policy=policy).select_related("actor")[:21])
+            )[:20],
             **_choices(request, departments),
         },
         status=status,

@@ -15,6 +15,7 @@ from django.urls import path
 from responder.web.views.case.actions import (
     case_claim,
     case_close,
+    case_priority,
     case_release,
     case_reopen,
     case_retry,
@@ -47,6 +48,7 @@ __all__ = [
     "case_context",
     "case_detail",
     "case_legal_hold",
+    "case_priority",
     "case_redact",
     "case_release",
     "case_reopen",
@@ -75,6 +77,7 @@ urlpatterns = [
     path("cases/<int:case_id>/tag/", case_tag, name="tag"),
     path("cases/<int:case_id>/risk/", case_risk, name="risk"),
     path("cases/<int:case_id>/legal-hold/", case_legal_hold, name="legal_hold"),
+    path("cases/<int:case_id>/priority/", case_priority, name="priority"),
     path("cases/<int:case_id>/draft/", draft_save, name="draft_save"),
     path("cases/<int:case_id>/draft/checks/", draft_checks, name="draft_checks"),
     path("cases/<int:case_id>/draft/use/", draft_use_answer, name="use_answer"),

@@ -11,8 +11,16 @@ from django.views.decorators.http import require_POST
 
 from responder.channels import services as channel_services
 from responder.inbox import services
+from responder.inbox.case_priority import case_priority_set
 from responder.inbox.case_risk import case_risk_set
-from responder.web.case_forms import CloseForm, RiskForm, SubmitForm, TagForm, TakeOverForm
+from responder.web.case_forms import (
+    CloseForm,
+    PriorityForm,
+    RiskForm,
+    SubmitForm,
+    TagForm,
+    TakeOverForm,
+)
 from responder.web.views.case.page import VIA, act, button_action, failure, form_error
 
 
@@ -87,6 +95,27 @@ def case_risk(request: HttpRequest, case_id: int) -> HttpResponse:
             expected_version=form.cleaned_data["version"],
         ),
         _("Risk saved."),
+    )
+
+
+@login_required
+@require_POST
+def case_priority(request: HttpRequest, case_id: int) -> HttpResponse:
+    form = PriorityForm(request.POST)
+    if not form.is_valid():
+        return failure(request, case_id, form_error(form), 400)
+    return act(
+        request,
+        case_id,
+        lambda u: case_priority_set(
+            case_id=case_id,
+            actor=u,
+            priority=form.cleaned_data["priority"],
+            reason=form.cleaned_data["reason"],
+            via=VIA,
+            expected_version=form.cleaned_data["version"],
+        ),
+        _("Priority saved."),
     )
 
 

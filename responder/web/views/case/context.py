@@ -25,13 +25,16 @@ from responder.inbox.models import (
     CaseState,
     CloseReason,
     Draft,
+    Priority,
     Risk,
     Topic,
 )
+from responder.inbox.response_clock import clock_status
 from responder.inbox.suggest import suggest_answers
 from responder.inbox.thread import case_thread
 from workflows.models import ApprovalStep, StepStatus
 from workflows.routing import Route, effective_risk, route_for
+from workflows.sent_back import sent_back_for
 
 
 def _editor_text(text: str, case: Case) -> str:
@@ -95,6 +98,24 @@ def _sla(case: Case, open_step: ApprovalStep | None) -> dict[str, Any]:
     return {"due_at": None, "overdue": False, "step": None}
 
 
+def _response_clock(case: Case) -> dict[str, Any]:
+    """The first-response clock as the status panel shows it (response_clock.py)."""
+    return {
+        "respond_by": case.respond_by,
+        "status": clock_status(
+            respond_by=case.respond_by,
+            first_response_at=case.first_response_at,
+            state=case.state,
+            now=timezone.now(),
+        ),
+        "met": (
+            None
+            if case.respond_by is None or case.first_response_at is None
+            else case.first_response_at <= case.respond_by
+        ),
+    }
+
+
 def case_context(
     request: HttpRequest,
     case: Case,
@@ -127,6 +148,7 @@ def case_context(
         "steps": steps,
         "open_step": open_step,
         "sla": _sla(case, open_step),
+        **_clock_context(case=case, latest=latest),
         "events": list(
             AuditEvent.objects.filter(case=case)
             .select_related("actor")
@@ -153,6 +175,23 @@ def case_context(
         "other_language": "fr" if language == "en" else "en",
         "suggestions": suggest_answers(case=case, language=language),
         "now": timezone.now(),
+    }
+
+
+def _clock_context(*, case: Case, latest: Draft | None) -> dict[str, Any]:
+    """The first-response clock, the priority control, and a reviewer's request for
+    changes (Submit waits for a change, or "Submit unchanged" with a reason)."""
+    sent_back = sent_back_for(case)
+    return {
+        "response_clock": _response_clock(case),
+        "priorities": Priority.choices,
+        "can_set_priority": case.state not in (CaseState.CLOSED, CaseState.REPLIED),
+        "sent_back": sent_back,
+        "sent_back_unchanged": (
+            sent_back is not None
+            and latest is not None
+            and latest.text.strip() == sent_back.text.strip()
+        ),
     }
 
 

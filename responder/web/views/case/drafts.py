@@ -65,6 +65,9 @@ def draft_submit(request: HttpRequest, case_id: int) -> HttpResponse:
             via=VIA,
             expected_version=version,
             acknowledge_public=acknowledged,
+            unchanged_reason=form.cleaned_data.get("unchanged_reason", "")
+            if form.is_valid()
+            else "",
         ),
         _("Reply submitted."),
     )

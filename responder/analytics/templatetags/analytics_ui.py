@@ -1,0 +1,34 @@
+"""Template filters of the analytics pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import template
+from django.utils import timezone
+
+from responder.analytics.durations import Hours, duration_text
+
+register = template.Library()
+
+
+@register.filter
+def cell(value: Any) -> Any:
+    """A table cell: durations (Hours) as "1 h 20", anything else as it is."""
+    if isinstance(value, Hours):
+        return duration_text(value)
+    return value
+
+
+@register.filter
+def duration(hours: float | None) -> str:
+    return duration_text(hours)
+
+
+@register.filter
+def waited(since: dt.datetime | None) -> str:
+    """How long ago `since` was, as a duration ("3 h", "1,5 j")."""
+    if since is None:
+        return duration_text(None)
+    return duration_text((timezone.now() - since).total_seconds() / 3600)
