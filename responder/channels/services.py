@@ -12,6 +12,7 @@ from responder.accounts.models import User
 from responder.channels.models import OutboxItem, OutboxStatus
 from responder.channels.posting import enqueue_send, outbox_retry_requested
 from responder.errors import ConflictError
+from responder.inbox.library_services import library_answer_use_record
 from responder.inbox.models import Case, Draft, LibraryAnswer
 from responder.inbox.services import case_require_officer
 from responder.inbox.transitions import case_lock, case_transition
@@ -40,6 +41,9 @@ def outbox_create(*, case: Case, draft: Draft) -> OutboxItem:
     if draft.library_answer_id is not None:
         LibraryAnswer.objects.filter(pk=draft.library_answer_id).update(
             times_used=F("times_used") + 1
+        )
+        library_answer_use_record(
+            answer_id=draft.library_answer_id, question=case.text, language=draft.language
         )
 
     transaction.on_commit(lambda: enqueue_send(item.pk))

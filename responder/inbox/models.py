@@ -301,6 +301,18 @@ class LibraryAnswer(models.Model):
     title_fr = models.CharField(_("title (French)"), max_length=200)
     text_en = models.TextField(_("answer (English)"))
     text_fr = models.TextField(_("answer (French)"))
+    # Questions this answer answers, one a line, in the citizens' words: suggestions
+    # count their words toward the answer (responder/inbox/suggest.py).
+    examples_en = models.TextField(
+        _("example questions (English)"),
+        blank=True,
+        help_text=_("One question a line, as a citizen would ask it."),
+    )
+    examples_fr = models.TextField(
+        _("example questions (French)"),
+        blank=True,
+        help_text=_("One question a line, as a citizen would ask it."),
+    )
     review_date = models.DateField(_("review by"))
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -354,6 +366,22 @@ class LibraryAnswer(models.Model):
         return self.is_pre_approved and normalize_reply_text(text) == normalize_reply_text(
             self.text_for(language)
         )
+
+
+class LibraryAnswerUse(models.Model):
+    """A citizen's question that an officer answered with this library answer (sent
+    unchanged or adapted): its words count toward the answer in suggestions."""
+
+    answer = models.ForeignKey(LibraryAnswer, on_delete=models.CASCADE, related_name="uses")
+    language = models.CharField(max_length=2)
+    question = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["answer", "-id"], name="library_use_answer_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.answer_id}: {self.question[:40]}"
 
 
 class Draft(models.Model):

@@ -209,6 +209,64 @@ LIBRARY = [
     ),
 ]
 
+# Example questions an admin added to each demo answer (English title -> one question
+# a line in English, then in French): suggestions count their words toward the answer.
+LIBRARY_EXAMPLES: dict[str, tuple[str, str]] = {
+    "Processing times": (
+        "How long does it take to get a passport?\nHow long is the wait?\n"
+        "When will my passport arrive?\nHow long does renewing take?",
+        "Combien de temps faut-il pour avoir un passeport?\nQuel est le délai d'attente?\n"
+        "Quand vais-je recevoir mon passeport?",
+    ),
+    "Passport fees": (
+        "How much does a passport cost?\nWhat is the price?\nHow much do I pay?",
+        "Quel est le coût d'un passeport?\nCombien dois-je payer?\nQuel est le tarif?",
+    ),
+    "Urgent and express service": (
+        "Can I get my passport faster?\nIs there a rush service?\nI need it quickly.",
+        "Puis-je avoir mon passeport vite?\nY a-t-il un service plus rapide?",
+    ),
+    "Travelling within 48 hours": (
+        "I fly tomorrow and have no valid passport.\nMy trip is in two days.",
+        "Je pars demain sans passeport valide.\nMon vol est dans deux jours.",
+    ),
+    "Lost or stolen passport": (
+        "I lost my passport.\nI misplaced my passport and can't find it.\n"
+        "Someone stole my passport.",
+        "J'ai perdu ou égaré mon passeport.\nMon passeport a disparu.",
+    ),
+    "Children's passports": (
+        "Does my child need a passport?\nPassport for my kid, daughter, son or baby.",
+        "Mon enfant a-t-il besoin d'un passeport?\nPasseport pour ma fille, mon fils ou mon bébé.",
+    ),
+    "Can I renew my passport?": (
+        "Can I renew my expired passport?\nAm I eligible for renewal?",
+        "Puis-je renouveler mon passeport?\nSuis-je admissible au renouvellement?",
+    ),
+    "Passport photos": (
+        "Can I wear glasses in the photo?\nWhat are the picture rules?\n"
+        "Can I smile or wear a hat in the picture?\nCan I take the photo myself?",
+        "Puis-je porter des lunettes sur la photo?\nQuelles sont les règles pour les photos?\n"
+        "Puis-je sourire sur la photo?",
+    ),
+    "Changing the name on a passport": (
+        "I got married and changed my surname.\nHow do I update my last name?",
+        "Je me suis marié et mon nom a changé.\nComment modifier mon nom de famille?",
+    ),
+    "Proof of Canadian citizenship": (
+        "What proves I am a Canadian citizen?\nWhich documents do I need for a first passport?",
+        "Quel document prouve que je suis citoyen canadien?\nQuels documents fournir?",
+    ),
+    "Applying by mail": (
+        "Can I send my application by post?\nWhere do I mail the form?",
+        "Puis-je envoyer ma demande par courrier?\nOù poster le formulaire?",
+    ),
+    "Where to apply in person": (
+        "Where is the nearest passport office?\nWhere can I go to apply?",
+        "Où est le bureau des passeports le plus proche?\nOù aller pour faire une demande?",
+    ),
+}
+
 # external id, handle, name, language, minutes ago, text, topic slug or ""
 CASES = [
     (
@@ -429,6 +487,8 @@ class Command(BaseCommand):
                     "title_fr": title_fr,
                     "text_en": text_en,
                     "text_fr": text_fr,
+                    "examples_en": LIBRARY_EXAMPLES[title_en][0],
+                    "examples_fr": LIBRARY_EXAMPLES[title_en][1],
                     "review_date": review_date,
                     "approved_by": admin,
                     "approved_at": timezone.now(),
