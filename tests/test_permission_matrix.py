@@ -247,7 +247,7 @@ def _body(world: World, row: Row) -> dict[str, Any]:
 
 def _query(world: World, row: Row) -> str:
     d = row.dept if row.dept in ("A", "B") else "A"
-    if row.name == "cases:use_answer":
+    if row.name in ("cases:use_answer", "cases:send_answer"):
         return f"?answer={world.objects[('answer', d)].pk}"
     if row.name == "incoming_rules:new":
         return f"?department={world.objects[('department', d)].pk}"

@@ -20,7 +20,12 @@ from responder.inbox.transitions import case_lock, case_transition
 
 def reply_text_for(*, case: Case, draft: Draft) -> str:
     """The text as posted: the citizen's handle first, so they are notified."""
-    text = draft.text.strip()
+    return reply_text(case=case, text=draft.text)
+
+
+def reply_text(*, case: Case, text: str) -> str:
+    """`text` as it would be posted in reply to `case` (reply_text_for)."""
+    text = text.strip()
     mention = f"@{case.author_handle.lstrip('@')}"
     if case.platform != "x" and not text.lower().startswith(mention.lower()):
         text = f"{mention} {text}"

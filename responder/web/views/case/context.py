@@ -213,6 +213,7 @@ def case_context(
         "can_edit": can_edit,
         "held_by_other": held_by_other,
         "can_claim": case.state == CaseState.NEW,
+        "can_send": case.state == CaseState.NEW or can_edit,
         "can_release": drafting and (is_owner or is_admin),
         "can_take_over": held_by_other and is_admin,
         "can_close": (
