@@ -15,6 +15,10 @@ from responder.inbox.incoming_models import (  # noqa: F401  (models of this app
     IncomingRuleRevision,
     Priority,
 )
+from responder.inbox.notification_models import (  # noqa: F401  (models of this app)
+    Notification,
+    NotificationPreference,
+)
 
 
 class CaseState(models.TextChoices):

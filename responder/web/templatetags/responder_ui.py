@@ -68,3 +68,14 @@ def minutes_between(later: dt.datetime | None, earlier: dt.datetime | None) -> i
 @register.simple_tag
 def now_utc() -> dt.datetime:
     return timezone.now()
+
+
+@register.simple_tag(takes_context=True)
+def notifications_unread(context: template.Context) -> int:
+    """The bell's number for the signed-in person (0 for anyone else)."""
+    from responder.inbox.notifications import unread_count
+
+    user = context.get("user")
+    if user is None or not getattr(user, "is_authenticated", False):
+        return 0
+    return unread_count(user_id=user.pk)
