@@ -199,6 +199,7 @@ def _values(world: World, row: Row, pattern: Pattern) -> dict[str, Any]:
         "step_id": pk,
         "consultation_id": pk,
         "view_id": pk,
+        "notification_id": pk,
         "object_id": pk,
         "id": pk,
         "name": "by-topic",

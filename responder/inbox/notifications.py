@@ -156,9 +156,18 @@ def mentioned_users(*, text: str) -> list[int]:
 # --- reads -----------------------------------------------------------------------------
 
 
+# The bell counts at most this many unread notifications (and shows "99+").
+BELL_CAP = 100
+
+
 def unread_count(*, user_id: int) -> int:
-    """The bell's number (an index-only count on notification_unread_idx)."""
-    return Notification.objects.filter(recipient_id=user_id, read_at__isnull=True).count()
+    """The bell's number, at most BELL_CAP: a count of at most BELL_CAP entries of the
+    partial index notification_unread_idx, whatever the person's backlog."""
+    return (
+        Notification.objects.filter(recipient_id=user_id, read_at__isnull=True)
+        .values("pk")[:BELL_CAP]
+        .count()
+    )
 
 
 def notifications_for(*, user_id: int) -> QuerySet[Notification]:
