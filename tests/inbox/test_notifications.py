@@ -103,3 +103,29 @@ def test_preferences_page_saves_the_ticked_kinds(team):
     assert 'value="approved" checked' in page.replace('id="id_email_kinds_3" ', "") or (
         page.count("checked") == 2
     )
+
+
+def test_unticking_changes_requested_keeps_it_to_the_bell(
+    team, request, django_capture_on_commit_callbacks
+):
+    smtp_sink = request.getfixturevalue("smtp")
+    email_kinds_save(user=team.officer, kinds=[])
+    case = team.case()
+    with django_capture_on_commit_callbacks(execute=True):
+        step = submitted_in_new_words(team, case)
+        approval_decide(
+            step_id=step.pk,
+            reviewer=team.sme,
+            decision="request_changes",
+            via="web",
+            comment="Add the link.",
+        )
+    from workflows.tasks import changes_requested_notify
+
+    changes_requested_notify(step.pk)  # the task the decision queued, run here
+    assert _kinds(team.officer) == [NotificationKind.CHANGES_REQUESTED]
+    assert smtp_sink.to(team.officer.email) == []
+    # Ticked again (the default), the same task sends it.
+    email_kinds_save(user=team.officer, kinds=[NotificationKind.CHANGES_REQUESTED])
+    changes_requested_notify(step.pk)
+    smtp_sink.wait_for(team.officer.email)
