@@ -32,6 +32,7 @@ urlpatterns = [
     ),
     # Approval links from emails, and the reviewers' pages.
     path("review/", include("responder.web.urls_review")),
+    path("notifications/", include("responder.web.urls_notifications")),
     # Admins' policy editor.
     path("settings/policies/", include("responder.web.urls_policies")),
     path("analytics/", include("responder.analytics.urls")),

@@ -24,6 +24,7 @@ from responder.channels.models import IngestError
 from responder.inbox import services as inbox
 from responder.inbox.incoming_models import ResponseTarget
 from responder.inbox.models import Case, CaseState, SavedView
+from responder.inbox.notification_models import Notification
 from responder.testing.factories import (
     CaseFactory,
     DepartmentFactory,
@@ -128,6 +129,9 @@ def _department(world: World, d: str, department: Department, removed: User | No
             ),
             ("department", d): department,
             ("person", d): officer,
+            ("notification", d): Notification.objects.create(
+                recipient=officer, kind="assigned", case=in_review
+            ),
         }
     )
     incoming_rule = apps.all_models["inbox"].get("incomingrule")  # issue #11 item 6

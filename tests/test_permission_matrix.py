@@ -199,6 +199,7 @@ def _values(world: World, row: Row, pattern: Pattern) -> dict[str, Any]:
         "step_id": pk,
         "consultation_id": pk,
         "view_id": pk,
+        "notification_id": pk,
         "object_id": pk,
         "id": pk,
         "name": "by-topic",
@@ -248,7 +249,7 @@ def _body(world: World, row: Row) -> dict[str, Any]:
 
 def _query(world: World, row: Row) -> str:
     d = row.dept if row.dept in ("A", "B") else "A"
-    if row.name == "cases:use_answer":
+    if row.name in ("cases:use_answer", "cases:send_answer"):
         return f"?answer={world.objects[('answer', d)].pk}"
     if row.name == "incoming_rules:new":
         return f"?department={world.objects[('department', d)].pk}"

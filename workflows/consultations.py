@@ -14,6 +14,8 @@ from responder.accounts.models import Department, Role, User
 from responder.audit.services import audit_record
 from responder.errors import ConflictError, PermissionDenied, ValidationError
 from responder.inbox.models import Case, CaseState
+from responder.inbox.notification_models import NotificationKind
+from responder.inbox.notifications import mentioned_users, notify
 from responder.inbox.transitions import case_lock
 from responder.queueing import enqueue_on_commit
 from workflows.models import ApprovalStep, CaseComment, Consultation
@@ -99,6 +101,7 @@ def comment_add(
             subject=comment,
             details=details,
         )
+        _notify_mentions(case=case, comment=comment)
 
     enqueue_on_commit("workflows.tasks.comment_added_notify", comment.pk)
     return comment
@@ -173,3 +176,20 @@ def consultation_request(
 
     enqueue_on_commit("workflows.tasks.consultation_notify", consultation.pk)
     return consultation
+
+
+def _notify_mentions(*, case: Case, comment: CaseComment) -> None:
+    """The people @mentioned in a comment or note who may read the case get a
+    notification (and an e-mail if they asked; the case's owner already has the
+    comment's own e-mail)."""
+    people = User.objects.filter(pk__in=mentioned_users(text=comment.text))
+    readers = [p.pk for p in people if authz.may(p, Action.CASE_VIEW, case)]
+    others = [pk for pk in readers if pk != case.owner_id]
+    for ids, email in ((others, True), ([pk for pk in readers if pk == case.owner_id], False)):
+        notify(
+            recipient_ids=ids,
+            kind=NotificationKind.MENTIONED,
+            case_id=case.pk,
+            actor_id=comment.author_id,
+            email=email,
+        )

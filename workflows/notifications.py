@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from responder.accounts.models import User
 from responder.inbox.models import Case, CaseState
+from responder.inbox.notifications import wants_email
 from responder.inbox.thread import case_thread
 from workflows import tokens
 from workflows.models import (
@@ -56,6 +57,8 @@ def _deliver(
     """Render and send one email unless this notice was already sent."""
     if not recipient.is_active or not recipient.email:
         return False
+    if kind == "changes_requested" and not wants_email(user_id=recipient.pk, kind=kind):
+        return False  # the person keeps it to the bell (notification preferences)
     notice, _created = EmailNotice.objects.get_or_create(
         key=key[:120], defaults={"kind": kind, "recipient": recipient, "case": case}
     )

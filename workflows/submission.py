@@ -11,9 +11,14 @@ from responder.accounts.models import User
 from responder.channels.services import outbox_create
 from responder.errors import ConflictError, ValidationError
 from responder.inbox.checks import outgoing_checks_require
-from responder.inbox.models import Case, CaseState, Draft
+from responder.inbox.models import Case, CaseState, Draft, LibraryAnswer
 from responder.inbox.pii_services import public_reply_to_personal_require
-from responder.inbox.services import case_require_officer, case_require_owner
+from responder.inbox.services import (
+    case_claim,
+    case_require_officer,
+    case_require_owner,
+    draft_save,
+)
 from responder.inbox.transitions import case_lock, case_transition
 from workflows.routing import Route, route_for
 from workflows.sent_back import sent_back_for
@@ -139,6 +144,38 @@ def draft_submit(
         if layer_count == 0:
             outbox_create(case=case, draft=draft)
         return case
+
+
+def library_answer_send(
+    *,
+    case_id: int,
+    actor: User,
+    via: str,
+    answer_id: int,
+    language: str,
+    expected_version: int | None = None,
+) -> Case:
+    """ "Send this answer": claim the case when it is free, draft the library answer
+    word for word and submit it, in one transaction (all or nothing). The route is
+    route_for's, as for any submit: an unchanged pre-approved answer goes straight to
+    the outbox; anything else (a sensitive case, an answer past review) into review."""
+    with transaction.atomic():
+        case = case_lock(case_id=case_id, expected_version=expected_version)
+        case_require_officer(user=actor, case=case)
+        answer = LibraryAnswer.objects.filter(pk=answer_id, is_active=True).first()
+        if answer is None or language not in ("en", "fr"):
+            raise ValidationError(_("No such library answer."))
+        if case.state == CaseState.NEW:
+            case_claim(case_id=case_id, actor=actor, via=via)
+        draft_save(
+            case_id=case_id,
+            actor=actor,
+            via=via,
+            text=answer.text_for(language),
+            language=language,
+            library_answer_id=answer.pk,
+        )
+        return draft_submit(case_id=case_id, actor=actor, via=via)
 
 
 def case_withdraw(

@@ -16,6 +16,7 @@ from responder.channels.posting import enqueue_send, outbox_retry_requested
 from responder.errors import ConflictError
 from responder.fsm import status_transition
 from responder.inbox.checks import full_reply_text
+from responder.inbox.library_services import library_answer_use_record
 from responder.inbox.models import Case, Draft, LibraryAnswer
 from responder.inbox.services import case_require_officer
 from responder.inbox.transitions import case_lock, case_transition
@@ -25,6 +26,11 @@ def reply_text_for(*, case: Case, draft: Draft) -> str:
     """The text as posted: the citizen's handle first, so they are notified (the rule
     is responder.inbox.checks.full_reply_text, which the checks measure too)."""
     return full_reply_text(case=case, text=draft.text)
+
+
+def reply_text(*, case: Case, text: str) -> str:
+    """`text` as it would be posted in reply to `case` (the same rule as reply_text_for)."""
+    return full_reply_text(case=case, text=text)
 
 
 def outbox_create(*, case: Case, draft: Draft) -> OutboxItem:
@@ -43,6 +49,9 @@ def outbox_create(*, case: Case, draft: Draft) -> OutboxItem:
     if draft.library_answer_id is not None:
         LibraryAnswer.objects.filter(pk=draft.library_answer_id).update(
             times_used=F("times_used") + 1
+        )
+        library_answer_use_record(
+            answer_id=draft.library_answer_id, question=case.text, language=draft.language
         )
 
     transaction.on_commit(lambda: enqueue_send(item.pk))

@@ -1,7 +1,8 @@
 """The answer library as classification at ingest reads it: TF-IDF vectors of a
 department's answers per language, kept in this process and rebuilt when the library
 changes, and the best-scoring answer with a topic for a post. The score is the case
-page's suggestion score (suggest.py) without its topic bonus."""
+page's suggestion score (suggest.py) without its topic bonus and without the questions
+learned from officers' use (the admins' example questions count)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 from django.db.models import Count, Max, Q, Sum
 
 from responder.inbox.models import LibraryAnswer
-from responder.inbox.suggest import _norm, _vectors, folded_tokens, tokens
+from responder.inbox.suggest import _norm, _vectors, document_terms, folded_tokens, tokens
 
 MEMO_LIMIT = 100_000
 
@@ -69,9 +70,11 @@ def _library_build(department_id: int, language: str) -> LibraryIndex:
     docs = [
         (
             i,
-            tokens(
-                f"{a.title_for(language)} {a.title_for(language)} {a.text_for(language)}",
-                language,
+            document_terms(
+                title=a.title_for(language),
+                text=a.text_for(language),
+                examples=a.examples_fr if language == "fr" else a.examples_en,
+                language=language,
             ),
         )
         for i, a in enumerate(answers)

@@ -14,7 +14,14 @@ from responder.accounts.models import User
 from responder.audit.services import audit_record
 from responder.errors import ConflictError, ValidationError
 from responder.inbox.checks import library_text_require
-from responder.inbox.models import Case, CaseState, LibraryAnswer, Topic, normalize_reply_text
+from responder.inbox.models import (
+    Case,
+    CaseState,
+    LibraryAnswer,
+    LibraryAnswerUse,
+    Topic,
+    normalize_reply_text,
+)
 
 
 def _require_manager(actor: Any, target: Any) -> None:
@@ -178,3 +185,13 @@ def library_answer_approve(*, answer_id: int, actor: User, via: str = "web") -> 
             details={"answer": answer.pk, "title": answer.title_en},
         )
         return answer
+
+
+def library_answer_use_record(*, answer_id: int, question: str, language: str) -> None:
+    """An officer sent `answer_id` (unchanged or adapted) to `question`: its words
+    count toward the answer in later suggestions (suggest.py learned_questions)."""
+    if language not in ("en", "fr") or not question.strip():
+        return
+    LibraryAnswerUse.objects.create(
+        answer_id=answer_id, question=question[:2000], language=language
+    )

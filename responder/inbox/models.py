@@ -19,6 +19,11 @@ from responder.inbox.incoming_models import (
 )
 from responder.inbox.incoming_models import Priority as Priority
 from responder.inbox.incoming_models import ResponseTarget as ResponseTarget
+from responder.inbox.library_use_models import LibraryAnswerUse as LibraryAnswerUse
+from responder.inbox.notification_models import Notification as Notification
+from responder.inbox.notification_models import (
+    NotificationPreference as NotificationPreference,
+)
 
 #: The inbox's sort by priority: urgent first, low last (Case.priority_rank).
 PRIORITY_RANKS = [Priority.URGENT, Priority.HIGH, Priority.NORMAL, Priority.LOW]
@@ -364,6 +369,18 @@ class LibraryAnswer(models.Model):
     title_fr = models.CharField(_("title (French)"), max_length=200)
     text_en = models.TextField(_("answer (English)"))
     text_fr = models.TextField(_("answer (French)"))
+    # Questions this answer answers, one a line, in the citizens' words: suggestions
+    # count their words toward the answer (responder/inbox/suggest.py).
+    examples_en = models.TextField(
+        _("example questions (English)"),
+        blank=True,
+        help_text=_("One question a line, as a citizen would ask it."),
+    )
+    examples_fr = models.TextField(
+        _("example questions (French)"),
+        blank=True,
+        help_text=_("One question a line, as a citizen would ask it."),
+    )
     review_date = models.DateField(_("review by"))
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

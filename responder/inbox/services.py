@@ -26,6 +26,7 @@ from responder.inbox.models import (
     SavedView,
     Topic,
 )
+from responder.inbox.notifications import notify_transition
 from responder.inbox.pii_services import private_reply_possible
 from responder.inbox.transitions import case_lock, case_touch, case_transition
 
@@ -326,6 +327,9 @@ def case_assign(
         details["previous_owner"] = case.owner_id
         case.owner = assignee
         case.claimed_at = timezone.now()
+        notify_transition(
+            case=case, name="assign", actor=actor, action="case.assign", kwargs={"user": assignee}
+        )
         return case_touch(
             case=case,
             action="case.assign",

@@ -8,6 +8,7 @@ and PostgreSQL.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
 import re
@@ -18,9 +19,10 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import snowballstemmer
 from django.db.models import Count, Max, Q, QuerySet
 
-from responder.inbox.models import Case, LibraryAnswer
+from responder.inbox.models import Case, LibraryAnswer, LibraryAnswerUse
 
 TOPIC_BONUS = 0.25
 MIN_SCORE = 0.05
@@ -55,12 +57,18 @@ def _fold(text: str) -> str:
     return "".join(c for c in text if not unicodedata.combining(c))
 
 
-def _stem(token: str) -> str:
-    # A light touch: plurals and the commonest endings, enough for short posts.
-    for suffix in ("ations", "ation", "ements", "ement", "ings", "ing", "ies", "es", "s", "x"):
-        if token.endswith(suffix) and len(token) - len(suffix) >= 4:
-            return token[: -len(suffix)]
-    return token
+_STEMMERS = {
+    "en": snowballstemmer.stemmer("english"),
+    "fr": snowballstemmer.stemmer("french"),
+}
+
+
+@functools.lru_cache(maxsize=50_000)
+def _stem(token: str, language: str) -> str:
+    """The Snowball stem of a folded word ("renewal", "renewing" -> "renew";
+    "renouvellement", "renouveler" -> "renouvel")."""
+    stem: str = _STEMMERS.get(language, _STEMMERS["en"]).stemWord(token)
+    return stem
 
 
 _NOISE = re.compile(r"@\S+|https?://\S+")
@@ -76,8 +84,29 @@ def folded_tokens(folded: str, language: str) -> list[str]:
     folds each post once for its rules and the library)."""
     stop = _STOPWORDS.get(language, _STOPWORDS["en"])
     return [
-        _stem(t) for t in _TOKEN.findall(folded) if t not in stop and (len(t) > 2 or t.isdigit())
+        _stem(t, language)
+        for t in _TOKEN.findall(folded)
+        if t not in stop and (len(t) > 2 or t.isdigit())
     ]
+
+
+# How much an example question's words (an admin's, or a citizen's question an officer
+# answered with the answer) weigh against the answer's own words.
+QUESTION_WEIGHT = 2
+# The latest questions answered with each answer that count, per language.
+LEARNED_PER_ANSWER = 20
+
+
+def document_terms(
+    *, title: str, text: str, examples: str, language: str, learned: Iterable[str] = ()
+) -> Counter[str]:
+    """An answer's words as suggestions weigh them: its title twice, its text, and
+    its example and learned questions QUESTION_WEIGHT times."""
+    terms = Counter(tokens(f"{title} {title} {text}", language))
+    for question in [*examples.splitlines(), *learned]:
+        for term in tokens(question, language):
+            terms[term] += QUESTION_WEIGHT
+    return terms
 
 
 @dataclass(frozen=True)
@@ -97,7 +126,7 @@ def library_for(*, department_ids: Iterable[int] | None) -> QuerySet[LibraryAnsw
 
 
 def _vectors(
-    docs: Iterable[tuple[int, list[str]]],
+    docs: Iterable[tuple[int, list[str] | Counter[str]]],
 ) -> tuple[dict[int, Counter[str]], dict[str, float]]:
     counts = {pk: Counter(toks) for pk, toks in docs}
     n = len(counts) or 1
@@ -136,7 +165,10 @@ _indexes_lock = threading.Lock()
 
 def _index(department_id: int, language: str) -> _Index:
     answers = library_for(department_ids=[department_id])
-    stamp = tuple(answers.aggregate(n=Count("id"), top=Max("id"), last=Max("updated_at")).values())
+    stamp = (
+        *answers.aggregate(n=Count("id"), top=Max("id"), last=Max("updated_at")).values(),
+        LibraryAnswerUse.objects.aggregate(top=Max("id"))["top"],
+    )
     key = (department_id, language)
     with _indexes_lock:
         index = _indexes.get(key)
@@ -146,14 +178,29 @@ def _index(department_id: int, language: str) -> _Index:
         and time.monotonic() - index.built_at < INDEX_SECONDS
     ):
         return index
-    rows = list(answers.values_list("pk", "topic_id", f"title_{language}", f"text_{language}"))
+    rows = list(
+        answers.values_list(
+            "pk", "topic_id", f"title_{language}", f"text_{language}", f"examples_{language}"
+        )
+    )
+    learned = learned_questions(answer_ids=[row[0] for row in rows], language=language)
     counts, idf = _vectors(
-        (pk, tokens(f"{title} {title} {text}", language)) for pk, _t, title, text in rows
+        (
+            pk,
+            document_terms(
+                title=title,
+                text=text,
+                examples=examples,
+                language=language,
+                learned=learned.get(pk, ()),
+            ),
+        )
+        for pk, _t, title, text, examples in rows
     )
     docs: list[tuple[int, int | None, float]] = []
     postings: dict[str, list[tuple[int, float]]] = {}
     by_topic: dict[int, list[int]] = {}
-    for i, (pk, topic_id, _title, _text) in enumerate(rows):
+    for i, (pk, topic_id, *_texts) in enumerate(rows):
         vec = {t: n * idf[t] for t, n in counts[pk].items()}
         docs.append((pk, topic_id, _norm(vec)))
         for term, weight in vec.items():
@@ -171,6 +218,24 @@ def _index(department_id: int, language: str) -> _Index:
     with _indexes_lock:
         _indexes[key] = index
     return index
+
+
+def learned_questions(*, answer_ids: list[int], language: str) -> dict[int, list[str]]:
+    """The latest LEARNED_PER_ANSWER questions in `language` that officers answered
+    with each answer."""
+    if not answer_ids:
+        return {}
+    found: dict[int, list[str]] = {}
+    rows = (
+        LibraryAnswerUse.objects.filter(answer_id__in=answer_ids, language=language)
+        .order_by("answer_id", "-id")
+        .values_list("answer_id", "question")
+    )
+    for answer_id, question in rows.iterator():
+        kept = found.setdefault(answer_id, [])
+        if len(kept) < LEARNED_PER_ANSWER:
+            kept.append(question)
+    return found
 
 
 Scored = tuple[float, int, bool]

@@ -15,6 +15,7 @@ from responder.audit.services import audit_event, audit_record, audit_record_man
 from responder.db import rows_update
 from responder.errors import ConflictError
 from responder.inbox.models import Case
+from responder.inbox.notifications import notify_transition
 
 
 def cases_lock(*, case_ids: Iterable[int]) -> dict[int, Case]:
@@ -65,6 +66,7 @@ def case_transition(
         to_state=case.state,
         details=details,
     )
+    notify_transition(case=case, name=name, actor=actor, action=action, kwargs=kwargs)
     return case
 
 
@@ -112,6 +114,14 @@ def case_transition_many(
         )
     rows_update(cases, sorted(changed))
     audit_record_many(events=events)
+    for i, case in enumerate(cases):
+        notify_transition(
+            case=case,
+            name=name,
+            actor=actor,
+            action=action,
+            kwargs=arguments[i] if arguments is not None else {},
+        )
     return list(cases)
 
 

@@ -103,5 +103,12 @@ def test_past_review_answers_are_still_found_but_not_pre_approved(team, library)
 
 
 def test_tokens_fold_accents_and_drop_small_words():
-    assert tokens("Délai de traitement des passeports", "fr") == ["delai", "trait", "passeport"]
+    # Snowball's French stemmer, on the folded words.
+    assert tokens("Délai de traitement des passeports", "fr") == ["del", "trait", "passeport"]
+    assert tokens("délais", "fr") == tokens("Délai", "fr")
     assert tokens("@jo https://x.ca How are the passports?", "en") == ["passport"]
+
+
+def test_snowball_stems_join_a_words_forms():
+    assert tokens("renewal renewing renewed", "en") == ["renew"] * 3
+    assert len(set(tokens("renouveler renouvellement", "fr"))) == 1

@@ -85,6 +85,8 @@ class LibraryAnswerForm(forms.ModelForm):  # type: ignore[type-arg]
             "text_en",
             "title_fr",
             "text_fr",
+            "examples_en",
+            "examples_fr",
             "review_date",
         ]
 
@@ -118,8 +120,8 @@ class LibraryAnswerAdmin(DepartmentScopedAdmin):
     autocomplete_fields = ["owner"]
     fieldsets = [
         (None, {"fields": ["topic", "department", "owner", "is_active"]}),
-        (_("English"), {"fields": ["title_en", "text_en"]}),
-        (_("French"), {"fields": ["title_fr", "text_fr"]}),
+        (_("English"), {"fields": ["title_en", "text_en", "examples_en"]}),
+        (_("French"), {"fields": ["title_fr", "text_fr", "examples_fr"]}),
         (
             _("Approval"),
             {"fields": ["review_date", "approved_by", "approved_at", "times_used"]},

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from responder.accounts import authz
 from responder.accounts.models import Role
+from responder.inbox.notifications import unread_count
 
 register = template.Library()
 
@@ -77,3 +78,12 @@ def elides(name: object) -> bool:
 @register.simple_tag
 def now_utc() -> dt.datetime:
     return timezone.now()
+
+
+@register.simple_tag(takes_context=True)
+def notifications_unread(context: template.Context) -> int:
+    """The bell's number for the signed-in person (0 for anyone else)."""
+    user = context.get("user")
+    if user is None or not getattr(user, "is_authenticated", False):
+        return 0
+    return unread_count(user_id=user.pk)

@@ -24,6 +24,7 @@ from responder.errors import ValidationError
 from responder.inbox.classify import case_topics_link, cases_classify
 from responder.inbox.demo_rules import demo_rules_load
 from responder.inbox.models import Case, LibraryAnswer, Platform, Topic
+from responder.web.demo_data import LIBRARY, LIBRARY_EXAMPLES, TOPICS
 from workflows.models import ApprovalPolicy, RoutingRule
 from workflows.policy_services import policy_create, policy_layers_save, rules_save
 from workflows.validation import LayerSpec, RuleSpec, rule_spec_from
@@ -61,164 +62,6 @@ DEMO_PEOPLE = [
 DEPARTMENT = {"slug": "passports", "name": "Passport Program / Programme de passeport"}
 
 # slug, English name, French name, sensitive
-TOPICS = [
-    ("processing-times", "Processing times", "Délais de traitement", False),
-    ("fees", "Fees", "Frais", False),
-    ("urgent-travel", "Urgent travel", "Voyage urgent", False),
-    ("lost-stolen", "Lost or stolen passport", "Passeport perdu ou volé", True),
-    ("children", "Children's passports", "Passeports pour enfants", False),
-    ("renewal", "Renewal", "Renouvellement", False),
-    ("photos", "Passport photos", "Photos de passeport", False),
-    ("name-change", "Name change", "Changement de nom", False),
-    ("citizenship-proof", "Proof of citizenship", "Preuve de citoyenneté", False),
-    ("applying", "Where and how to apply", "Où et comment présenter une demande", False),
-]
-
-# topic slug, English title, French title, English text, French text
-LIBRARY = [
-    (
-        "processing-times",
-        "Processing times",
-        "Délais de traitement",
-        "Standard processing takes 10 business days when you apply in person at a passport "
-        "office, and 20 business days by mail, plus mailing time. Current times: "
-        "https://www.canada.ca/passport",
-        "Le traitement standard prend 10 jours ouvrables si vous présentez votre demande en "
-        "personne dans un bureau des passeports, et 20 jours ouvrables par la poste, plus le "
-        "délai postal. Délais actuels : https://www.canada.ca/passeport",
-    ),
-    (
-        "fees",
-        "Passport fees",
-        "Frais de passeport",
-        "An adult passport costs $120 for 5 years or $160 for 10 years; a child's passport "
-        "(under 16) costs $57. Express and urgent service cost extra. Full list: "
-        "https://www.canada.ca/passport",
-        "Un passeport pour adulte coûte 120 $ pour 5 ans ou 160 $ pour 10 ans; un passeport "
-        "pour enfant (moins de 16 ans) coûte 57 $. Les services express et urgent sont en "
-        "sus. Liste complète : https://www.canada.ca/passeport",
-    ),
-    (
-        "urgent-travel",
-        "Urgent and express service",
-        "Services urgent et express",
-        "If you must travel soon, a passport office can offer urgent service (ready by the "
-        "end of the next business day) or express service (2 to 9 business days). Bring "
-        "proof of travel. Offices: https://www.canada.ca/passport",
-        "Si vous devez voyager bientôt, un bureau des passeports peut offrir le service urgent "
-        "(prêt à la fin du jour ouvrable suivant) ou express (2 à 9 jours ouvrables). "
-        "Apportez une preuve de voyage. Bureaux : https://www.canada.ca/passeport",
-    ),
-    (
-        "urgent-travel",
-        "Travelling within 48 hours",
-        "Voyage dans les 48 heures",
-        "Travelling in the next 48 hours? Go to a Service Canada passport office as early as "
-        "possible with your completed application, photos, proof of citizenship and proof "
-        "of travel. Please do not share personal details here.",
-        "Vous partez dans les 48 prochaines heures? Rendez-vous tôt dans un bureau des "
-        "passeports de Service Canada avec votre demande remplie, vos photos, votre preuve de "
-        "citoyenneté et une preuve de voyage. Ne partagez pas de renseignements personnels ici.",
-    ),
-    (
-        "lost-stolen",
-        "Lost or stolen passport",
-        "Passeport perdu ou volé",
-        "Report a lost or stolen passport right away: to the police if stolen, and to us by "
-        "filling in form PPTC 203. Your passport is then cancelled and cannot be used. "
-        "Details: https://www.canada.ca/passport",
-        "Signalez tout de suite un passeport perdu ou volé : à la police s'il a été volé, et à "
-        "nous au moyen du formulaire PPTC 203. Il sera annulé et ne pourra plus servir. "
-        "Détails : https://www.canada.ca/passeport",
-    ),
-    (
-        "children",
-        "Children's passports",
-        "Passeports pour enfants",
-        "Every child needs their own passport. A child's passport (under 16) is valid for "
-        "up to 5 years. A parent or legal guardian applies for the child and signs the "
-        "form. Details: https://www.canada.ca/passport",
-        "Chaque enfant doit avoir son propre passeport. Le passeport d'un enfant (moins de "
-        "16 ans) est valide jusqu'à 5 ans. Un parent ou tuteur légal présente la demande et "
-        "signe le formulaire. Détails : https://www.canada.ca/passeport",
-    ),
-    (
-        "renewal",
-        "Can I renew my passport?",
-        "Puis-je renouveler mon passeport?",
-        "You can use the simpler renewal form if your passport was issued when you were 16 "
-        "or older, in the last 15 years, and is not damaged, lost or stolen. Otherwise, "
-        "apply for a new one. Check: https://www.canada.ca/passport",
-        "Vous pouvez utiliser le formulaire de renouvellement simplifié si votre passeport a "
-        "été délivré quand vous aviez 16 ans ou plus, il y a moins de 15 ans, et qu'il n'est "
-        "ni endommagé, ni perdu, ni volé. Vérifiez : https://www.canada.ca/passeport",
-    ),
-    (
-        "photos",
-        "Passport photos",
-        "Photos de passeport",
-        "You need 2 identical photos, 50 mm wide by 70 mm high, taken in the last 6 months "
-        "by a commercial photographer, with a neutral expression and a plain white or light "
-        "background. Specs: https://www.canada.ca/passport",
-        "Il vous faut 2 photos identiques de 50 mm sur 70 mm, prises il y a moins de 6 mois "
-        "par un photographe commercial, avec une expression neutre sur fond blanc ou clair "
-        "uni. Normes : https://www.canada.ca/passeport",
-    ),
-    (
-        "name-change",
-        "Changing the name on a passport",
-        "Changer le nom sur un passeport",
-        "A passport cannot be changed. After a legal name change, apply for a new passport "
-        "and include proof of the change, such as a marriage certificate or a name change "
-        "certificate. Details: https://www.canada.ca/passport",
-        "Un passeport ne peut pas être modifié. Après un changement de nom légal, demandez "
-        "un nouveau passeport avec une preuve du changement, comme un certificat de mariage "
-        "ou de changement de nom. Détails : https://www.canada.ca/passeport",
-    ),
-    (
-        "citizenship-proof",
-        "Proof of Canadian citizenship",
-        "Preuve de citoyenneté canadienne",
-        "For a first passport, send your original proof of citizenship: a birth certificate "
-        "from a Canadian province or territory, or a citizenship certificate. It is returned "
-        "to you. Details: https://www.canada.ca/passport",
-        "Pour un premier passeport, envoyez votre preuve de citoyenneté originale : un acte "
-        "de naissance d'une province ou d'un territoire du Canada, ou un certificat de "
-        "citoyenneté. Il vous sera retourné. Détails : https://www.canada.ca/passeport",
-    ),
-    (
-        "applying",
-        "Applying by mail",
-        "Présenter une demande par la poste",
-        "You can mail your application from Canada to the address on the form. Use a "
-        "trackable service and allow 20 business days plus mailing time. Forms: "
-        "https://www.canada.ca/passport",
-        "Au Canada, vous pouvez envoyer votre demande par la poste à l'adresse indiquée sur "
-        "le formulaire. Utilisez un service avec suivi et prévoyez 20 jours ouvrables plus le "
-        "délai postal. Formulaires : https://www.canada.ca/passeport",
-    ),
-    (
-        "applying",
-        "Where to apply in person",
-        "Où présenter une demande en personne",
-        "You can apply in person at a Service Canada passport office or at many Service "
-        "Canada Centres. Find the nearest one and its hours: https://www.canada.ca/passport",
-        "Vous pouvez présenter une demande en personne dans un bureau des passeports de "
-        "Service Canada ou dans de nombreux Centres Service Canada. Trouvez le plus proche et "
-        "ses heures : https://www.canada.ca/passeport",
-    ),
-    (
-        "applying",
-        "Personal information posted publicly",
-        "Renseignements personnels publiés",
-        "For your privacy, please don't post personal information such as your file or "
-        "social insurance number. We've sent you a private message to help with your file.",
-        "Pour protéger votre vie privée, ne publiez pas de renseignements personnels comme "
-        "votre numéro de dossier ou d'assurance sociale. Nous vous avons écrit en privé.",
-    ),
-]
-
-# external id, handle, name, language, minutes ago, text, topic slug or ""
 CASES = [
     (
         "demo-1",
@@ -438,6 +281,8 @@ class Command(BaseCommand):
                     "title_fr": title_fr,
                     "text_en": text_en,
                     "text_fr": text_fr,
+                    "examples_en": LIBRARY_EXAMPLES[title_en][0],
+                    "examples_fr": LIBRARY_EXAMPLES[title_en][1],
                     "review_date": review_date,
                     "approved_by": admin,
                     "approved_at": timezone.now(),

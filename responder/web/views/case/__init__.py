@@ -36,7 +36,7 @@ from responder.web.views.case.drafts import (
     draft_submit,
 )
 from responder.web.views.case.legal_hold import case_legal_hold
-from responder.web.views.case.library import draft_use_answer, library_panel
+from responder.web.views.case.library import draft_use_answer, library_panel, send_answer
 from responder.web.views.case.page import TEMPLATE, VIA, case_detail
 from responder.web.views.case.pii import case_redact, case_reveal
 
@@ -65,6 +65,7 @@ __all__ = [
     "draft_use_answer",
     "library_panel",
     "route_preview",
+    "send_answer",
     "urlpatterns",
     "word_diff",
 ]
@@ -81,6 +82,7 @@ urlpatterns = [
     path("cases/<int:case_id>/draft/", draft_save, name="draft_save"),
     path("cases/<int:case_id>/draft/checks/", draft_checks, name="draft_checks"),
     path("cases/<int:case_id>/draft/use/", draft_use_answer, name="use_answer"),
+    path("cases/<int:case_id>/send-answer/", send_answer, name="send_answer"),
     path("cases/<int:case_id>/submit/", draft_submit, name="submit"),
     path("cases/<int:case_id>/withdraw/", case_withdraw, name="withdraw"),
     path("cases/<int:case_id>/close/", case_close, name="close"),

@@ -201,12 +201,14 @@ def _abilities(*, user: User, case: Case) -> dict[str, Any]:
     drafting = case.state == CaseState.DRAFTING
     is_owner = case.owner_id == user.pk
     held_by_other = drafting and case.owner_id is not None and not is_owner
+    can_edit = drafting and is_owner
     return {
         "is_admin": is_admin,
         "is_owner": is_owner,
-        "can_edit": drafting and is_owner,
+        "can_edit": can_edit,
         "held_by_other": held_by_other,
         "can_claim": case.state == CaseState.NEW,
+        "can_send": case.state == CaseState.NEW or can_edit,
         "can_release": drafting and (is_owner or is_admin),
         "can_take_over": held_by_other and is_admin,
         "can_close": (

@@ -1,0 +1,201 @@
+"""How long the bell's unread count takes (#14), with 1,000,000 notifications.
+
+Run by hand (never in the test run):
+
+    .venv/bin/python bench/notifications_bench.py [--rows 1000000] [--db responder_bench_notify]
+
+It creates (once) a PostgreSQL database with 2,000 people and `--rows` notifications
+(about one in ten unread, the busiest person holding 5,000 notifications, 500 unread),
+the table vacuumed as autovacuum would,
+then times `responder.inbox.notifications.unread_count` (the query the header runs
+on every page) for the busiest person and for a typical one, in-process, after a
+warm-up. Goal: under 2 ms p95. Results go to docs/PERFORMANCE.md (the "Notification
+bell" section is replaced) and to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.route_bench import _machine, _p95, _time  # noqa: E402
+
+SECTION = "Notification bell"
+PEOPLE = 2000
+
+
+def _world(rows: int) -> tuple[int, int]:
+    """(busiest person's id, a typical person's id), the rows made once by SQL."""
+    from django.db import connection
+
+    from responder.accounts.models import Department, User
+    from responder.channels.models import PlatformAccount
+    from responder.inbox.models import Case
+    from responder.inbox.notification_models import Notification
+
+    department, _ = Department.objects.get_or_create(
+        slug="bench-notify", defaults={"name": "Passport Office"}
+    )
+    have = User.objects.filter(username__startswith="bench-notify-").count()
+    User.objects.bulk_create(User(username=f"bench-notify-{i}") for i in range(have, PEOPLE))
+    people = list(
+        User.objects.filter(username__startswith="bench-notify-")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    account, _ = PlatformAccount.objects.get_or_create(
+        platform="mastodon",
+        base_url="http://127.0.0.1:9",
+        handle="bench-notify",
+        defaults={"department": department, "name": "Passport Office"},
+    )
+    case, _ = Case.objects.get_or_create(
+        account=account,
+        external_id="bench-notify-1",
+        defaults={
+            "department": department,
+            "platform": "mastodon",
+            "author_handle": "citizen@mastodon.example",
+            "text": "Where is my passport?",
+            "language": "en",
+            "url": "https://mastodon.example/@citizen/1",
+        },
+    )
+    busiest, typical = people[0], people[len(people) // 2]
+    missing = rows - Notification.objects.count()
+    if missing > 0:
+        table = Notification._meta.db_table
+        with connection.cursor() as cursor:
+            # The busiest person: 5,000 notifications, one in ten unread.
+            cursor.execute(
+                f"INSERT INTO {table} (recipient_id, kind, case_id, created_at, read_at) "
+                "SELECT %s, 'assigned', %s, now(), "
+                "CASE WHEN g %% 10 = 0 THEN NULL ELSE now() END "
+                "FROM generate_series(1, 5000) g",
+                [busiest, case.pk],
+            )
+            cursor.execute(
+                f"INSERT INTO {table} (recipient_id, kind, case_id, created_at, read_at) "
+                "SELECT (%s::int[])[1 + (g %% %s)], 'approved', %s, now(), "
+                "CASE WHEN (g / 7) %% 10 = 0 THEN NULL ELSE now() END "
+                "FROM generate_series(1, %s) g",
+                [people, len(people), case.pk, missing - 5000],
+            )
+    with connection.cursor() as cursor:
+        # As autovacuum leaves a table that is mostly read: the visibility map set, so
+        # the count can be answered from the index alone.
+        cursor.execute(f"VACUUM ANALYZE {Notification._meta.db_table}")
+    return busiest, typical
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--db", default="responder_bench_notify")
+    parser.add_argument("--runs", type=int, default=1000)
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+
+    base = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+    os.environ["DATABASE_URL"] = f"{base}/{args.db}"
+    os.environ.setdefault("RESPONDER_ENV", "test")
+    os.environ.setdefault("CACHE_KEY_PREFIX", "bench-notify")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "responder.settings")
+
+    import psycopg
+
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [args.db]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{args.db}"')
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from responder.inbox.notification_models import Notification
+    from responder.inbox.notifications import BELL_CAP, unread_count
+
+    call_command("migrate", verbosity=0)
+    busiest, typical = _world(args.rows)
+    total = Notification.objects.count()
+    load_start = os.getloadavg()
+    lines = [
+        (
+            f"unread count, busiest person ({unread_count(user_id=busiest):,} unread)",
+            _time(lambda: unread_count(user_id=busiest), args.runs),
+        ),
+        (
+            f"unread count, typical person ({unread_count(user_id=typical):,} unread)",
+            _time(lambda: unread_count(user_id=typical), args.runs),
+        ),
+    ]
+    load_end = os.getloadavg()
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        pg = cursor.fetchone()[0]
+        cursor.execute(
+            "EXPLAIN SELECT count(*) FROM inbox_notification "
+            "WHERE recipient_id = %s AND read_at IS NULL",
+            [busiest],
+        )
+        plan = " / ".join(r[0].strip() for r in cursor.fetchall())
+
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    report = [
+        f"## {SECTION}",
+        "",
+        f"Measured by `bench/notifications_bench.py` on {when}: {_machine()}, PostgreSQL "
+        f"{pg}. {total:,} notifications for {PEOPLE:,} people; {args.runs} calls of "
+        "`responder.inbox.notifications.unread_count` (the header's bell, on every page) "
+        "per line, in-process, after 5 warm-up calls. Goal: under 2 ms p95.",
+        "",
+        f"Load average (1 min) {load_start[0]:.1f} at the start, {load_end[0]:.1f} at the end "
+        "(the machine is shared; a load above 2 on 2 CPUs means the figures are pessimistic).",
+        "",
+        "| what | wall p50 ms | wall p95 ms | wall max ms | CPU p50 ms | CPU p95 ms | goal met |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for name, (wall, cpu) in lines:
+        p95 = _p95(wall)
+        report.append(
+            f"| {name} | {statistics.median(wall):.2f} | {p95:.2f} | {max(wall):.2f} | "
+            f"{statistics.median(cpu):.2f} | {_p95(cpu):.2f} | {'yes' if p95 < 2 else 'no'} |"
+        )
+    report += [
+        "",
+        f"Plan: `{plan}`. The partial index `notification_unread_idx` (recipient, only "
+        "unread rows) keeps the count to the person's unread rows, whatever the table's "
+        f'size, and the bell counts at most {BELL_CAP} (it shows "99+" beyond).',
+    ]
+    text = "\n".join(report) + "\n"
+    print(text)
+    if not args.no_write:
+        _write_section(text)
+
+
+def _write_section(text: str) -> None:
+    import re
+
+    path = ROOT / "docs" / "PERFORMANCE.md"
+    doc = path.read_text() if path.exists() else "# Performance\n\n"
+    pattern = re.compile(rf"^## {re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
+    if pattern.search(doc):
+        doc = pattern.sub(text.rstrip() + "\n\n", doc)
+    else:
+        doc = doc.rstrip() + "\n\n" + text
+    path.write_text(doc.rstrip() + "\n")
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

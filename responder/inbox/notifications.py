@@ -1,0 +1,189 @@
+"""In-app notifications (the bell): written after commit by the services that know
+the event (case transitions here, comments in workflows), read by the header's count
+and the notifications page. A person may also get each kind by e-mail."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import QuerySet
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from responder.accounts.models import User
+from responder.inbox.models import Case
+from responder.inbox.notification_models import (
+    EMAIL_BY_DEFAULT,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+)
+
+logger = logging.getLogger(__name__)
+
+# Case transitions that tell the case's owner (who did not do it themselves).
+_OWNER_KINDS = {
+    "request_changes": NotificationKind.CHANGES_REQUESTED,
+    "approve": NotificationKind.APPROVED,
+    "mark_replied": NotificationKind.POSTED,
+    "fail_post": NotificationKind.FAILED,
+}
+
+
+def email_kinds(*, user_id: int) -> set[str]:
+    """The kinds this person also wants by e-mail."""
+    kinds = (
+        NotificationPreference.objects.filter(user_id=user_id)
+        .values_list("email_kinds", flat=True)
+        .first()
+    )
+    return set(EMAIL_BY_DEFAULT) if kinds is None else set(kinds)
+
+
+def email_kinds_save(*, user: User, kinds: Iterable[str]) -> set[str]:
+    """Keep which kinds `user` also gets by e-mail (unknown kinds are ignored)."""
+    chosen = sorted(set(kinds) & set(NotificationKind.values))
+    NotificationPreference.objects.update_or_create(user=user, defaults={"email_kinds": chosen})
+    return set(chosen)
+
+
+def wants_email(*, user_id: int, kind: str) -> bool:
+    return kind in email_kinds(user_id=user_id)
+
+
+def notify(
+    *,
+    recipient_ids: Iterable[int | None],
+    kind: str,
+    case_id: int,
+    actor_id: int | None,
+    email: bool = True,
+) -> None:
+    """After the current transaction commits, add a notification of `kind` on the case
+    for each recipient (never the actor), and e-mail those who want this kind
+    (`email=False`: the caller's own e-mail already goes out, see workflows)."""
+    recipients = sorted({r for r in recipient_ids if r is not None and r != actor_id})
+    if not recipients:
+        return
+
+    def write() -> None:
+        created = Notification.objects.bulk_create(
+            Notification(recipient_id=r, kind=kind, case_id=case_id, actor_id=actor_id)
+            for r in recipients
+        )
+        if email:
+            for notification in created:
+                _email(notification.pk)
+
+    transaction.on_commit(write)
+
+
+def _email(notification_id: int) -> None:
+    """One e-mail for a notification whose kind its recipient asked for by e-mail."""
+    notification = (
+        Notification.objects.select_related("recipient", "case", "actor")
+        .filter(pk=notification_id)
+        .first()
+    )
+    if notification is None:
+        return
+    person = notification.recipient
+    if not person.is_active or not person.email:
+        return
+    if not wants_email(user_id=person.pk, kind=notification.kind):
+        return
+    with translation.override(person.language or settings.LANGUAGE_CODE):
+        context = {
+            "notification": notification,
+            "label": NotificationKind(notification.kind).label,
+            "case_link": f"{settings.SITE_URL}/cases/{notification.case_id}/",
+        }
+        subject = " ".join(
+            f"{NotificationKind(notification.kind).label} (#{notification.case_id})".split()
+        )
+        body = render_to_string("email/notification.txt", context)
+    try:
+        send_mail(subject, body, None, [person.email])
+    except Exception:  # a mail server down must not undo what happened on the case
+        logger.exception("notification e-mail %s not sent", notification_id)
+
+
+def notify_transition(
+    *, case: Case, name: str, actor: Any, action: str | None, kwargs: Any
+) -> None:
+    """The notifications a case transition gives (inbox.transitions.case_transition)."""
+    actor_id = getattr(actor, "pk", None)
+    if action == "case.assign":
+        assignee = kwargs.get("user")
+        notify(
+            recipient_ids=[getattr(assignee, "pk", None)],
+            kind=NotificationKind.ASSIGNED,
+            case_id=case.pk,
+            actor_id=actor_id,
+        )
+        return
+    kind = _OWNER_KINDS.get(name)
+    if kind is not None:
+        notify(
+            recipient_ids=[case.owner_id],
+            kind=kind,
+            case_id=case.pk,
+            actor_id=actor_id,
+            # changes requested already has its e-mail (workflows.notifications)
+            email=kind != NotificationKind.CHANGES_REQUESTED,
+        )
+
+
+_MENTION = re.compile(r"(?<![\w@])@([\w.+-]+)")
+
+
+def mentioned_users(*, text: str) -> list[int]:
+    """The ids of the active people whose username is @mentioned in `text`."""
+    names = {m.rstrip(".") for m in _MENTION.findall(text)}
+    if not names:
+        return []
+    return list(
+        User.objects.filter(username__in=names, is_active=True).values_list("pk", flat=True)
+    )
+
+
+# --- reads -----------------------------------------------------------------------------
+
+
+# The bell counts at most this many unread notifications (and shows "99+").
+BELL_CAP = 100
+
+
+def unread_count(*, user_id: int) -> int:
+    """The bell's number, at most BELL_CAP: a count of at most BELL_CAP entries of the
+    partial index notification_unread_idx, whatever the person's backlog."""
+    return (
+        Notification.objects.filter(recipient_id=user_id, read_at__isnull=True)
+        .values("pk")[:BELL_CAP]
+        .count()
+    )
+
+
+def notifications_for(*, user_id: int) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient_id=user_id).select_related("case", "actor")
+
+
+def notification_read(*, user_id: int, notification_id: int) -> Notification | None:
+    """Mark one of this person's notifications read; None if it is not theirs."""
+    notification = Notification.objects.filter(pk=notification_id, recipient_id=user_id).first()
+    if notification is not None and notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notifications_read_all(*, user_id: int) -> int:
+    return Notification.objects.filter(recipient_id=user_id, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
