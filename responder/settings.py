@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "responder.analytics",
     "responder.ops",
     "workflows",
+    "responder.campaigns",
 ]
 
 MIDDLEWARE = [
@@ -283,6 +284,11 @@ CELERY_TASK_ROUTES = {
     # Approval e-mails, and the SLA sweep that reminds, escalates and re-sends them.
     "workflows.tasks.*": {"queue": "email"},
     "responder.analytics.tasks.*": {"queue": "housekeeping"},
+    # Held boosts and favourites go out like posts; the follower snapshot is housekeeping.
+    "responder.campaigns.tasks.community_action_send": {"queue": "posting"},
+    "responder.campaigns.tasks.community_actions_sweep": {"queue": "posting"},
+    "responder.campaigns.tasks.follower_snapshot": {"queue": "housekeeping"},
+    "responder.campaigns.tasks.follower_snapshots_daily": {"queue": "housekeeping"},
 }
 # Exactly one scheduler: a beat sends periodic tasks only while it holds a lease in
 # the database; a second beat stands by (responder/ops/beat.py).
@@ -308,6 +314,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "apply-retention": {"task": "responder.analytics.tasks.retention_apply", "schedule": 3600.0},
     # Recomputes the default analytics dashboard so it is served from the cache (analytics).
     "warm-analytics": {"task": "responder.analytics.tasks.analytics_warm", "schedule": 240.0},
+    # Sends boosts and favourites whose undo hold is over (campaigns).
+    "sweep-community-actions": {
+        "task": "responder.campaigns.tasks.community_actions_sweep",
+        "schedule": 10.0,
+    },
+    # A follower snapshot of every running campaign's accounts, daily (campaigns).
+    "follower-snapshots": {
+        "task": "responder.campaigns.tasks.follower_snapshots_daily",
+        "schedule": 86400.0,
+    },
 }
 
 # --- email ------------------------------------------------------------------------
@@ -434,6 +450,10 @@ for _host in PLATFORM_HOST_ALLOWLIST:
             f"PLATFORM_HOST_ALLOWLIST must list host names or IP addresses, not {_host!r}."
         )
 # Replies may only link to these domains and their subdomains (outgoing-content check).
+# Campaigns: how long a boost or favourite waits (and can be undone) before it is sent,
+# and the largest image a campaign post may carry.
+COMMUNITY_HOLD_SECONDS = env_int("COMMUNITY_HOLD_SECONDS", 30, minimum=0)
+CAMPAIGN_IMAGE_MAX_BYTES = env_int("CAMPAIGN_IMAGE_MAX_BYTES", 5_000_000, minimum=1)
 ALLOWED_LINK_DOMAINS = [
     d.lower().lstrip(".") for d in env_list("ALLOWED_LINK_DOMAINS", ["canada.ca", "gc.ca"])
 ]

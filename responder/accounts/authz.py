@@ -55,6 +55,8 @@ class Action(StrEnum):
     DEPARTMENT_ADMIN = "department_admin"  # people, accounts, topics, settings [department]
     ANALYTICS_VIEW = "analytics_view"  # dashboard, exports, records [department | None]
     SITE_ADMIN = "site_admin"  # site-wide settings, every department [None]
+    CAMPAIGN_VIEW = "campaign_view"  # a campaign's page, calendar, community, figures [campaign]
+    CAMPAIGN_WORK = "campaign_work"  # compose posts, boost, favourite, mark, ignore [campaign]
 
 
 # --- who holds what ------------------------------------------------------------------
@@ -229,6 +231,8 @@ _RULES: dict[Action, Any] = {
     Action.DEPARTMENT_ADMIN: _department_admin,
     Action.ANALYTICS_VIEW: _analytics_view,
     Action.SITE_ADMIN: lambda user, obj: is_site_admin(user),
+    Action.CAMPAIGN_VIEW: lambda user, campaign: has_role(user, ALL_ROLES, campaign),
+    Action.CAMPAIGN_WORK: lambda user, campaign: has_role(user, OFFICER_ROLES, campaign),
 }
 
 

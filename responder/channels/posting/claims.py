@@ -13,7 +13,13 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from responder.channels.models import OutboxItem, OutboxStatus, PlatformAccount, PostAttempt
+from responder.channels.models import (
+    OutboxItem,
+    OutboxKind,
+    OutboxStatus,
+    PlatformAccount,
+    PostAttempt,
+)
 from responder.channels.posting.policy import (
     AMBIGUOUS,
     BATCH_SIZE,
@@ -41,12 +47,20 @@ class _Claim:
     # When the first attempt whose outcome we never learnt started (None: no such).
     ambiguous_since: dt.datetime | None
     reclaimed: bool
+    # An outgoing post (not a reply): posted with `post`, with its images uploaded.
+    kind: str = "reply"
+    media: tuple[dict[str, str], ...] = ()
+    language: str = ""
 
 
 def _due(*, now: dt.datetime, grace: dt.timedelta = dt.timedelta(0)) -> Q:
-    """Pending rows due (for `grace` already) whose account is not rate limited."""
-    return Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now - grace) & (
-        Q(account__rate_limit_reset_at__isnull=True) | Q(account__rate_limit_reset_at__lte=now)
+    """Pending rows due (for `grace` already) whose account is not rate limited, not
+    scheduled later, and not waiting for the earlier post of their thread."""
+    return (
+        Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now - grace)
+        & (Q(not_before__isnull=True) | Q(not_before__lte=now))
+        & (Q(thread_previous__isnull=True) | Q(thread_previous__status=OutboxStatus.SENT))
+        & (Q(account__rate_limit_reset_at__isnull=True) | Q(account__rate_limit_reset_at__lte=now))
     )
 
 
@@ -73,8 +87,13 @@ def _claim(
         accounts: dict[int, PlatformAccount] = {}
         taken: list[OutboxItem] = []
         reclaimed: set[int] = set()
+        previous = _thread_previous(rows)
         for item in rows:
             account = accounts.setdefault(item.account_id, item.account)
+            if item.not_before is not None and item.not_before > now:
+                continue  # scheduled later: never early, whoever asks
+            if item.thread_previous_id is not None and item.thread_previous_id not in previous:
+                continue  # the earlier post of its thread is not out yet
             if item.pk == outbox_item_id:
                 # Matched by id: it may be anything. The others matched `_due`.
                 if item.status == OutboxStatus.PENDING:
@@ -107,6 +126,8 @@ def _claim(
             case = cases[item.case_id]
             if case.state == CaseState.APPROVED and case.pk not in starting:
                 starting[case.pk] = item.pk
+            elif item.kind == OutboxKind.POST and case.state == CaseState.REPLIED:
+                pass  # another post of the same approved outgoing post went out first
             elif case.state != CaseState.POSTING and case.pk not in starting:
                 # Only an approved reply of a case that is posting may go out.
                 item.status = OutboxStatus.NEEDS_ATTENTION
@@ -147,15 +168,31 @@ def _claim(
                     case_id=item.case_id,
                     account_id=item.account_id,
                     text=item.text,
-                    in_reply_to_id=item.in_reply_to_external_id,
+                    in_reply_to_id=previous.get(item.thread_previous_id or 0, "")
+                    or item.in_reply_to_external_id,
                     visibility=item.visibility,
                     idempotency_key=str(item.idempotency_key),
                     attempts=count,
                     ambiguous_since=ambiguous_since,
                     reclaimed=item.pk in reclaimed,
+                    kind=item.kind,
+                    media=tuple(item.media or ()),
+                    language=item.language,
                 )
             )
         return claims
+
+
+def _thread_previous(rows: list[OutboxItem]) -> dict[int, str]:
+    """Platform ids of the sent earlier posts of the threads among `rows`, by row id."""
+    wanted = [item.thread_previous_id for item in rows if item.thread_previous_id is not None]
+    if not wanted:
+        return {}
+    return dict(
+        OutboxItem.objects.filter(pk__in=wanted, status=OutboxStatus.SENT).values_list(
+            "pk", "external_id"
+        )
+    )
 
 
 def _interrupt(*, item_id: int, now: dt.datetime) -> None:

@@ -4,6 +4,7 @@ cases; and giving back rows that were claimed but not sent."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -128,6 +129,14 @@ def _record_posted(*, done: list[tuple[_Claim, _Result, dt.datetime]]) -> dict[i
                 for _details, post in replied.values()
             ],
         )
+        # The next post of each thread that just grew is due now (or at its time).
+        following = list(
+            OutboxItem.objects.filter(
+                thread_previous_id__in=[item.pk for item in sent], status=OutboxStatus.PENDING
+            ).values_list("pk", flat=True)
+        )
+        for pk in following:
+            transaction.on_commit(partial(enqueue_send, pk))
     return dict.fromkeys(by_item, OutboxStatus.SENT)
 
 
