@@ -33,6 +33,7 @@ urlpatterns = [
     # Admins' policy editor.
     path("settings/policies/", include("workflows.policy_urls")),
     path("analytics/", include("responder.analytics.urls")),
+    path("campaigns/", include("responder.campaigns.urls")),
     # Probes (/healthz, /readyz, answered by OpsMiddleware) and /metrics; status page.
     path("", include("responder.ops.urls")),
     # The officers' inbox, case pages and answer library.

@@ -35,7 +35,18 @@ from responder.inbox.checks import outgoing_text
 from responder.inbox.models import OUTGOING_SOURCE, Case, CaseLanguage, CloseReason
 from responder.queueing import enqueue_on_commit
 
-IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
+
+def image_type(data: bytes) -> str | None:
+    """The image's type from its first bytes (what the browser said is not trusted)."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
 
 
 @dataclass(frozen=True)
@@ -74,14 +85,15 @@ def _images(images: list[ImageUpload]) -> list[dict[str, str]]:
     for image in images:
         if not image.alt_en.strip() or not image.alt_fr.strip():
             raise ValidationError(_("Every image needs alt text in English and in French."))
-        if image.mime not in IMAGE_TYPES:
+        mime = image_type(image.data)
+        if mime is None:
             raise ValidationError(_("Only PNG, JPEG, GIF or WebP images can be posted."))
         if len(image.data) > settings.CAMPAIGN_IMAGE_MAX_BYTES:
             raise ValidationError(_("The image is too large."))
         stored.append(
             {
                 "data": base64.b64encode(image.data).decode("ascii"),
-                "mime": image.mime,
+                "mime": mime,
                 "alt_en": image.alt_en.strip(),
                 "alt_fr": image.alt_fr.strip(),
             }

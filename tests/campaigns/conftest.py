@@ -42,7 +42,9 @@ def sim_posts(simulator: Any) -> dict[str, list[dict[str, Any]]]:
 
 @pytest.fixture
 def world(team: Any, simulator: Any) -> CampaignWorld:
-    mastodon = make_mastodon_account(simulator, team.department, hashtags="passport2026")
+    mastodon = make_mastodon_account(
+        simulator, team.department, hashtags="passport2026,passeport2026"
+    )
     bluesky = PlatformAccount.objects.create(
         platform="bluesky",
         name="Passport Office",
@@ -50,7 +52,7 @@ def world(team: Any, simulator: Any) -> CampaignWorld:
         department=team.department,
         base_url=simulator.url,
         credentials={"identifier": "passports.sim.example", "password": simulator.token},
-        hashtags="passport2026",
+        hashtags="passport2026,passeport2026",
     )
     x = PlatformAccount.objects.create(
         platform="x",
@@ -59,7 +61,7 @@ def world(team: Any, simulator: Any) -> CampaignWorld:
         department=team.department,
         base_url=simulator.url,
         credentials={"access_token": simulator.token},
-        hashtags="passport2026",
+        hashtags="passport2026,passeport2026",
     )
     today = timezone.localdate()
     campaign = Campaign.objects.create(
