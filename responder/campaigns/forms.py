@@ -5,7 +5,6 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-
 IMAGE_ACCEPT = "image/png,image/jpeg,image/gif,image/webp"
 
 
