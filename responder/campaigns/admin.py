@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from responder.accounts.admin_scoping import DepartmentScopedAdmin, SiteOnlyAdmin
-from responder.campaigns.models import Campaign, CampaignSettings, CommunityAction, FollowerSnapshot
+from responder.accounts.admin_scoping import DepartmentScopedAdmin
+from responder.campaigns.models import Campaign, CampaignSettings
 
 
 @admin.register(Campaign)
@@ -17,15 +17,3 @@ class CampaignAdmin(DepartmentScopedAdmin):
 @admin.register(CampaignSettings)
 class CampaignSettingsAdmin(DepartmentScopedAdmin):
     list_display = ["department", "bilingual_mode"]
-
-
-@admin.register(CommunityAction)
-class CommunityActionAdmin(SiteOnlyAdmin):
-    list_display = ["kind", "status", "campaign", "case", "actor", "created_at", "done_at"]
-    list_filter = ["kind", "status"]
-    readonly_fields = ["status"]
-
-
-@admin.register(FollowerSnapshot)
-class FollowerSnapshotAdmin(SiteOnlyAdmin):
-    list_display = ["account", "day", "followers"]

@@ -212,8 +212,12 @@ def community_act(
     with transaction.atomic():
         campaign = Campaign.objects.get(pk=campaign_id)
         authz.require(actor, Action.CAMPAIGN_WORK, campaign)
-        case = Case.objects.select_for_update().get(pk=case_id)
-        if case.department_id != campaign.department_id or case.source == OUTGOING_SOURCE:
+        case = Case.objects.select_for_update().filter(pk=case_id).first()
+        if (
+            case is None
+            or case.department_id != campaign.department_id
+            or case.source == OUTGOING_SOURCE
+        ):
             raise ValidationError(_("This post is not one of the campaign's community posts."))
         if kind == ActionKind.IGNORE:
             inbox.case_close(
@@ -256,14 +260,17 @@ def community_act(
         return action
 
 
-def community_undo(*, action_id: int, actor: User, via: str) -> CommunityAction:
+def community_undo(*, campaign_id: int, action_id: int, actor: User, via: str) -> CommunityAction:
     """Undo a boost or favourite still held: it never reaches the platform."""
     with transaction.atomic():
         action = (
             CommunityAction.objects.select_for_update(of=("self",))
             .select_related("campaign", "case")
-            .get(pk=action_id)
+            .filter(pk=action_id, campaign_id=campaign_id)
+            .first()
         )
+        if action is None:
+            raise ValidationError(_("There is no such boost or favourite to undo."))
         authz.require(actor, Action.CAMPAIGN_WORK, action.campaign)
         if action.status != ActionStatus.HELD:
             raise ConflictError(

@@ -10,8 +10,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<int:pk>/compose/", views.campaign_compose, name="compose"),
     path("<int:pk>/calendar/", views.campaign_calendar, name="calendar"),
     path("<int:pk>/community/", views.campaign_community, name="community"),
-    path("<int:pk>/community/<int:case_id>/act/", views.community_act, name="act"),
-    path("<int:pk>/actions/<int:action_id>/undo/", views.community_undo, name="undo"),
+    path("<int:pk>/community/act/", views.community_act, name="act"),
+    path("<int:pk>/community/undo/", views.community_undo, name="undo"),
     path("<int:pk>/figures/", views.campaign_figures, name="figures"),
-    path("<int:pk>/figures/<slug:name>.csv", views.campaign_figures_csv, name="figures-csv"),
+    path("<int:pk>/figures.csv", views.campaign_figures_csv, name="figures-csv"),
 ]

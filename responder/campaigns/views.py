@@ -19,7 +19,7 @@ from responder.accounts.authz import Action
 from responder.accounts.models import User
 from responder.campaigns import selectors, services
 from responder.campaigns.forms import ComposeForm
-from responder.campaigns.models import ActionKind, Campaign, CommunityAction
+from responder.campaigns.models import ActionKind, Campaign
 from responder.errors import ConflictError, ValidationError
 
 VIA = "web"
@@ -140,13 +140,13 @@ def campaign_community(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def community_act(request: HttpRequest, pk: int, case_id: int) -> HttpResponse:
+def community_act(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign(request, pk, Action.CAMPAIGN_WORK)
     kind = request.POST.get("kind", "")
     try:
         services.community_act(
             campaign_id=campaign.pk,
-            case_id=case_id,
+            case_id=_int(request.POST.get("case")),
             actor=request.user,  # type: ignore[arg-type]
             via=VIA,
             kind=kind,
@@ -162,20 +162,29 @@ def community_act(request: HttpRequest, pk: int, case_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def community_undo(request: HttpRequest, pk: int, action_id: int) -> HttpResponse:
+def community_undo(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign(request, pk, Action.CAMPAIGN_WORK)
-    get_object_or_404(CommunityAction, pk=action_id, campaign=campaign)
     try:
         services.community_undo(
-            action_id=action_id,
+            campaign_id=campaign.pk,
+            action_id=_int(request.POST.get("community_action")),
             actor=request.user,  # type: ignore[arg-type]
             via=VIA,
         )
     except ConflictError as exc:
         messages.error(request, exc.message)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("Undone: it will not reach the platform."))
     return redirect(reverse("campaigns:community", args=[campaign.pk]))
+
+
+def _int(value: str | None) -> int:
+    try:
+        return int(value or "")
+    except ValueError:
+        return 0
 
 
 def _figure_tables(figures: selectors.CampaignFigures) -> list[dict[str, Any]]:
@@ -230,12 +239,13 @@ def _bars(table: dict[str, Any]) -> list[tuple[str, int, int]]:
 
 
 @login_required
-def campaign_figures_csv(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+def campaign_figures_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    """One table of the figures as CSV: ?table=posts (default), followers or volume."""
     campaign = _campaign(request, pk)
     tables = {t["name"]: t for t in _figure_tables(selectors.campaign_figures(campaign=campaign))}
-    table = tables.get(name)
-    if table is None:
-        raise Http404
+    name = request.GET.get("table", "posts")
+    table = tables.get(name) or tables["posts"]
+    name = table["name"]
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}-{name}.csv"'
     writer = csv.writer(response)

@@ -82,11 +82,15 @@ def test_a_boost_undone_within_the_hold_never_reaches_the_platform(client, team,
     undone, kept = mastodon[0], mastodon[1]
     act = "campaigns:act"
     for case in (undone, kept):
-        response = client.post(reverse(act, args=[world.campaign.pk, case.pk]), {"kind": "boost"})
+        response = client.post(
+            reverse(act, args=[world.campaign.pk]), {"case": case.pk, "kind": "boost"}
+        )
         assert response.status_code == 302
     held = CommunityAction.objects.get(case=undone)
     assert held.status == ActionStatus.HELD
-    response = client.post(reverse("campaigns:undo", args=[world.campaign.pk, held.pk]))
+    response = client.post(
+        reverse("campaigns:undo", args=[world.campaign.pk]), {"community_action": held.pk}
+    )
     assert response.status_code == 302
 
     later = timezone.now() + dt.timedelta(seconds=settings.COMMUNITY_HOLD_SECONDS + 1)
@@ -103,7 +107,9 @@ def test_a_boost_undone_within_the_hold_never_reaches_the_platform(client, team,
     # Too late to undo the other one now.
     sent = CommunityAction.objects.get(case=kept)
     assert sent.status == ActionStatus.DONE
-    response = client.post(reverse("campaigns:undo", args=[world.campaign.pk, sent.pk]))
+    response = client.post(
+        reverse("campaigns:undo", args=[world.campaign.pk]), {"community_action": sent.pk}
+    )
     assert "Too late" in client.get(response["Location"]).content.decode()
 
 
@@ -113,10 +119,12 @@ def test_the_campaign_s_figures_equal_a_recount_of_the_simulator(client, team, w
     page = selectors.community_page(campaign=world.campaign, limit=200)
     for case in page.cases[:3]:
         client.post(
-            reverse("campaigns:act", args=[world.campaign.pk, case.pk]), {"kind": "favourite"}
+            reverse("campaigns:act", args=[world.campaign.pk]),
+            {"case": case.pk, "kind": "favourite"},
         )
     client.post(
-        reverse("campaigns:act", args=[world.campaign.pk, page.cases[3].pk]), {"kind": "question"}
+        reverse("campaigns:act", args=[world.campaign.pk]),
+        {"case": page.cases[3].pk, "kind": "question"},
     )
     later = timezone.now() + dt.timedelta(seconds=settings.COMMUNITY_HOLD_SECONDS + 1)
     with time_machine.travel(later, tick=True):
@@ -134,7 +142,9 @@ def test_the_campaign_s_figures_equal_a_recount_of_the_simulator(client, team, w
     assert figures.favourites == liked == 3
     assert figures.questions == 1
 
-    csv = client.get(reverse("campaigns:figures-csv", args=[world.campaign.pk, "volume"]))
+    csv = client.get(
+        reverse("campaigns:figures-csv", args=[world.campaign.pk]), {"table": "volume"}
+    )
     assert csv.status_code == 200
     rows = csv.content.decode().strip().splitlines()[1:]
     assert sum(int(r.split(",")[1]) for r in rows) == len(tagged)
