@@ -51,6 +51,14 @@ AUDIT_ACTION_LABELS: dict[str, Promise] = {
     "library.promote": _("Answer added to the library"),
     "library.renew": _("Library answer renewed"),
     "analytics.case_list_exported": _("Case list exported"),
+    # Campaigns.
+    "campaign.post_compose": _("Campaign post composed"),
+    "campaign.community_boost": _("Community post boosted (held)"),
+    "campaign.community_favourite": _("Community post favourited (held)"),
+    "campaign.community_question": _("Community post marked as a question"),
+    "campaign.community_ignore": _("Community post ignored"),
+    "campaign.community_undo": _("Boost or favourite undone"),
+    "campaign.community_send": _("Boost or favourite sent to the platform"),
 }
 
 

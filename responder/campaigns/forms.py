@@ -20,7 +20,7 @@ class ComposeForm(forms.Form):
     text_fr = forms.CharField(
         label=_("French"),
         widget=forms.Textarea(attrs={"rows": 5, "lang": "fr"}),
-        help_text=_("Un fil : séparez ses messages par une ligne contenant seulement ---."),
+        help_text=_("The same posts, in French, separated the same way."),
     )
     scheduled_for = forms.DateTimeField(
         label=_("Post at"),
