@@ -149,3 +149,27 @@ def test_the_campaign_s_figures_equal_a_recount_of_the_simulator(client, team, w
     rows = csv.content.decode().strip().splitlines()[1:]
     assert sum(int(r.split(",")[1]) for r in rows) == len(tagged)
     assert client.get(reverse("campaigns:figures", args=[world.campaign.pk])).status_code == 200
+
+
+def test_the_demo_shows_a_campaign_on_three_platforms(client, monkeypatch):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from responder.accounts.models import User
+    from responder.campaigns.models import Campaign
+
+    monkeypatch.setenv("DEMO_PASSWORD", "demo-pass-1")
+    call_command("seed_demo", "--no-cases", stdout=StringIO())
+    call_command("seed_campaign_demo", stdout=StringIO())
+    call_command("seed_campaign_demo", stdout=StringIO())  # twice: nothing more
+    (campaign,) = Campaign.objects.all()
+    assert sorted(campaign.accounts.values_list("platform", flat=True)) == [
+        "bluesky",
+        "mastodon",
+        "x",
+    ]
+    client.force_login(campaign.owner)
+    page = client.get(reverse("campaigns:list")).content.decode()
+    assert "Renew your passport online" in page
+    assert User.objects.filter(pk=campaign.owner_id).exists()
