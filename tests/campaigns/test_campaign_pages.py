@@ -17,7 +17,9 @@ from responder.campaigns import selectors
 from responder.campaigns.models import ActionStatus, CampaignPost, CommunityAction
 from responder.campaigns.services import community_action_send, community_actions_due
 from responder.channels.ingest import account_poll
+from responder.inbox.models import CaseState
 from tests.campaigns.conftest import PNG, sim_control
+from workflows.models import ApprovalStep
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +57,19 @@ def test_composing_without_alt_text_is_refused_and_with_it_the_post_waits_for_ap
     assert page.count("In review") == 3
     calendar = client.get(reverse("campaigns:calendar", args=[world.campaign.pk]))
     assert calendar.content.decode().count("Waiting for approval") == 3
+
+    # The director decides on the same review page as for a reply, seeing the thread.
+    step = ApprovalStep.objects.filter(case__campaign_post__isnull=False).first()
+    client.force_login(team.director)
+    review = client.get(reverse("workflows:step", args=[step.pk]))
+    assert review.status_code == 200
+    assert "It takes about 10 days." in review.content.decode()
+    decided = client.post(reverse("workflows:step", args=[step.pk]), {"action": "approve"})
+    assert decided.status_code in (200, 302)
+    step.case.refresh_from_db()
+    assert step.case.state == CaseState.APPROVED
+    calendar = client.get(reverse("campaigns:calendar", args=[world.campaign.pk]))
+    assert calendar.content.decode().count("Scheduled") == 1
 
 
 def test_someone_of_another_department_cannot_see_the_campaign(client, team, world):
