@@ -24,6 +24,7 @@ from responder.campaigns.models import (
 )
 from responder.channels.models import OutboxItem, OutboxStatus, ReplyEngagement
 from responder.inbox.models import OUTGOING_SOURCE, Case, CaseState
+from workflows.models import ApprovalStep
 
 COMMUNITY_PAGE_SIZE = 50
 
@@ -200,6 +201,10 @@ class CampaignFigures:
     median_response_minutes: float | None
     boosts: int
     favourites: int
+    # Median minutes campaign posts spent in approval steps (opened to decided).
+    median_approval_minutes: float | None = None
+    # Questions raised and not answered yet: the first opportunities.
+    unanswered: list[Case] = field(default_factory=list)
 
 
 def campaign_figures(*, campaign: Campaign) -> CampaignFigures:
@@ -266,6 +271,13 @@ def campaign_figures(*, campaign: Campaign) -> CampaignFigures:
     )
     median = minutes[len(minutes) // 2] if minutes else None
     done = CommunityAction.objects.filter(campaign=campaign, status=ActionStatus.DONE)
+    spent = sorted(
+        (decided - opened).total_seconds() / 60
+        for opened, decided in ApprovalStep.objects.filter(
+            case_id__in=case_ids, opened_at__isnull=False, decided_at__isnull=False
+        ).values_list("opened_at", "decided_at")
+        if opened is not None and decided is not None
+    )
     return CampaignFigures(
         posts=posts,
         followers=followers,
@@ -275,4 +287,10 @@ def campaign_figures(*, campaign: Campaign) -> CampaignFigures:
         median_response_minutes=median,
         boosts=done.filter(kind=ActionKind.BOOST).count(),
         favourites=done.filter(kind=ActionKind.FAVOURITE).count(),
+        median_approval_minutes=spent[len(spent) // 2] if spent else None,
+        unanswered=list(
+            questions.filter(first_response_at__isnull=True)
+            .exclude(state=CaseState.CLOSED)
+            .order_by("received_at")[:20]
+        ),
     )
