@@ -106,7 +106,7 @@ def test_scheduled_posts_leave_once_and_never_early_through_kills_and_a_broker_r
                 send("outbox_sweep")
                 last_sweep = now
             pending = OutboxItem.objects.filter(pk__in=items).exclude(status=OutboxStatus.SENT)
-            if not pending.exists() and (not plan or posted >= total):
+            if not plan and not pending.exists():
                 break
             time.sleep(0.1)
         else:
@@ -116,6 +116,8 @@ def test_scheduled_posts_leave_once_and_never_early_through_kills_and_a_broker_r
             worker.kill()
         redis.stop()
 
+    # The chaos really happened (the seed makes this stable).
+    assert sum(worker.starts for worker in workers) == 2 + len(kills)
     posted = sim_posts(simulator)
     for platform, posts in posted.items():
         texts = collections.Counter(p["text"] for p in posts)
