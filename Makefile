@@ -80,6 +80,7 @@ lint: install
 	$(VENV_BIN)/ruff check .
 	$(VENV_BIN)/ruff format --check .
 	$(VENV_BIN)/mypy responder workflows
+	$(VENV_BIN)/lint-imports
 	$(VENV_PY) bin/check-deploy.py
 
 # PostgreSQL and Redis on 127.0.0.1, started if installed but not running.

@@ -324,8 +324,8 @@ def concurrent(
 
 
 def cursor_at(dept_id: int, position: int, **filters) -> str:
-    from responder.inbox.inbox_selectors import Cursor
     from responder.inbox.models import Case
+    from responder.web.inbox_selectors import Cursor
 
     qs = Case.objects.filter(department_id=dept_id, **filters).order_by("-received_at", "-id")
     row = qs.values_list("received_at", "id")[position : position + 1]
@@ -382,8 +382,8 @@ def main() -> None:
     from django.test import Client
 
     from responder.accounts.models import Department, User
-    from responder.inbox.inbox_selectors import inbox_counts
     from responder.inbox.models import Case, Topic
+    from responder.web.inbox_selectors import inbox_counts
 
     dept = Department.objects.get(slug="bench-0")
     install_bare_url(dept.pk)
@@ -575,10 +575,10 @@ NOTE = """Notes on reading these figures and on what makes the inbox fast:
   (department, received_at, id), (department, state, ...), (department, language,
   ...), (owner, ...), (account, ...), and a partial index for "unassigned"; a page
   deep in the history costs what the first page costs. With several departments, one scan each and a merge in Python.
-- The list query is assembled as SQL from the filters (responder/inbox/inbox_query.py),
+- The list query is assembled as SQL from the filters (responder/web/inbox_query.py),
   and its rows are plain objects, not Case instances: through the ORM the same query
   cost about 1.3 ms of Python against 0.4 ms for PostgreSQL to run it.
-- The 50 rows and the menus' options are written in Python (responder/inbox/inbox_rows.py),
+- The 50 rows and the menus' options are written in Python (responder/web/inbox_rows.py),
   escaped with the standard library's html.escape (Django's escape() is the same
   function behind a lazy-string wrapper); ages and SLA clocks are worked out once per
   distinct value on the page.

@@ -115,8 +115,8 @@ def classified_department():
     answers (the demo's, repeated with small changes)."""
     from responder.accounts.models import Department, User
     from responder.inbox.demo_rules import demo_rules_load
-    from responder.inbox.management.commands.seed_demo import LIBRARY, TOPICS
     from responder.inbox.models import LibraryAnswer, Topic
+    from responder.web.management.commands.seed_demo import LIBRARY, TOPICS
 
     department = Department.objects.create(name="Bench classified", slug="bench-classified")
     admin = User.objects.create(username="bench-admin", is_superuser=True)
@@ -230,8 +230,8 @@ def main() -> None:
     old = setup_databases(verbosity=0, interactive=False)
     try:
         from responder.accounts.models import Department
-        from responder.channels.language import language_detect
         from responder.channels.models import PlatformAccount
+        from responder.inbox.language import language_detect
 
         language_detect("warm up")  # model load is a one-off per worker, not per mention
         department = Department.objects.create(name="Bench", slug="bench")

@@ -191,7 +191,7 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
 
-    from responder.inbox.views.case.context import route_preview
+    from responder.web.views.case.context import route_preview
 
     settings.DEBUG = False
     call_command("migrate", verbosity=0)

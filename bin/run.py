@@ -125,7 +125,7 @@ def demo_logins() -> tuple[str, list[tuple[str, str, str]]]:
 
     django.setup()
     from responder.accounts.models import Role
-    from responder.inbox.management.commands.seed_demo import DEMO_PEOPLE, demo_password
+    from responder.web.management.commands.seed_demo import DEMO_PEOPLE, demo_password
 
     rows = [
         (

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "responder.analytics",
     "responder.ops",
     "workflows",
+    "responder.web",
     "responder.campaigns",
 ]
 
@@ -354,7 +355,7 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Responder <responder@localho
 # --- REST API ---------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "responder.api_auth.TokenAuthentication",
+        "responder.web.api.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -362,7 +363,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
     "PAGE_SIZE": 50,
-    "EXCEPTION_HANDLER": "responder.api_errors.exception_handler",
+    "EXCEPTION_HANDLER": "responder.web.api.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Responder API",
@@ -373,10 +374,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    # The rules validation enforces that fields alone do not show (responder/api_schema.py).
+    # The rules validation enforces that fields alone do not show (responder/web/api/schema.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "responder.api_schema.state_the_rules",
+        "responder.web.api.schema.state_the_rules",
     ],
     # Several models have a "language" or "status" field with different choices.
     "ENUM_NAME_OVERRIDES": {

@@ -20,7 +20,7 @@ urlpatterns = [
     # The header's language switch: the cookie, and a signed-in person's preference.
     path("i18n/setlang/", language_switch, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("api/v1/", include("responder.api_urls")),
+    path("api/v1/", include("responder.web.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its init script as a file, so the docs work under our CSP.
     path(
@@ -29,13 +29,13 @@ urlpatterns = [
         name="api-docs",
     ),
     # Approval links from emails, and the reviewers' pages.
-    path("review/", include("workflows.urls")),
+    path("review/", include("responder.web.urls_review")),
     # Admins' policy editor.
-    path("settings/policies/", include("workflows.policy_urls")),
+    path("settings/policies/", include("responder.web.urls_policies")),
     path("analytics/", include("responder.analytics.urls")),
     path("campaigns/", include("responder.campaigns.urls")),
     # Probes (/healthz, /readyz, answered by OpsMiddleware) and /metrics; status page.
     path("", include("responder.ops.urls")),
     # The officers' inbox, case pages and answer library.
-    path("", include("responder.inbox.urls")),
+    path("", include("responder.web.urls_officers")),
 ]

@@ -8,6 +8,7 @@ from django.utils import timezone
 from responder.accounts.models import Department, Membership, Role, User
 from responder.channels.models import PlatformAccount
 from responder.inbox.models import Case, LibraryAnswer, Topic
+from workflows import submission
 from workflows.models import ApprovalLayer, ApprovalPolicy, RoutingRule
 
 
@@ -133,7 +134,7 @@ def answer_from_library(team: object, case: Case) -> None:
         text=answer.text_en,
         library_answer_id=answer.pk,
     )
-    inbox.draft_submit(case_id=case.pk, actor=officer, via="web")
+    submission.draft_submit(case_id=case.pk, actor=officer, via="web")
 
 
 def submitted_in_new_words(team: object, case: Case, text: str = "New words.") -> object:
@@ -145,5 +146,5 @@ def submitted_in_new_words(team: object, case: Case, text: str = "New words.") -
     officer = team.officer  # type: ignore[attr-defined]
     inbox.case_claim(case_id=case.pk, actor=officer, via="web")
     inbox.draft_save(case_id=case.pk, actor=officer, via="web", text=text)
-    inbox.draft_submit(case_id=case.pk, actor=officer, via="web")
+    submission.draft_submit(case_id=case.pk, actor=officer, via="web")
     return ApprovalStep.objects.get(case=case, status=StepStatus.OPEN)

@@ -28,6 +28,7 @@ from tests.factories import (
     layer,
     rule,
 )
+from workflows import submission
 from workflows.models import ApprovalPolicy, ApprovalStep, Consultation, PolicyRevision, StepStatus
 from workflows.tokens import review_token_make
 
@@ -69,7 +70,7 @@ def _cases(world: World, d: str, account: Any, removed: User | None) -> None:
 
     new, drafting, in_review, closed, failed = case(), case(), case(), case(), case()
     _drafted(drafting, officer)
-    inbox.draft_submit(case_id=_drafted(in_review, officer).pk, actor=officer, via="web")
+    submission.draft_submit(case_id=_drafted(in_review, officer).pk, actor=officer, via="web")
     step = ApprovalStep.objects.get(case=in_review, status=StepStatus.OPEN)
     # The step's reviewers: the department's SME, and (in A) the SME removed later.
     step.reviewers.set([sme, *([removed] if removed else [])])

@@ -15,6 +15,7 @@ from responder.channels.models import OutboxItem, PlatformAccount
 from responder.inbox import services
 from responder.inbox.incoming_models import IncomingRule
 from responder.inbox.models import Case, CaseState, LibraryAnswer, Topic
+from workflows import submission
 from workflows.models import ApprovalLayer, ApprovalPolicy, ApprovalStep, RoutingRule
 
 pytestmark = pytest.mark.django_db
@@ -113,7 +114,7 @@ def test_demo_policies_route_each_kind_of_reply_to_its_layers() -> None:
         text=answer.text_en,
         library_answer_id=answer.pk,
     )
-    services.draft_submit(case_id=plain.pk, actor=officer, via="web")
+    submission.draft_submit(case_id=plain.pk, actor=officer, via="web")
     assert Case.objects.get(pk=plain.pk).state == CaseState.APPROVED
     assert OutboxItem.objects.filter(case=plain).count() == 1
     assert not ApprovalStep.objects.filter(case=plain).exists()
@@ -124,7 +125,7 @@ def test_demo_policies_route_each_kind_of_reply_to_its_layers() -> None:
     services.draft_save(
         case_id=lost.pk, actor=officer, via="web", text="Please report it to the police first."
     )
-    services.draft_submit(case_id=lost.pk, actor=officer, via="web")
+    submission.draft_submit(case_id=lost.pk, actor=officer, via="web")
     steps = list(ApprovalStep.objects.filter(case=lost).order_by("position"))
     assert [s.name for s in steps] == ["Subject-matter expert", "Director"]
     assert {u.username for u in steps[0].reviewers.all()} == {"sme1", "sme2"}

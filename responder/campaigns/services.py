@@ -34,6 +34,7 @@ from responder.inbox import services as inbox
 from responder.inbox.checks import outgoing_text
 from responder.inbox.models import OUTGOING_SOURCE, Case, CaseLanguage, CloseReason
 from responder.queueing import enqueue_on_commit
+from workflows.submission import draft_submit
 
 
 def image_type(data: bytes) -> str | None:
@@ -195,7 +196,7 @@ def _compose_one(
     # The officer's own path, unchanged: claim, draft, submit (checks, routing, steps).
     inbox.case_claim(case_id=case.pk, actor=actor, via=via)
     inbox.draft_save(case_id=case.pk, actor=actor, via=via, text=text, language="en")
-    inbox.draft_submit(case_id=case.pk, actor=actor, via=via)
+    draft_submit(case_id=case.pk, actor=actor, via=via)
     return post
 
 

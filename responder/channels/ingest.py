@@ -33,10 +33,10 @@ from django.utils import timezone
 from responder.audit.models import AuditEvent, Via
 from responder.channels.connectors import connector_for
 from responder.channels.connectors.base import FetchResult, ItemError, Mention, TransportError
-from responder.channels.language import language_detect
 from responder.channels.models import IngestError, PlatformAccount
 from responder.crypto import Secret
 from responder.inbox.classify import case_topics_link, cases_classify
+from responder.inbox.language import language_detect
 from responder.inbox.models import Case, CaseState
 from responder.queueing import enqueue_on_commit
 

@@ -1,4 +1,5 @@
-"""Writes of the channels app: the outbox (posting lives in the posting package)."""
+"""Writes of the channels app: the outbox, and retrying a failed post (posting itself
+lives in the posting package)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from responder.accounts.models import User
 from responder.channels.models import OutboxItem, OutboxKind, OutboxStatus
 from responder.channels.outgoing import OUTGOING_PLANNERS, OutgoingPlan
 from responder.channels.posting import enqueue_send, outbox_retry_requested
 from responder.errors import ConflictError
 from responder.inbox.models import Case, Draft, LibraryAnswer
+from responder.inbox.services import case_require_officer
+from responder.inbox.transitions import case_lock, case_transition
 
 
 def reply_text_for(*, case: Case, draft: Draft) -> str:
@@ -103,3 +107,15 @@ def outbox_retry(*, case: Case) -> OutboxItem:
 
     transaction.on_commit(lambda: enqueue_send(item.pk))
     return item
+
+
+def case_retry_post(
+    *, case_id: int, actor: User, via: str, expected_version: int | None = None
+) -> Case:
+    """Post a failed reply again (the same outbox row and idempotency key)."""
+    with transaction.atomic():
+        case = case_lock(case_id=case_id, expected_version=expected_version)
+        case_require_officer(user=actor, case=case)
+        case = case_transition(case=case, name="retry", actor=actor, via=via)
+        outbox_retry(case=case)
+        return case

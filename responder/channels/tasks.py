@@ -51,6 +51,6 @@ def engagement_refresh() -> None:
 def _language_model_load(**_: object) -> None:
     """Load the language model (about 3 s) when a worker starts, before any fork, so
     the first poll does not pay for it."""
-    from responder.channels.language import language_detect
+    from responder.inbox.language import language_detect
 
     language_detect("warm up")

@@ -117,7 +117,7 @@ def detect_language(text: str) -> str | None:
     """en or fr, or None when the text is too short to tell or in another language.
 
     The ingest's detector, so that one py3langid model is loaded per process."""
-    from responder.channels.language import language_detect
+    from responder.inbox.language import language_detect
 
     words = _plain_words(text)
     if len(words.split()) < MIN_WORDS_FOR_LANGUAGE:

@@ -15,20 +15,17 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from responder.accounts import authz
 from responder.accounts.models import Language, User
-from responder.audit.models import AuditEvent
-from responder.channels.models import OutboxItem
 from responder.inbox.models import (
     Case,
     CaseLanguage,
     CaseState,
-    Draft,
     LibraryAnswer,
     Platform,
     Topic,
@@ -179,50 +176,6 @@ def cases_for(*, user: User, filters: Mapping[str, Any] | None = None) -> QueryS
     if filters:
         cases = CaseFilter(filters, queryset=cases, user=user).qs
     return cases
-
-
-def case_detail(*, user: User, case_id: int) -> Case:
-    """One case with everything its page shows, in a fixed number of queries.
-
-    Raises Case.DoesNotExist when the case does not exist or `user` may not see it.
-    """
-    from workflows.models import ApprovalStep, StepDecision
-
-    if not 0 < case_id <= MAX_ID:
-        raise Case.DoesNotExist
-    steps = (
-        ApprovalStep.objects.select_related("delegate", "draft")
-        .prefetch_related(
-            "reviewers",
-            Prefetch(
-                "decisions",
-                queryset=StepDecision.objects.select_related("reviewer", "edited_draft").order_by(
-                    "created_at", "id"
-                ),
-            ),
-        )
-        .order_by("round", "position")
-    )
-    return (
-        cases_visible_to(user=user)
-        .select_related("department", "account", "owner", "parent")
-        .prefetch_related(
-            "topics",
-            Prefetch(
-                "drafts",
-                queryset=Draft.objects.select_related(
-                    "author", "edited_from", "library_answer"
-                ).order_by("version"),
-            ),
-            Prefetch("approval_steps", queryset=steps),
-            Prefetch(
-                "audit_events",
-                queryset=AuditEvent.objects.select_related("actor").order_by("created_at", "id"),
-            ),
-            Prefetch("outbox_items", queryset=OutboxItem.objects.order_by("created_at", "id")),
-        )
-        .get(pk=case_id)
-    )
 
 
 # --- the answer library -----------------------------------------------------------------

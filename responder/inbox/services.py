@@ -1,4 +1,6 @@
-"""Every write to a case: claim, draft, submit, close, reopen, withdraw, retry."""
+"""Every write to a case in the cases core: claim, release, take over, close, reopen, tag,
+draft, revise, assign, saved views. Submitting and withdrawing (the approval engine)
+are workflows.submission's; retrying a post is channels.services'."""
 
 from __future__ import annotations
 
@@ -14,7 +16,6 @@ from responder.accounts.authz import Action
 from responder.accounts.models import User
 from responder.errors import ConflictError, ValidationError
 from responder.inbox.case_risk import risk_change
-from responder.inbox.checks import outgoing_checks_require
 from responder.inbox.models import (
     Case,
     CaseState,
@@ -28,7 +29,7 @@ from responder.inbox.models import (
 from responder.inbox.transitions import case_lock, case_touch, case_transition
 
 
-def _require_officer(*, user: User, case: Case) -> None:
+def case_require_officer(*, user: User, case: Case) -> None:
     authz.require(
         user,
         Action.CASE_WORK,
@@ -37,7 +38,7 @@ def _require_officer(*, user: User, case: Case) -> None:
     )
 
 
-def _require_owner(*, user: User, case: Case) -> None:
+def case_require_owner(*, user: User, case: Case) -> None:
     if case.owner_id != user.pk:
         holder = case.owner or _("nobody")
         raise ConflictError(
@@ -49,7 +50,7 @@ def _require_owner(*, user: User, case: Case) -> None:
 def case_claim(*, case_id: int, actor: User, via: str, expected_version: int | None = None) -> Case:
     with transaction.atomic():
         case = case_lock(case_id=case_id, expected_version=expected_version)
-        _require_officer(user=actor, case=case)
+        case_require_officer(user=actor, case=case)
         if case.state == CaseState.DRAFTING and case.owner_id is not None:
             raise ConflictError(
                 _("%(holder)s already holds this case (since %(since)s).")
@@ -64,9 +65,9 @@ def case_release(
 ) -> Case:
     with transaction.atomic():
         case = case_lock(case_id=case_id, expected_version=expected_version)
-        _require_officer(user=actor, case=case)
+        case_require_officer(user=actor, case=case)
         if case.owner_id != actor.pk and not authz.may(actor, Action.CASE_SUPERVISE, case):
-            _require_owner(user=actor, case=case)
+            case_require_owner(user=actor, case=case)
         return case_transition(
             case=case,
             name="release",
@@ -119,9 +120,9 @@ def case_close(
         )
     with transaction.atomic():
         case = case_lock(case_id=case_id, expected_version=expected_version)
-        _require_officer(user=actor, case=case)
+        case_require_officer(user=actor, case=case)
         if case.state == CaseState.DRAFTING and case.owner_id not in (None, actor.pk):
-            _require_owner(user=actor, case=case)
+            case_require_owner(user=actor, case=case)
         return case_transition(
             case=case,
             name="close",
@@ -138,7 +139,7 @@ def case_reopen(
 ) -> Case:
     with transaction.atomic():
         case = case_lock(case_id=case_id, expected_version=expected_version)
-        _require_officer(user=actor, case=case)
+        case_require_officer(user=actor, case=case)
         return case_transition(case=case, name="reopen", actor=actor, via=via)
 
 
@@ -156,7 +157,7 @@ def case_tag(
         raise ValidationError(_("Unknown risk level: %(risk)s.") % {"risk": risk})
     with transaction.atomic():
         case = case_lock(case_id=case_id, expected_version=expected_version)
-        _require_officer(user=actor, case=case)
+        case_require_officer(user=actor, case=case)
         if case.state not in (CaseState.NEW, CaseState.DRAFTING):
             raise ConflictError(
                 _("Topics and risk can only change before the reply is submitted."),
@@ -207,12 +208,12 @@ def draft_save(
         raise ValidationError(_("The reply is empty."))
     with transaction.atomic():
         case = case_lock(case_id=case_id, expected_version=expected_version)
-        _require_officer(user=actor, case=case)
+        case_require_officer(user=actor, case=case)
         if case.state != CaseState.DRAFTING:
             raise ConflictError(
                 _("Claim the case before drafting a reply."), code="invalid_transition"
             )
-        _require_owner(user=actor, case=case)
+        case_require_owner(user=actor, case=case)
         language = language or (case.language if case.language in ("en", "fr") else "en")
         if language not in ("en", "fr"):
             raise ValidationError(_("A reply is in English (en) or French (fr)."))
@@ -252,118 +253,6 @@ def draft_save(
         return draft
 
 
-def draft_submit(
-    *, case_id: int, actor: User, via: str, expected_version: int | None = None
-) -> Case:
-    """Send the latest draft on its way: straight to approved when its policy has no
-    layers (only for an unchanged pre-approved library answer), else into review."""
-    from responder.channels.services import outbox_create
-    from workflows.routing import route_for
-    from workflows.services import steps_create
-
-    with transaction.atomic():
-        case = case_lock(case_id=case_id, expected_version=expected_version)
-        _require_officer(user=actor, case=case)
-        if case.state != CaseState.DRAFTING:
-            raise ConflictError(
-                _("A case that is %(state)s cannot be submitted.")
-                % {"state": case.get_state_display().lower()},
-                code="invalid_transition",
-            )
-        _require_owner(user=actor, case=case)
-        draft = case.drafts.order_by("-version").select_related("library_answer").first()
-        if draft is None:
-            raise ValidationError(_("Write a reply before submitting."))
-        # Hard errors of the outgoing checks (length, links) block the submit, from
-        # every door; warnings were shown while drafting and need no answer.
-        outgoing_checks_require(case=case, text=draft.text, language=draft.language)
-        route = route_for(
-            case=case,
-            draft_text=draft.text,
-            language=draft.language,
-            library_answer=draft.library_answer,
-            author_id=draft.author_id,
-        )
-        # A library answer may have passed its review date since the draft was written:
-        # the version submitted records what routing decided now.
-        if draft.library_unchanged != route.library_unchanged:
-            draft = Draft.objects.create(
-                case=case,
-                version=draft.version + 1,
-                text=draft.text,
-                language=draft.language,
-                author=actor,
-                via=via,
-                library_answer=draft.library_answer,
-                library_unchanged=route.library_unchanged,
-            )
-        if route.policy is None:
-            raise ConflictError(
-                _("No approval policy matches this case; ask an admin to add a routing rule."),
-                code="no_policy",
-            )
-        layer_count = len(route.layers)
-        if layer_count == 0 and not route.library_unchanged:
-            raise ConflictError(
-                _(
-                    "Policy “%(policy)s” has no approval layers, which only an unchanged "
-                    "pre-approved library answer may use."
-                )
-                % {"policy": route.policy.name},
-                code="policy_unusable",
-            )
-        steps = steps_create(case=case, draft=draft, policy=route.policy) if layer_count else []
-        case_transition(
-            case=case,
-            name="submit",
-            actor=actor,
-            via=via,
-            layer_count=layer_count,
-            details={
-                "draft_version": draft.version,
-                "policy": route.policy.name,
-                "policy_version": route.policy.version,
-                "rule": route.rule.name if route.rule else None,
-                "layers": [s.name for s in steps],
-                "library_unchanged": draft.library_unchanged,
-            },
-        )
-        if layer_count == 0:
-            outbox_create(case=case, draft=draft)
-        return case
-
-
-def case_withdraw(
-    *, case_id: int, actor: User, via: str, expected_version: int | None = None
-) -> Case:
-    """Take a draft back out of review to change it."""
-    from workflows.services import steps_cancel
-
-    with transaction.atomic():
-        case = case_lock(case_id=case_id, expected_version=expected_version)
-        _require_officer(user=actor, case=case)
-        if case.state == CaseState.IN_REVIEW:
-            _require_owner(user=actor, case=case)
-        cancelled = steps_cancel(case=case) if case.state == CaseState.IN_REVIEW else 0
-        return case_transition(
-            case=case, name="withdraw", actor=actor, via=via, details={"cancelled_steps": cancelled}
-        )
-
-
-def case_retry_post(
-    *, case_id: int, actor: User, via: str, expected_version: int | None = None
-) -> Case:
-    """Post a failed reply again (the same outbox row and idempotency key)."""
-    from responder.channels.services import outbox_retry
-
-    with transaction.atomic():
-        case = case_lock(case_id=case_id, expected_version=expected_version)
-        _require_officer(user=actor, case=case)
-        case = case_transition(case=case, name="retry", actor=actor, via=via)
-        outbox_retry(case=case)
-        return case
-
-
 def case_revise(
     *, case_id: int, actor: User, via: str, expected_version: int | None = None
 ) -> Case:
@@ -372,7 +261,7 @@ def case_revise(
     is, failed or waiting for a person, and is never sent."""
     with transaction.atomic():
         case = case_lock(case_id=case_id, expected_version=expected_version)
-        _require_officer(user=actor, case=case)
+        case_require_officer(user=actor, case=case)
         return case_transition(case=case, name="revise", actor=actor, via=via, user=actor)
 
 
@@ -389,7 +278,7 @@ def case_assign(
     case being drafted changes hands (a supervisor may take it from another holder)."""
     with transaction.atomic():
         case = case_lock(case_id=case_id, expected_version=expected_version)
-        _require_officer(user=actor, case=case)
+        case_require_officer(user=actor, case=case)
         if not authz.may(assignee, Action.CASE_WORK, case):
             raise ValidationError(
                 _("%(person)s is not a communication officer of this department.")

@@ -11,6 +11,7 @@ import pytest
 from responder.analytics.exports import csv_safe
 from responder.audit.models import AuditEvent
 from responder.inbox import services as inbox
+from workflows import submission
 from workflows.models import ApprovalStep
 from workflows.services import approval_decide
 
@@ -61,7 +62,7 @@ def test_case_record_is_complete_and_audited(client, team):
     case = team.sensitive_case(text="Where is my passport?")
     inbox.case_claim(case_id=case.pk, actor=team.officer, via="web")
     inbox.draft_save(case_id=case.pk, actor=team.officer, via="web", text="It is on its way.")
-    inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web")
+    submission.draft_submit(case_id=case.pk, actor=team.officer, via="web")
     first = ApprovalStep.objects.get(case=case, position=1)
     approval_decide(
         step_id=first.pk,

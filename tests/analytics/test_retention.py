@@ -15,6 +15,7 @@ from responder.audit.models import AuditEvent
 from responder.inbox import services as inbox
 from responder.inbox.models import Case, CaseState, Draft
 from tests.analytics.history import _set_state
+from workflows import submission
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +42,7 @@ def _replied(team, days: int) -> Case:
         text=team.answer.text_en,
         library_answer_id=team.answer.pk,
     )
-    inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web")
+    submission.draft_submit(case_id=case.pk, actor=team.officer, via="web")
     item = case.outbox_items.get()
     item.status = "sent"
     item.save()

@@ -332,4 +332,4 @@ def test_a_forged_cursor_is_refused_not_a_500(team, api_as, url, position, caplo
     response = api_as(team.officer).get(url, {"cursor": cursor})
     assert response.status_code in (200, 404), response.content
     # Refused here, not by the database.
-    assert not [r for r in caplog.records if r.name == "responder.api_errors"]
+    assert not [r for r in caplog.records if r.name == "responder.web.api.errors"]

@@ -10,6 +10,7 @@ from responder.inbox import services as inbox
 from responder.inbox.models import CaseState
 from responder.inbox.suggest import suggest_answers
 from tests.factories import DepartmentFactory, LibraryAnswerFactory, TopicFactory
+from workflows import submission
 from workflows.models import ApprovalStep
 
 pytestmark = pytest.mark.django_db
@@ -69,7 +70,7 @@ def test_the_route_of_an_unchanged_answer_needs_no_layer(team, api_as):
     assert data["library_unchanged"] is True
     assert data["needs_approval"] is False and data["layers"] == []
     assert data["policy"]["name"] == "Pre-approved answer"
-    inbox.draft_submit(case_id=case.pk, actor=team.officer, via="api")
+    submission.draft_submit(case_id=case.pk, actor=team.officer, via="api")
     case.refresh_from_db()
     assert case.state == CaseState.APPROVED
 

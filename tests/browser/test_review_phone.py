@@ -15,6 +15,7 @@ from tests.workflows.mailsink import (  # noqa: F401
     link_in,
     smtp,
 )
+from workflows import submission
 from workflows.models import ApprovalStep, StepDecision
 from workflows.tasks import step_opened_notify
 
@@ -31,7 +32,7 @@ def test_sme_edits_and_approves_on_a_phone(team, smtp, live_server, settings, pa
     inbox.draft_save(
         case_id=case.pk, actor=team.officer, via="web", text="Yes, you can renew by mail."
     )
-    inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web")
+    submission.draft_submit(case_id=case.pk, actor=team.officer, via="web")
     step = ApprovalStep.objects.get(case=case)
     step_opened_notify(step.pk)
     link = link_in(smtp.wait_for(team.sme.email)[0])

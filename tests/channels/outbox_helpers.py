@@ -7,6 +7,7 @@ from typing import Any
 from responder.channels.models import OutboxItem
 from responder.inbox import services as inbox
 from tests.factories import CaseFactory, answer_from_library
+from workflows import submission
 
 
 def approved_reply(
@@ -34,7 +35,7 @@ def approved_reply(
         )
     else:
         inbox.draft_save(case_id=case.pk, actor=team.officer, via="web", text=text)
-    inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web")
+    submission.draft_submit(case_id=case.pk, actor=team.officer, via="web")
     return OutboxItem.objects.get(case=case)
 
 

@@ -14,6 +14,7 @@ import respx
 
 from responder.channels.connectors.base import TransportError
 from responder.channels.connectors.bluesky import BlueskyConnector, tid_for_key
+from workflows import submission
 
 PDS = "https://pds.example"
 DID = "did:plc:passports123"
@@ -479,7 +480,7 @@ def test_posting_through_the_outbox_saves_the_session_and_reuses_it(team):
             text=team.answer.text_en,
             library_answer_id=team.answer.pk,
         )
-        inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web")
+        submission.draft_submit(case_id=case.pk, actor=team.officer, via="web")
         return OutboxItem.objects.get(case=case)
 
     first = approved()

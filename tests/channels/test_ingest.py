@@ -14,8 +14,8 @@ from responder.channels import ingest
 from responder.channels.connectors import mastodon as mastodon_module
 from responder.channels.connectors.base import FetchResult, Mention
 from responder.channels.ingest import account_poll, mentions_store, polls_dispatch
-from responder.channels.language import language_detect
 from responder.channels.models import IngestError, PlatformAccount
+from responder.inbox.language import language_detect
 from responder.inbox.models import Case
 from tests.sim import make_mastodon_account
 

@@ -7,9 +7,9 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 
 from responder.celery import app
-from responder.channels.language import language_detect
 from responder.channels.models import PlatformAccount
 from responder.channels.tasks import poll_dispatch
+from responder.inbox.language import language_detect
 from responder.inbox.models import Case
 from tests.sim import make_mastodon_account
 from tests.waiting import wait_for

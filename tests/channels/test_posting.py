@@ -10,10 +10,10 @@ import time_machine
 from django.utils import timezone
 
 from responder.audit.models import AuditEvent
+from responder.channels import services as channel_services
 from responder.channels.connectors import connector_for
 from responder.channels.models import OutboxItem, OutboxStatus, PlatformAccount, PostAttempt
 from responder.channels.posting import Outcome, claims, outbox_item_send, outbox_sweep, policy
-from responder.inbox import services as inbox
 from responder.inbox.models import Case, CaseState
 from tests.channels.outbox_helpers import approved_reply
 
@@ -134,7 +134,7 @@ def test_a_permanent_refusal_fails_the_case_with_the_platforms_message_and_a_ret
     assert simulator.posts() == []
 
     # The officer fixes the cause and retries: posted once, with the same key.
-    inbox.case_retry_post(case_id=case.pk, actor=team.officer, via="web")
+    channel_services.case_retry_post(case_id=case.pk, actor=team.officer, via="web")
     assert outbox_item_send(outbox_item_id=item.pk) == OutboxStatus.SENT
     assert outbox_item_send(outbox_item_id=item.pk) == "skipped"
 
@@ -212,7 +212,7 @@ def test_a_crash_older_than_the_key_lifetime_waits_for_a_person(team, mastodon_a
     )
 
     # The officer looked: not there. Their retry posts it, once.
-    inbox.case_retry_post(case_id=case.pk, actor=team.officer, via="web")
+    channel_services.case_retry_post(case_id=case.pk, actor=team.officer, via="web")
     assert outbox_item_send(outbox_item_id=item.pk) == OutboxStatus.SENT
     assert len(simulator.posts()) == 1
     assert Case.objects.get(pk=case.pk).state == CaseState.REPLIED

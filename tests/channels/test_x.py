@@ -12,6 +12,7 @@ import respx
 
 from responder.channels.connectors.base import TransportError
 from responder.channels.connectors.x import XConnector
+from workflows import submission
 
 API = "https://api.x.test"
 ME = "1500000000000000001"
@@ -396,7 +397,7 @@ def x_reply(team):
     )
     inbox.case_claim(case_id=case.pk, actor=team.officer, via="web")
     inbox.draft_save(case_id=case.pk, actor=team.officer, via="web", text="Yes: 10 days.")
-    inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web")
+    submission.draft_submit(case_id=case.pk, actor=team.officer, via="web")
     from workflows.models import ApprovalStep
     from workflows.services import approval_decide
 

@@ -14,8 +14,8 @@ from responder.channels.connectors.base import Mention
 from responder.channels.ingest import mentions_store
 from responder.channels.models import PlatformAccount
 from responder.inbox.demo_rules import demo_rules_load
-from responder.inbox.management.commands.seed_demo import LIBRARY, TOPICS
 from responder.inbox.models import Case, LibraryAnswer, Topic
+from responder.web.management.commands.seed_demo import LIBRARY, TOPICS
 
 _ids = itertools.count(1)
 

@@ -19,6 +19,7 @@ from responder.channels.models import OutboxItem
 from responder.errors import ConflictError
 from responder.inbox import services as inbox
 from responder.inbox.models import CaseState
+from workflows import submission
 from workflows.models import ApprovalLayer, ApprovalStep, StepDecision, StepStatus
 from workflows.services import approval_decide
 
@@ -56,7 +57,7 @@ def submitted_case(team, *, sensitive: bool = False):
     case = team.sensitive_case() if sensitive else team.case()
     inbox.case_claim(case_id=case.pk, actor=team.officer, via="web")
     inbox.draft_save(case_id=case.pk, actor=team.officer, via="web", text="Our new answer.")
-    inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web")
+    submission.draft_submit(case_id=case.pk, actor=team.officer, via="web")
     return case
 
 
@@ -106,8 +107,8 @@ def test_double_submitted_form_submits_once(team):
     inbox.case_claim(case_id=case.pk, actor=team.officer, via="web")
     inbox.draft_save(case_id=case.pk, actor=team.officer, via="web", text="Our new answer.")
     results = race(
-        lambda: inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web"),
-        lambda: inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web"),
+        lambda: submission.draft_submit(case_id=case.pk, actor=team.officer, via="web"),
+        lambda: submission.draft_submit(case_id=case.pk, actor=team.officer, via="web"),
     )
     assert len(conflicts(results)) == 1
     assert ApprovalStep.objects.filter(case=case).count() == 1
@@ -125,8 +126,8 @@ def test_double_submitted_library_answer_posts_once(team):
         library_answer_id=team.answer.pk,
     )
     results = race(
-        lambda: inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web"),
-        lambda: inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web"),
+        lambda: submission.draft_submit(case_id=case.pk, actor=team.officer, via="web"),
+        lambda: submission.draft_submit(case_id=case.pk, actor=team.officer, via="web"),
     )
     assert len(conflicts(results)) == 1
     assert OutboxItem.objects.filter(case=case).count() == 1

@@ -14,12 +14,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from responder.audit.models import AuditEvent
-from responder.inbox import inbox_selectors
 from responder.inbox import services as inbox_services
-from responder.inbox.inbox_selectors import counts as inbox_count_selectors
 from responder.inbox.models import Case, CaseState, SavedView
-from responder.inbox.views import inbox as inbox_views
+from responder.web import inbox_selectors
+from responder.web.inbox_selectors import counts as inbox_count_selectors
+from responder.web.views import inbox as inbox_views
 from tests.factories import CaseFactory, PlatformAccountFactory, TopicFactory
+from workflows import submission
 from workflows.models import ApprovalStep, StepStatus
 
 pytestmark = pytest.mark.django_db
@@ -174,7 +175,7 @@ def test_overdue_shows_cases_whose_approval_step_is_past_due(officer_client: Cli
         inbox_services.draft_save(
             case_id=case.pk, actor=team.officer, via="web", text="Ten business days."
         )
-        inbox_services.draft_submit(case_id=case.pk, actor=team.officer, via="web")
+        submission.draft_submit(case_id=case.pk, actor=team.officer, via="web")
         ApprovalStep.objects.filter(case=case, status=StepStatus.OPEN).update(due_at=due)
     response = officer_client.get("/?overdue=on")
     assert shown_ids(response) == [late.pk]

@@ -13,6 +13,7 @@ from responder.errors import ConflictError, PermissionDenied, ValidationError
 from responder.inbox import library_services
 from responder.inbox import services as inbox
 from responder.inbox.models import CaseState, LibraryAnswer
+from workflows import submission
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +33,7 @@ def _replied_case(team):
     case = team.case()
     inbox.case_claim(case_id=case.pk, actor=team.officer, via="web")
     inbox.draft_save(case_id=case.pk, actor=team.officer, via="web", text="A brand new answer.")
-    inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web")
+    submission.draft_submit(case_id=case.pk, actor=team.officer, via="web")
     from workflows.models import ApprovalStep
     from workflows.services import approval_decide
 
@@ -150,7 +151,7 @@ def test_answer_past_review_is_not_pre_approved_until_renewed(client, team):
         text=answer.text_en,
         library_answer_id=answer.pk,
     )
-    case = inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web")
+    case = submission.draft_submit(case_id=case.pk, actor=team.officer, via="web")
     assert case.state == CaseState.IN_REVIEW  # not pre-approved: goes through review
 
     client.force_login(team.admin)
@@ -175,5 +176,5 @@ def test_answer_past_review_is_not_pre_approved_until_renewed(client, team):
         text=answer.text_en,
         library_answer_id=answer.pk,
     )
-    other = inbox.draft_submit(case_id=other.pk, actor=team.officer, via="web")
+    other = submission.draft_submit(case_id=other.pk, actor=team.officer, via="web")
     assert other.state == CaseState.APPROVED

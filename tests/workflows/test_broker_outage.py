@@ -24,6 +24,7 @@ from responder.inbox import services as inbox
 from responder.inbox.models import CaseState
 from tests.broker import broker_down, queueing_errors, tasks_run_inline
 from tests.factories import person, submitted_in_new_words
+from workflows import submission
 from workflows.escalation import LOST_EMAIL_AFTER, sla_sweep_run
 from workflows.models import ApprovalLayer, ApprovalStep, Consultation, StepStatus
 
@@ -79,7 +80,7 @@ def test_a_reviewer_approves_while_the_broker_is_down_and_the_director_is_asked_
     inbox.case_claim(case_id=case.pk, actor=team.officer, via="web")
     inbox.draft_save(case_id=case.pk, actor=team.officer, via="web", text="Ten business days.")
     with tasks_run_inline():  # the broker is up: the SMEs are asked at once
-        inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web")
+        submission.draft_submit(case_id=case.pk, actor=team.officer, via="web")
     first, second = ApprovalStep.objects.filter(case=case).order_by("position")
     assert len(approval_requests(team.sme.email)) == 1
     mail.outbox.clear()

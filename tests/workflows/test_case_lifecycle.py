@@ -7,6 +7,7 @@ from responder.channels.models import OutboxItem
 from responder.errors import ConflictError, PermissionDenied
 from responder.inbox import services as inbox
 from responder.inbox.models import CaseState
+from workflows import submission
 from workflows.models import ApprovalStep, StepStatus
 from workflows.services import approval_decide
 
@@ -23,7 +24,7 @@ def test_unchanged_library_answer_goes_straight_to_the_outbox(team):
         text=team.answer.text_en,
         library_answer_id=team.answer.pk,
     )
-    case = inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web")
+    case = submission.draft_submit(case_id=case.pk, actor=team.officer, via="web")
 
     assert case.state == CaseState.APPROVED
     assert not ApprovalStep.objects.filter(case=case).exists()
@@ -37,7 +38,7 @@ def test_sensitive_answer_needs_sme_then_director(team):
     case = team.sensitive_case()
     inbox.case_claim(case_id=case.pk, actor=team.officer, via="api")
     inbox.draft_save(case_id=case.pk, actor=team.officer, via="api", text="Our own words.")
-    case = inbox.draft_submit(case_id=case.pk, actor=team.officer, via="api")
+    case = submission.draft_submit(case_id=case.pk, actor=team.officer, via="api")
     assert case.state == CaseState.IN_REVIEW
     first, second = ApprovalStep.objects.filter(case=case).order_by("position")
     assert (first.status, second.status) == (StepStatus.OPEN, StepStatus.WAITING)
@@ -69,7 +70,7 @@ def test_request_changes_sends_the_case_back(team):
     case = team.case()
     inbox.case_claim(case_id=case.pk, actor=team.officer, via="web")
     inbox.draft_save(case_id=case.pk, actor=team.officer, via="web", text="First try.")
-    inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web")
+    submission.draft_submit(case_id=case.pk, actor=team.officer, via="web")
     step = ApprovalStep.objects.get(case=case)
     approval_decide(
         step_id=step.pk,

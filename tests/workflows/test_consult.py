@@ -17,6 +17,7 @@ from tests.workflows.mailsink import (  # noqa: F401
     fresh_rate_limit,
     link_in,
 )
+from workflows import submission
 from workflows.consultations import comment_add, consultation_request
 from workflows.models import ApprovalStep, CaseComment, Consultation, StepDecision
 
@@ -114,7 +115,7 @@ def test_only_officers_consult_and_only_experts_of_other_departments(team, tax_e
 
 def test_officer_and_reviewer_talk_in_the_case_thread(team, django_capture_on_commit_callbacks):
     case = _claimed(team)
-    inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web")
+    submission.draft_submit(case_id=case.pk, actor=team.officer, via="web")
     assert ApprovalStep.objects.filter(case=case).count() == 1
     mail.outbox.clear()
 

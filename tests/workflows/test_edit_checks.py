@@ -15,6 +15,7 @@ from responder.errors import ValidationError
 from responder.inbox import services as inbox
 from responder.inbox.models import CaseState
 from tests.workflows.mailsink import fresh_rate_limit  # noqa: F401
+from workflows import submission
 from workflows.models import ApprovalStep, StepDecision
 from workflows.services import approval_decide
 from workflows.tokens import review_token_make
@@ -37,7 +38,7 @@ def in_review(team):
     inbox.draft_save(
         case_id=case.pk, actor=team.officer, via="web", text="Renewals take 10 business days."
     )
-    inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web")
+    submission.draft_submit(case_id=case.pk, actor=team.officer, via="web")
     return case, ApprovalStep.objects.get(case=case)
 
 

@@ -18,6 +18,7 @@ from tests.workflows.mailsink import (  # noqa: F401
     parts,
     smtp,
 )
+from workflows import submission
 from workflows.models import ApprovalStep, Decision, StepDecision, StepStatus
 from workflows.tasks import step_opened_notify
 
@@ -29,7 +30,7 @@ QUESTION = "<script>alert(1)</script> How long does a renewal take & what does i
 def _submit(team, case, text="Renewals take 10 business days."):
     inbox.case_claim(case_id=case.pk, actor=team.officer, via="web")
     inbox.draft_save(case_id=case.pk, actor=team.officer, via="web", text=text)
-    inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web")
+    submission.draft_submit(case_id=case.pk, actor=team.officer, via="web")
     return ApprovalStep.objects.filter(case=case).order_by("position")
 
 

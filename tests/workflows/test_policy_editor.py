@@ -8,6 +8,7 @@ from responder.accounts.models import Role
 from responder.audit.models import AuditEvent
 from responder.inbox import services as inbox
 from tests.factories import UserFactory, person
+from workflows import submission
 from workflows.models import ApprovalPolicy, ApprovalStep, PolicyRevision, RoutingRule
 from workflows.services import approval_decide
 
@@ -206,7 +207,7 @@ def test_saving_layers_is_versioned_audited_and_spares_cases_in_review(client, t
     case = team.case()
     inbox.case_claim(case_id=case.pk, actor=team.officer, via="web")
     inbox.draft_save(case_id=case.pk, actor=team.officer, via="web", text="Our words.")
-    inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web")
+    submission.draft_submit(case_id=case.pk, actor=team.officer, via="web")
     step = ApprovalStep.objects.get(case=case)
     assert (step.name, step.policy_version) == ("Subject-matter expert", 1)
 

@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 
 from responder.inbox import services as inbox
+from workflows import submission
 from workflows.models import ApprovalStep
 from workflows.tokens import review_token_make
 
@@ -19,7 +20,7 @@ def test_a_link_hammered_from_one_address_still_opens_for_the_reviewer(team, set
     case = team.case()
     inbox.case_claim(case_id=case.pk, actor=team.officer, via="web")
     inbox.draft_save(case_id=case.pk, actor=team.officer, via="web", text="Ten business days.")
-    inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web")
+    submission.draft_submit(case_id=case.pk, actor=team.officer, via="web")
     step = ApprovalStep.objects.filter(case=case).order_by("position").first()
     url = f"/review/{review_token_make(step_id=step.pk, user_id=team.sme.pk)}/"
 

@@ -15,6 +15,7 @@ from responder.inbox import services as inbox
 from responder.inbox.models import CaseState, Draft
 from tests.factories import PolicyFactory, layer, rule
 from tests.workflows.mailsink import fresh_rate_limit  # noqa: F401
+from workflows import submission
 from workflows.models import ApprovalStep, StepDecision
 from workflows.selectors import steps_waiting_for
 from workflows.tokens import review_token_make
@@ -29,7 +30,7 @@ def _in_review(team, case=None, text="Renewals take 10 business days."):
     case = case or team.case()
     inbox.case_claim(case_id=case.pk, actor=team.officer, via="web")
     inbox.draft_save(case_id=case.pk, actor=team.officer, via="web", text=text)
-    inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web")
+    submission.draft_submit(case_id=case.pk, actor=team.officer, via="web")
     return case, ApprovalStep.objects.filter(case=case).order_by("position").first()
 
 

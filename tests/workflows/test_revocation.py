@@ -30,7 +30,7 @@ from tests.workflows.mailsink import (  # noqa: F401
     link_in,
     smtp,
 )
-from workflows import selectors
+from workflows import selectors, submission
 from workflows.escalation import step_escalate
 from workflows.models import ApprovalLayer, ApprovalStep, StepDecision, StepStatus
 from workflows.services import approval_decide
@@ -46,7 +46,7 @@ def _submit(team, case=None):
     case = case or team.case()
     inbox.case_claim(case_id=case.pk, actor=team.officer, via="web")
     inbox.draft_save(case_id=case.pk, actor=team.officer, via="web", text="Renewals: 10 days.")
-    inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web")
+    submission.draft_submit(case_id=case.pk, actor=team.officer, via="web")
     return case, ApprovalStep.objects.filter(case=case).order_by("position").first()
 
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 from responder.errors import ConflictError, ValidationError
 from responder.inbox import services as inbox
 from responder.inbox.models import CaseState
+from workflows import submission
 from workflows.models import ApprovalLayer, ApprovalPolicy, ApprovalStep, RoutingRule
 from workflows.routing import route_for
 
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def draft_and_submit(team, case, text, **kwargs):
     inbox.case_claim(case_id=case.pk, actor=team.officer, via="web")
     draft = inbox.draft_save(case_id=case.pk, actor=team.officer, via="web", text=text, **kwargs)
-    return draft, inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web")
+    return draft, submission.draft_submit(case_id=case.pk, actor=team.officer, via="web")
 
 
 def test_library_answer_with_handle_and_spacing_still_counts_as_unchanged(team):
@@ -96,7 +97,7 @@ def test_the_author_never_approves_their_own_draft(team):
     inbox.case_claim(case_id=case.pk, actor=team.sme, via="web")
     inbox.draft_save(case_id=case.pk, actor=team.sme, via="web", text="My own answer")
     with pytest.raises(ConflictError, match="other than the author"):
-        inbox.draft_submit(case_id=case.pk, actor=team.sme, via="web")
+        submission.draft_submit(case_id=case.pk, actor=team.sme, via="web")
 
 
 def test_another_departments_library_answer_cannot_skip_approval(team):
@@ -129,7 +130,7 @@ def test_a_reply_with_hard_check_errors_cannot_be_submitted_from_any_door(team):
         text="See https://example.com/passports for details.",
     )
     with pytest.raises(ValidationError) as refused:
-        inbox.draft_submit(case_id=case.pk, actor=team.officer, via="api")
+        submission.draft_submit(case_id=case.pk, actor=team.officer, via="api")
     assert refused.value.code == "checks_failed"
     assert "example.com/passports" in refused.value.messages[0]
     case.refresh_from_db()

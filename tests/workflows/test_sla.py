@@ -24,6 +24,7 @@ from tests.workflows.mailsink import (  # noqa: F401
     link_in,
     smtp,
 )
+from workflows import submission
 from workflows.escalation import sla_sweep_run
 from workflows.models import ApprovalLayer, ApprovalStep
 from workflows.sla import WorkCalendar, add_business_minutes, step_due_at
@@ -96,7 +97,7 @@ def _submit(team, case=None):
     case = case or team.case()
     inbox.case_claim(case_id=case.pk, actor=team.officer, via="web")
     inbox.draft_save(case_id=case.pk, actor=team.officer, via="web", text="Ten business days.")
-    inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web")
+    submission.draft_submit(case_id=case.pk, actor=team.officer, via="web")
     return case, ApprovalStep.objects.get(case=case, position=1)
 
 

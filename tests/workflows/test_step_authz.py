@@ -23,6 +23,7 @@ from tests.factories import (
     submitted_in_new_words,
 )
 from tests.workflows.mailsink import fresh_rate_limit  # noqa: F401
+from workflows import submission
 from workflows.escalation import step_escalate
 from workflows.models import ApprovalLayer, ApprovalStep, StepDecision
 from workflows.selectors import steps_waiting_for
@@ -127,14 +128,14 @@ def test_named_reviewers_of_another_department_are_dropped(team, foreign_directo
     inbox.draft_save(case_id=case.pk, actor=team.officer, via="web", text="New words.")
 
     with pytest.raises(ConflictError) as refused:
-        inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web")
+        submission.draft_submit(case_id=case.pk, actor=team.officer, via="web")
     assert refused.value.code == "policy_unusable"
     case.refresh_from_db()
     assert case.state == CaseState.DRAFTING
     assert not ApprovalStep.objects.filter(case=case).exists()
 
     layer.reviewers.add(team.director)
-    inbox.draft_submit(case_id=case.pk, actor=team.officer, via="web")
+    submission.draft_submit(case_id=case.pk, actor=team.officer, via="web")
     assert list(ApprovalStep.objects.get(case=case).reviewers.all()) == [team.director]
 
 

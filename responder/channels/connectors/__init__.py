@@ -5,12 +5,21 @@ from __future__ import annotations
 
 import importlib
 import os
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, Protocol, cast
 
 from responder.channels.connectors.base import Connector, TransportError
 
-if TYPE_CHECKING:
-    from responder.channels.models import PlatformAccount
+
+class PlatformAccount(Protocol):
+    """What the factory reads of a platform account (channels.models.PlatformAccount):
+    connectors know nothing of the database."""
+
+    platform: str
+    base_url: str
+    credentials: Any
+    credentials_env: str
+    session_state: Any
+
 
 #: The only environment variables a platform account may read its token from.
 TOKEN_ENV_PREFIX = "RESPONDER_TOKEN_"

@@ -17,12 +17,13 @@ from responder.accounts.models import Department, Role, User
 from responder.campaigns.models import BilingualMode, Campaign, CampaignSettings
 from responder.channels.account_safety import platform_account_validate
 from responder.channels.models import PlatformAccount
-from responder.inbox.management.commands.seed_demo import DEPARTMENT
 from workflows.models import ApprovalPolicy, RoutingRule, RuleSubject
 from workflows.policy_services import policy_create, policy_layers_save
 from workflows.validation import LayerSpec
 
 TAGS = "RenewOnline,RenouvelerEnLigne"
+# The demo department seed_demo loads (responder/web/management/commands/seed_demo.py).
+DEMO_DEPARTMENT_SLUG = "passports"
 POLICY = "Campaign posts: director"
 
 
@@ -30,7 +31,7 @@ class Command(BaseCommand):
     help = "Load the demo campaign on the simulator's Mastodon, Bluesky and X accounts."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        department = Department.objects.filter(slug=DEPARTMENT["slug"]).first()
+        department = Department.objects.filter(slug=DEMO_DEPARTMENT_SLUG).first()
         if department is None:
             raise CommandError("Run seed_demo first.")
         owner = (

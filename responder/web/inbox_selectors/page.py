@@ -1,0 +1,267 @@
+"""One page of the inbox: filtered cases in keyset pages (one ordered index range scan
+per department, merged, never OFFSET), and what each row shows besides its columns."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import heapq
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from responder.accounts.models import User
+from responder.inbox.models import Case, CaseLanguage, CaseState, Platform, Topic
+from responder.web import inbox_query
+from responder.web.inbox_selectors.filters import Cursor, InboxFilters
+from workflows.models import ApprovalStep, StepStatus
+
+PAGE_SIZE = 50
+
+
+@dataclass
+class SlaInfo:
+    step_name: str = ""
+    due_at: dt.datetime | None = None
+    overdue: bool = False
+
+
+@dataclass(slots=True)
+class InboxRow:
+    """One case as the inbox table shows it: the row's columns, plus what
+    inbox_decorate adds. A plain object rather than a Case instance: building fifty
+    model instances (their field descriptors, the state machine's) cost more than
+    reading the rows."""
+
+    id: int
+    department_id: int
+    account_id: int
+    platform: str
+    author_handle: str
+    text: str
+    language: str
+    received_at: dt.datetime
+    state: str
+    owner_id: int | None
+    version: int
+    topics_label: str = ""
+    owner_label: str = ""
+    sla: SlaInfo = field(default_factory=lambda: SlaInfo())
+    state_label: str = ""
+    platform_label: str = ""
+    language_label: str = ""
+    account_label: str = ""
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+@dataclass
+class InboxPage:
+    cases: list[InboxRow]
+    older: Cursor | None = None  # link to the next older page starts below this
+    newer: Cursor | None = None  # link to the next newer page starts above this
+    is_first: bool = True
+
+    @property
+    def newest(self) -> Cursor | None:
+        """The newest case shown; the live count looks for cases above it."""
+        return Cursor.of(self.cases[0]) if self.cases else None
+
+
+def _fetch(
+    *,
+    user: User,
+    department_ids: list[int] | None,
+    filters: InboxFilters,
+    now: dt.datetime,
+    limit: int,
+    older_than: Cursor | None = None,
+    newer_than: Cursor | None = None,
+) -> list[InboxRow]:
+    """Up to `limit` rows, newest first (oldest first with `newer_than`): one ordered
+    index range scan per department (an IN list over departments would have to sort
+    every matching row), merged here. No join to accounts or owners: they are named
+    from InboxOptions (an account row carries encrypted credentials)."""
+    ascending = newer_than is not None
+    per_scope = [
+        [_row(r) for r in inbox_query.rows(sql, params, limit=limit, ascending=ascending)]
+        for sql, params in inbox_query.scopes(
+            department_ids=department_ids,
+            user_id=user.pk,
+            filters=filters,
+            now=now,
+            older_than=older_than,
+            newer_than=newer_than,
+        )
+    ]
+    if len(per_scope) == 1:
+        return per_scope[0]
+
+    def key(c: InboxRow) -> tuple[dt.datetime, int]:
+        return (c.received_at, c.id)
+
+    merged = heapq.merge(*per_scope, key=key, reverse=not ascending)
+    return list(islice(merged, limit))
+
+
+def _row(values: tuple) -> InboxRow:
+    row = InboxRow(*values)
+    if row.received_at.tzinfo is None:  # SQLite
+        row.received_at = inbox_query.utc(row.received_at)
+    return row
+
+
+def inbox_page(
+    *,
+    user: User,
+    department_ids: list[int] | None,
+    filters: InboxFilters,
+    before: Cursor | None = None,
+    after: Cursor | None = None,
+    limit: int = PAGE_SIZE,
+    now: dt.datetime | None = None,
+) -> InboxPage:
+    """One page of the inbox, newest first: the first page, the page below `before`
+    (older), or the page above `after` (newer). Keyset paging, never OFFSET: a page
+    deep in the history costs what the first page costs."""
+    fetch = functools.partial(
+        _fetch,
+        user=user,
+        department_ids=department_ids,
+        filters=filters,
+        now=now or timezone.now(),
+    )
+    if after is not None:
+        rows = fetch(limit=limit + 1, newer_than=after)
+        if len(rows) > limit:
+            rows = rows[:limit]
+            rows.reverse()
+            return InboxPage(
+                cases=rows, older=Cursor.of(rows[-1]), newer=Cursor.of(rows[0]), is_first=False
+            )
+        # Reached the top: show the first page as it is now.
+        before = None
+    if before is not None:
+        rows = fetch(limit=limit + 1, older_than=before)
+        has_older = len(rows) > limit
+        rows = rows[:limit]
+        return InboxPage(
+            cases=rows,
+            older=Cursor.of(rows[-1]) if has_older and rows else None,
+            newer=Cursor.of(rows[0]) if rows else before,
+            is_first=False,
+        )
+    rows = fetch(limit=limit + 1)
+    has_older = len(rows) > limit
+    rows = rows[:limit]
+    return InboxPage(cases=rows, older=Cursor.of(rows[-1]) if has_older else None, is_first=True)
+
+
+def inbox_decorate(
+    cases: list[InboxRow],
+    *,
+    now: dt.datetime | None = None,
+    language: str = "en",
+    account_names: dict[int, str] | None = None,
+    owner_names: dict[int, str] | None = None,
+    topic_names: dict[int, str] | None = None,
+) -> None:
+    """Attach what a row shows: topics, the SLA clock of the open approval step (two
+    queries for the whole page), and display labels computed once per page rather
+    than translated again in every row. Names of accounts, owners and topics come
+    from the (cached) menus; only names missing there are read."""
+    now = now or timezone.now()
+    states = {value: str(label) for value, label in CaseState.choices}
+    platforms = {value: str(label) for value, label in Platform.choices}
+    languages = {value: str(label) for value, label in CaseLanguage.choices}
+    account_names = account_names or {}
+    ids = [c.pk for c in cases]
+    topics: dict[int, list[str]] = {}
+    sla: dict[int, SlaInfo] = {}
+    if ids:
+        topic_names = dict(topic_names or {})
+        links, steps = _page_topics_and_steps(
+            ids, in_review=[c.pk for c in cases if c.state == CaseState.IN_REVIEW]
+        )
+        unknown = {t for _c, t in links if t not in topic_names}
+        if unknown:  # a topic of another department, or one newer than the menus
+            for pk, en, fr in Topic.objects.filter(pk__in=unknown).values_list(
+                "pk", "name_en", "name_fr"
+            ):
+                topic_names[pk] = fr if language == "fr" else en
+        for case_id, topic_id in links:
+            topics.setdefault(case_id, []).append(topic_names.get(topic_id, ""))
+        for case_id, name, due_at in steps:
+            if case_id not in sla:  # the earliest open step's clock
+                sla[case_id] = SlaInfo(
+                    step_name=name, due_at=due_at, overdue=due_at is not None and due_at < now
+                )
+    owner_names = dict(owner_names or {})
+    missing = {c.owner_id for c in cases if c.owner_id and c.owner_id not in owner_names}
+    if missing:  # an owner who is no longer an officer here, or a superuser
+        owner_names.update((u.pk, str(u)) for u in User.objects.filter(pk__in=missing))
+    for c in cases:
+        c.topics_label = ", ".join(topics.get(c.pk, []))
+        c.owner_label = owner_names.get(c.owner_id, "") if c.owner_id else ""
+        c.sla = sla.get(c.pk, SlaInfo())
+        c.state_label = states.get(c.state, c.state)
+        c.platform_label = platforms.get(c.platform, c.platform)
+        c.language_label = languages.get(c.language, c.language)
+        c.account_label = account_names.get(c.account_id, "")
+
+
+def _in(column: str, count: int) -> str:
+    """`column` among `count` values. On PostgreSQL one array parameter: psycopg
+    caches the parsing of a query only up to 50 parameters, and re-parsing one with a
+    page's worth of them cost more than running it."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)"
+    return f"{column} IN ({', '.join(['%s'] * count)})"
+
+
+def _in_params(values: list[int]) -> list[Any]:
+    return [values] if connection.vendor == "postgresql" else list(values)
+
+
+@functools.cache
+def _topics_and_steps_sql(case_count: int, review_count: int) -> str:
+    """The page's topic links and its in-review cases' open steps, in one round trip
+    (compiled once per page shape, like counts._counts_sql)."""
+    q = connection.ops.quote_name
+    links, step = q(Case.topics.through._meta.db_table), q(ApprovalStep._meta.db_table)
+    topics = (
+        f"SELECT 0 AS kind, {q('case_id')}, {q('topic_id')}, NULL AS name, NULL AS due_at"  # noqa: S608
+        f" FROM {links} WHERE {_in(q('case_id'), case_count)}"
+    )
+    if not review_count:
+        return topics + f" ORDER BY {q('id')}"
+    steps = (
+        f"SELECT 1, {q('case_id')}, NULL, {q('name')}, {q('due_at')} FROM {step}"  # noqa: S608
+        f" WHERE {q('status')} = %s AND {_in(q('case_id'), review_count)}"
+    )
+    return f"{topics} UNION ALL {steps} ORDER BY 1, 5, 2, 3"
+
+
+def _page_topics_and_steps(
+    ids: list[int], *, in_review: list[int]
+) -> tuple[list[tuple[int, int]], list[tuple[int, str, dt.datetime | None]]]:
+    """((case id, topic id) pairs, (case id, step name, due) of open steps, earliest
+    due first) for the cases of one page."""
+    params: list[Any] = [*_in_params(ids)]
+    if in_review:
+        params += [StepStatus.OPEN, *_in_params(in_review)]
+    links: list[tuple[int, int]] = []
+    steps: list[tuple[int, str, dt.datetime | None]] = []
+    with connection.cursor() as cursor:
+        cursor.execute(_topics_and_steps_sql(len(ids), len(in_review)), params)
+        for kind, case_id, topic_id, name, due_at in cursor.fetchall():
+            if kind == 0:
+                links.append((case_id, topic_id))
+            else:
+                steps.append((case_id, name, inbox_query.utc(due_at)))
+    return links, steps
