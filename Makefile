@@ -105,6 +105,7 @@ test: services system-deps install messages lint
 demo: install
 	$(VENV_PY) manage.py migrate --noinput
 	$(VENV_PY) manage.py seed_demo $(DEMO_ARGS)
+	$(VENV_PY) manage.py seed_campaign_demo
 
 # The demo's questions come from the simulator (real ingestion), not from seed_demo.
 run: DEMO_ARGS = --no-cases

@@ -219,6 +219,12 @@ def main() -> int:
                     # ...and a few are already waiting, so the inbox fills at the first poll.
                     "--initial",
                     os.environ.get("SIMULATOR_INITIAL", "8"),
+                    # The demo campaign's hashtag (seed_campaign_demo): community posts
+                    # under it on all three platforms, some at once, more over time.
+                    "--campaign-tag",
+                    "RenewOnline",
+                    "--initial-community",
+                    os.environ.get("SIMULATOR_INITIAL_COMMUNITY", "30"),
                 ],
             )
         )

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "responder.ops",
     "workflows",
     "responder.web",
+    "responder.campaigns",
 ]
 
 MIDDLEWARE = [
@@ -274,9 +275,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Queues by kind of work, so a flood of mentions never delays posting or approval
 # e-mails: a worker started without -Q consumes all four (make run, the tests); in
 # production run one worker service per queue (docs/OPERATIONS.md).
-# Each queue has its own direct exchange and routing key: left unset, Celery binds every
-# queue to the default exchange with the default key, so a message sent to that
-# exchange would reach all four.
+# Each queue has its own direct exchange and key (Celery's default binds every queue to
+# one exchange and key, so a message would reach all four).
 CELERY_TASK_QUEUES = [
     Queue(name, Exchange(name, type="direct"), routing_key=name)
     for name in ("ingest", "posting", "email", "housekeeping")
@@ -295,6 +295,11 @@ CELERY_TASK_ROUTES = {
     "workflows.tasks.response_sweep": {"queue": "email"},
     "workflows.tasks.response_reminder_notify": {"queue": "email"},
     "responder.analytics.tasks.*": {"queue": "housekeeping"},
+    # Held boosts and favourites go out like posts; the follower snapshot is housekeeping.
+    "responder.campaigns.tasks.community_action_send": {"queue": "posting"},
+    "responder.campaigns.tasks.community_actions_sweep": {"queue": "posting"},
+    "responder.campaigns.tasks.follower_snapshot": {"queue": "housekeeping"},
+    "responder.campaigns.tasks.follower_snapshots_daily": {"queue": "housekeeping"},
 }
 # Exactly one scheduler: a beat sends periodic tasks only while it holds a lease in
 # the database; a second beat stands by (responder/ops/beat.py).
@@ -322,6 +327,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "apply-retention": {"task": "responder.analytics.tasks.retention_apply", "schedule": 3600.0},
     # Recomputes the default analytics dashboard so it is served from the cache (analytics).
     "warm-analytics": {"task": "responder.analytics.tasks.analytics_warm", "schedule": 240.0},
+    # Sends boosts and favourites whose undo hold is over (campaigns).
+    "sweep-community-actions": {
+        "task": "responder.campaigns.tasks.community_actions_sweep",
+        "schedule": 10.0,
+    },
+    # A follower snapshot of every running campaign's accounts, daily (campaigns).
+    "follower-snapshots": {
+        "task": "responder.campaigns.tasks.follower_snapshots_daily",
+        "schedule": 86400.0,
+    },
 }
 
 # --- email ------------------------------------------------------------------------
@@ -450,6 +465,10 @@ for _host in PLATFORM_HOST_ALLOWLIST:
             f"PLATFORM_HOST_ALLOWLIST must list host names or IP addresses, not {_host!r}."
         )
 # Replies may only link to these domains and their subdomains (outgoing-content check).
+# Campaigns: how long a boost or favourite waits (and can be undone) before it is sent,
+# and the largest image a campaign post may carry.
+COMMUNITY_HOLD_SECONDS = env_int("COMMUNITY_HOLD_SECONDS", 30, minimum=0)
+CAMPAIGN_IMAGE_MAX_BYTES = env_int("CAMPAIGN_IMAGE_MAX_BYTES", 5_000_000, minimum=1)
 ALLOWED_LINK_DOMAINS = [
     d.lower().lstrip(".") for d in env_list("ALLOWED_LINK_DOMAINS", ["canada.ca", "gc.ca"])
 ]

@@ -38,6 +38,7 @@ urlpatterns = [
     path("analytics/", include("responder.analytics.urls")),
     # Records officers: the audit-log export.
     path("records/audit/", include("responder.analytics.urls_audit_export")),
+    path("campaigns/", include("responder.campaigns.urls")),
     # Probes (/healthz, /readyz, answered by OpsMiddleware) and /metrics; status page.
     path("", include("responder.ops.urls")),
     # The officers' inbox, case pages and answer library.

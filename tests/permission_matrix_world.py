@@ -20,6 +20,7 @@ from responder.accounts.models import (
     User,
 )
 from responder.audit.models import AuditEvent
+from responder.campaigns.models import Campaign, CampaignSettings
 from responder.channels.models import IngestError
 from responder.inbox import services as inbox
 from responder.inbox.incoming_models import ResponseTarget
@@ -139,8 +140,23 @@ def _department(world: World, d: str, department: Department, removed: User | No
         world.objects[("incoming rule", d)] = incoming_rule.objects.create(
             department=department, name=f"Stolen passports {d}"
         )
+    campaign = Campaign.objects.create(
+        name_en=f"Renew online {d}",
+        name_fr=f"Renouveler en ligne {d}",
+        hashtags=f"renew{d.lower()}",
+        starts_on=dt.date(2026, 1, 1),
+        ends_on=dt.date(2026, 12, 31),
+        owner=officer,
+        department=department,
+    )
+    campaign.accounts.set([account])
+    world.objects[("campaign", d)] = campaign
     world.admin_objects.update(
         {
+            ("campaigns.campaign", d): campaign,
+            ("campaigns.campaignsettings", d): CampaignSettings.objects.create(
+                department=department
+            ),
             ("accounts.user", d): officer,
             ("accounts.holiday", d): Holiday.objects.create(
                 department=department, date=dt.date(2026, 12, 25), name="Noël"

@@ -85,6 +85,12 @@ class ApprovalLayer(models.Model):
         return f"{self.policy} · {self.position}. {self.name}"
 
 
+class RuleSubject(models.TextChoices):
+    ANY = "", _("Replies and outgoing posts")
+    REPLY = "reply", _("Replies only")
+    OUTGOING = "outgoing", _("Outgoing posts only")
+
+
 class RoutingRule(models.Model):
     """Matches a case and draft to a policy; the lowest priority number that matches wins.
 
@@ -107,6 +113,20 @@ class RoutingRule(models.Model):
         null=True,
         blank=True,
         help_text=_("Yes: only unchanged library answers; No: only other text; empty: any."),
+    )
+    subject = models.CharField(
+        _("applies to"), max_length=8, choices=RuleSubject.choices, blank=True, default=""
+    )
+    # An outgoing post of this campaign only (a string reference: the campaigns app
+    # sits above workflows, which never imports it).
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("campaign"),
+        help_text=_("Only outgoing posts of this campaign; empty: any."),
     )
     is_active = models.BooleanField(_("active"), default=True)
 

@@ -14,8 +14,15 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from responder.accounts.models import User
-from responder.inbox.models import Case, Draft, LibraryAnswer, Risk, risk_max
-from workflows.models import ApprovalPolicy, RoutingRule
+from responder.inbox.models import (
+    OUTGOING_SOURCE,
+    Case,
+    Draft,
+    LibraryAnswer,
+    Risk,
+    risk_max,
+)
+from workflows.models import ApprovalPolicy, RoutingRule, RuleSubject
 from workflows.services import layer_reviewers
 
 
@@ -66,14 +73,37 @@ def effective_risk(case: Case, *, sensitive_topic: bool | None = None) -> str:
 
 
 def rule_matches(
-    rule: RoutingRule, *, case: Case, library_unchanged: bool, risk: str, topic_ids: set[int]
+    rule: RoutingRule,
+    *,
+    case: Case,
+    library_unchanged: bool,
+    risk: str,
+    topic_ids: set[int],
+    campaign_id: int | None = None,
 ) -> bool:
+    outgoing = case.source == OUTGOING_SOURCE
+    if rule.subject == RuleSubject.REPLY and outgoing:
+        return False
+    if rule.subject == RuleSubject.OUTGOING and not outgoing:
+        return False
+    if rule.campaign_id is not None and rule.campaign_id != campaign_id:
+        return False
     return (
         (rule.department_id is None or rule.department_id == case.department_id)
         and (rule.topic_id is None or rule.topic_id in topic_ids)
         and (not rule.risk or rule.risk == risk)
         and (not rule.platform or rule.platform == case.platform)
         and (rule.library_unchanged is None or rule.library_unchanged == library_unchanged)
+    )
+
+
+def campaign_of(case: Case) -> int | None:
+    """The campaign of an outgoing post's case (read through the reverse relation the
+    campaigns app declares, so workflows never imports it), else None."""
+    if case.source != OUTGOING_SOURCE or case.pk is None:
+        return None
+    return (
+        Case.objects.filter(pk=case.pk).values_list("campaign_post__campaign_id", flat=True).first()
     )
 
 
@@ -149,9 +179,15 @@ def route_for(
     rules = RoutingRule.objects.filter(is_active=True, policy__is_active=True).select_related(
         "policy", "topic", "department"
     )
+    campaign_id = campaign_of(case)
     for rule in rules:
         if not rule_matches(
-            rule, case=case, library_unchanged=unchanged, risk=risk, topic_ids=topic_ids
+            rule,
+            case=case,
+            library_unchanged=unchanged,
+            risk=risk,
+            topic_ids=topic_ids,
+            campaign_id=campaign_id,
         ):
             continue
         reasons = [

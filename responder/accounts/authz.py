@@ -60,6 +60,8 @@ class Action(StrEnum):
     CASE_LEGAL_HOLD = "case_legal_hold"  # set or lift a legal hold on a case [case]
     AUDIT_EXPORT = "audit_export"  # export the audit log of a department [department | None]
     SITE_ADMIN = "site_admin"  # site-wide settings, every department [None]
+    CAMPAIGN_VIEW = "campaign_view"  # a campaign's page, calendar, community, figures [campaign]
+    CAMPAIGN_WORK = "campaign_work"  # compose posts, boost, favourite, mark, ignore [campaign]
 
 
 # --- who holds what ------------------------------------------------------------------
@@ -240,6 +242,8 @@ _RULES: dict[Action, Any] = {
     Action.CASE_LEGAL_HOLD: lambda user, case: has_role(user, (Role.ADMIN,), case),
     Action.AUDIT_EXPORT: _analytics_view,
     Action.SITE_ADMIN: lambda user, obj: is_site_admin(user),
+    Action.CAMPAIGN_VIEW: lambda user, campaign: has_role(user, ALL_ROLES, campaign),
+    Action.CAMPAIGN_WORK: lambda user, campaign: has_role(user, OFFICER_ROLES, campaign),
 }
 
 

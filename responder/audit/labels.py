@@ -78,6 +78,14 @@ AUDIT_ACTION_LABELS: dict[str, Promise] = {
     "membership.update": _("Role changed"),
     "membership.delete": _("Role removed"),
     "audit.exported": _("Audit log exported"),
+    # Campaigns.
+    "campaign.post_compose": _("Campaign post composed"),
+    "campaign.community_boost": _("Community post boosted (held)"),
+    "campaign.community_favourite": _("Community post favourited (held)"),
+    "campaign.community_question": _("Community post marked as a question"),
+    "campaign.community_ignore": _("Community post ignored"),
+    "campaign.community_undo": _("Boost or favourite undone"),
+    "campaign.community_send": _("Boost or favourite sent to the platform"),
 }
 
 

@@ -82,13 +82,29 @@ class OutboxStatus(models.TextChoices):
     NEEDS_ATTENTION = "needs_attention", _("Needs attention")
 
 
+class OutboxKind(models.TextChoices):
+    REPLY = "reply", _("Reply")
+    POST = "post", _("Post")
+
+
 class OutboxItem(FSMModelMixin, models.Model):
-    """An approved reply waiting to be posted, written in the approval's transaction."""
+    """An approved reply (or one post of an approved outgoing post or thread) waiting
+    to be posted, written in the approval's transaction."""
 
     case = models.ForeignKey("inbox.Case", on_delete=models.PROTECT, related_name="outbox_items")
-    draft = models.OneToOneField(
-        "inbox.Draft", on_delete=models.PROTECT, related_name="outbox_item"
+    # A reply is one row per draft; an outgoing thread is one row per post.
+    draft = models.ForeignKey("inbox.Draft", on_delete=models.PROTECT, related_name="outbox_items")
+    kind = models.CharField(max_length=8, choices=OutboxKind.choices, default=OutboxKind.REPLY)
+    # Never posted before this time (a scheduled post), whatever retries or an
+    # officer's retry say; the claim honours it.
+    not_before = models.DateTimeField(null=True, blank=True)
+    # The earlier post of the same thread: this one waits for it and answers it.
+    thread_previous = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="thread_next"
     )
+    # Images to upload with the post: [{"data": base64, "mime": ..., "alt": ...}].
+    media = models.JSONField(default=list, blank=True)
+    language = models.CharField(max_length=8, blank=True)
     account = models.ForeignKey(
         PlatformAccount, on_delete=models.PROTECT, related_name="outbox_items"
     )

@@ -3,6 +3,7 @@ lives in the posting package)."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -11,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from responder.accounts.models import User
-from responder.channels.models import OutboxItem, OutboxStatus
+from responder.channels.models import OutboxItem, OutboxKind, OutboxStatus
+from responder.channels.outgoing import OUTGOING_PLANNERS, OutgoingPlan
 from responder.channels.posting import enqueue_send, outbox_retry_requested
 from responder.errors import ConflictError
 from responder.fsm import status_transition
@@ -35,7 +37,11 @@ def reply_text(*, case: Case, text: str) -> str:
 
 def outbox_create(*, case: Case, draft: Draft) -> OutboxItem:
     """Queue the approved draft for posting. Call inside the approving transaction;
-    the post itself is started after commit."""
+    the post itself is started after commit. An outgoing case (a campaign post) is
+    planned by its app's planner: one row per post, threads chained, due at its time."""
+    planner = OUTGOING_PLANNERS.get(case.source)
+    if planner is not None:
+        return _outgoing_create(case=case, draft=draft, plan=planner(case, draft))
     item = OutboxItem.objects.create(
         case=case,
         draft=draft,
@@ -56,6 +62,40 @@ def outbox_create(*, case: Case, draft: Draft) -> OutboxItem:
 
     transaction.on_commit(lambda: enqueue_send(item.pk))
     return item
+
+
+def _outgoing_create(*, case: Case, draft: Draft, plan: OutgoingPlan) -> OutboxItem:
+    first: OutboxItem | None = None
+    heads: list[OutboxItem] = []
+    for thread in plan.threads:
+        previous: OutboxItem | None = None
+        for post in thread:
+            previous = OutboxItem.objects.create(
+                case=case,
+                draft=draft,
+                kind=OutboxKind.POST,
+                account=case.account,
+                text=post.text.strip(),
+                language=post.language,
+                media=post.media,
+                in_reply_to_external_id="",
+                visibility="public",
+                not_before=plan.not_before,
+                next_attempt_at=plan.not_before or timezone.now(),
+                thread_previous=previous,
+            )
+            if first is None:
+                first = previous
+            if previous.thread_previous_id is None:
+                heads.append(previous)
+    if first is None:
+        raise ConflictError(_("There is nothing to post."), code="nothing_to_post")
+    delay = 0.0
+    if plan.not_before is not None:
+        delay = max(0.0, (plan.not_before - timezone.now()).total_seconds())
+    for head in heads:
+        transaction.on_commit(partial(enqueue_send, head.pk, countdown=delay))
+    return first
 
 
 def outbox_retry(*, case: Case, actor: Any, via: str) -> OutboxItem:

@@ -22,7 +22,7 @@ from textstat.textstat import textstatistics
 
 from responder.errors import ValidationError
 from responder.inbox.language import language_detect
-from responder.inbox.models import Case, Platform
+from responder.inbox.models import OUTGOING_SOURCE, Case, Platform
 from responder.inbox.pii import Finding, PiiKind, pii_find, pii_find_for, pii_kinds
 
 # Platform limits on the length of one post, in characters.
@@ -65,8 +65,8 @@ def platform_limit(platform: str) -> int:
 
 def reply_prefix(case: Case) -> str:
     """The mention put in front of the reply (full_reply_text); X threads the reply
-    itself, so nothing is added there."""
-    if case.platform == Platform.X:
+    itself, so nothing is added there, and an outgoing post answers no one."""
+    if case.platform == Platform.X or case.source == OUTGOING_SOURCE:
         return ""
     return f"@{case.author_handle.lstrip('@')} "
 
@@ -340,8 +340,57 @@ CHECKS: list[Callable[[CheckInput], CheckResult | None]] = [
 ]
 
 
+# An outgoing post's text as one draft: threads (English, French) separated by a line
+# "===", the posts of a thread by a line "---". Each post is checked on its own.
+THREAD_BREAK = "==="
+POST_BREAK = "---"
+
+
+def outgoing_threads(text: str) -> list[list[str]]:
+    """The threads of an outgoing post's draft text, each a list of non-empty posts."""
+    threads: list[list[str]] = [[]]
+    current: list[str] = []
+    for line in text.replace("\r\n", "\n").split("\n"):
+        marker = line.strip()
+        if marker in (THREAD_BREAK, POST_BREAK):
+            threads[-1].append("\n".join(current).strip())
+            current = []
+            if marker == THREAD_BREAK:
+                threads.append([])
+            continue
+        current.append(line)
+    threads[-1].append("\n".join(current).strip())
+    return [[p for p in thread if p] for thread in threads if any(thread)]
+
+
+def outgoing_text(threads: list[list[str]]) -> str:
+    """The inverse of `outgoing_threads`."""
+    return f"\n{THREAD_BREAK}\n".join(
+        f"\n{POST_BREAK}\n".join(post.strip() for post in thread) for thread in threads
+    )
+
+
 def outgoing_checks(*, case: Case, text: str, language: str | None = None) -> list[CheckResult]:
-    """All the checks on the reply `text` to `case`, in the order they are shown."""
+    """All the checks on the reply `text` to `case`, in the order they are shown. For
+    an outgoing post, every post of its threads is checked on its own (length per
+    platform), each message naming the post."""
+    if case.source == OUTGOING_SOURCE:
+        posts = [post for thread in outgoing_threads(text) for post in thread]
+        if len(posts) <= 1:
+            return _checks(case=case, text=posts[0] if posts else "", language=language)
+        results = []
+        for number, post in enumerate(posts, start=1):
+            for r in _checks(case=case, text=post, language=language):
+                message = _("Post %(number)s: %(message)s") % {
+                    "number": number,
+                    "message": r.message,
+                }
+                results.append(CheckResult(r.code, r.level, message))
+        return results
+    return _checks(case=case, text=text, language=language)
+
+
+def _checks(*, case: Case, text: str, language: str | None) -> list[CheckResult]:
     language = language if language in ("en", "fr") else None
     language = language or (case.language if case.language in ("en", "fr") else "en")
     detected = detect_language(text) if text.strip() else None

@@ -54,6 +54,11 @@ class CaseLanguage(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+#: `Case.source` of an outgoing post (a campaign's post, not a reply to anyone): it
+#: goes through the same checks, routing and approval steps as a reply.
+OUTGOING_SOURCE = "outgoing"
+
+
 class Risk(models.TextChoices):
     LOW = "low", _("Low")
     NORMAL = "normal", _("Normal")

@@ -13,7 +13,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from responder.channels.models import OutboxItem, OutboxStatus, PlatformAccount, PostAttempt
+from responder.channels.models import (
+    OutboxItem,
+    OutboxKind,
+    OutboxStatus,
+    PlatformAccount,
+    PostAttempt,
+)
 from responder.channels.posting.policy import (
     AMBIGUOUS,
     BATCH_SIZE,
@@ -42,12 +48,20 @@ class _Claim:
     # When the first attempt whose outcome we never learnt started (None: no such).
     ambiguous_since: dt.datetime | None
     reclaimed: bool
+    # An outgoing post (not a reply): posted with `post`, with its images uploaded.
+    kind: str = "reply"
+    media: tuple[dict[str, str], ...] = ()
+    language: str = ""
 
 
 def _due(*, now: dt.datetime, grace: dt.timedelta = dt.timedelta(0)) -> Q:
-    """Pending rows due (for `grace` already) whose account is not rate limited."""
-    return Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now - grace) & (
-        Q(account__rate_limit_reset_at__isnull=True) | Q(account__rate_limit_reset_at__lte=now)
+    """Pending rows due (for `grace` already) whose account is not rate limited, not
+    scheduled later, and not waiting for the earlier post of their thread."""
+    return (
+        Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now - grace)
+        & (Q(not_before__isnull=True) | Q(not_before__lte=now))
+        & (Q(thread_previous__isnull=True) | Q(thread_previous__status=OutboxStatus.SENT))
+        & (Q(account__rate_limit_reset_at__isnull=True) | Q(account__rate_limit_reset_at__lte=now))
     )
 
 
@@ -90,6 +104,7 @@ def outbox_claim(
         attempts = PostAttempt.objects.bulk_create(
             [PostAttempt(outbox_item_id=item.pk, started_at=now) for item in claimed]
         )
+        previous = _thread_previous(claimed)  # a thread's post answers the one before
         claims = []
         for item, attempt in zip(claimed, attempts, strict=True):
             ambiguous_since, count = _history_summary(histories.get(item.pk, []))
@@ -101,12 +116,16 @@ def outbox_claim(
                     case_id=item.case_id,
                     account_id=item.account_id,
                     text=item.text,
-                    in_reply_to_id=item.in_reply_to_external_id,
+                    in_reply_to_id=previous.get(item.thread_previous_id or 0, "")
+                    or item.in_reply_to_external_id,
                     visibility=item.visibility,
                     idempotency_key=str(item.idempotency_key),
                     attempts=count,
                     ambiguous_since=ambiguous_since,
                     reclaimed=item.pk in reclaimed,
+                    kind=item.kind,
+                    media=tuple(item.media or ()),
+                    language=item.language,
                 )
             )
         return claims
@@ -121,9 +140,14 @@ def _take(
     accounts: dict[int, PlatformAccount] = {}
     taken: list[OutboxItem] = []
     reclaimed: set[int] = set()
+    previous = _thread_previous(rows)
     for item in rows:
         # One account object per account, so a rate limit seen on one row holds for all.
         item.account = accounts.setdefault(item.account_id, item.account)
+        if item.not_before is not None and item.not_before > now:
+            continue  # scheduled later: never early, whoever asks
+        if item.thread_previous_id is not None and item.thread_previous_id not in previous:
+            continue  # the earlier post of its thread is not out yet
         if item.pk == outbox_item_id:
             if item.status == OutboxStatus.PENDING:
                 if item.next_attempt_at > now:
@@ -165,6 +189,8 @@ def _start_cases(*, taken: list[OutboxItem]) -> list[OutboxItem]:
         case = cases[item.case_id]
         if case.state == CaseState.APPROVED and case.pk not in starting:
             starting[case.pk] = item.pk
+        elif item.kind == OutboxKind.POST and case.state == CaseState.REPLIED:
+            pass  # another post of the same approved outgoing post went out first
         elif case.state != CaseState.POSTING and case.pk not in starting:
             # Only an approved reply of a case that is posting may go out.
             status_transition(
@@ -187,6 +213,18 @@ def _start_cases(*, taken: list[OutboxItem]) -> list[OutboxItem]:
         details=[{"outbox_item": item_id} for item_id in starting.values()],
     )
     return claimed
+
+
+def _thread_previous(rows: list[OutboxItem]) -> dict[int, str]:
+    """Platform ids of the sent earlier posts of the threads among `rows`, by row id."""
+    wanted = [item.thread_previous_id for item in rows if item.thread_previous_id is not None]
+    if not wanted:
+        return {}
+    return dict(
+        OutboxItem.objects.filter(pk__in=wanted, status=OutboxStatus.SENT).values_list(
+            "pk", "external_id"
+        )
+    )
 
 
 def _interrupt(*, item_id: int, now: dt.datetime) -> None:

@@ -4,6 +4,7 @@ cases; and giving back rows that were claimed but not sent."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -46,6 +47,36 @@ def _finish_attempt(
     return bool(ours)
 
 
+def _attempts_close(*, done: list[tuple[_Claim, _Result, dt.datetime]]) -> None:
+    """Close each claim's attempt with its outcome. An attempt the sweep already closed
+    as interrupted (we lost the row to another worker) keeps that outcome."""
+    open_attempts = set(
+        PostAttempt.objects.filter(
+            pk__in=[claim.attempt_id for claim, _result, _at in done],
+            finished_at__isnull=True,
+        ).values_list("pk", flat=True)
+    )
+    rows_update(
+        [
+            PostAttempt(pk=claim.attempt_id, outcome=result.outcome, finished_at=at)
+            for claim, result, at in done
+            if claim.attempt_id in open_attempts
+        ],
+        ["outcome", "finished_at"],
+    )
+
+
+def _threads_continue(*, sent: list[OutboxItem]) -> None:
+    """The next post of each thread that just grew is due now (or at its time)."""
+    following = list(
+        OutboxItem.objects.filter(
+            thread_previous_id__in=[item.pk for item in sent], status=OutboxStatus.PENDING
+        ).values_list("pk", flat=True)
+    )
+    for pk in following:
+        transaction.on_commit(partial(enqueue_send, pk))
+
+
 def _record_posted(*, done: list[tuple[_Claim, _Result, dt.datetime]]) -> dict[int, str]:
     """Record posts in one transaction: the platform's id and URL on each row (`sent_at`
     is when its own call returned), its attempt closed, its case replied."""
@@ -59,22 +90,7 @@ def _record_posted(*, done: list[tuple[_Claim, _Result, dt.datetime]]) -> dict[i
             .filter(pk__in=by_item)
             .order_by("pk")
         )
-        # An attempt the sweep already closed as interrupted (we lost the row to
-        # another worker) keeps that outcome.
-        open_attempts = set(
-            PostAttempt.objects.filter(
-                pk__in=[claim.attempt_id for claim, _result, _at in done],
-                finished_at__isnull=True,
-            ).values_list("pk", flat=True)
-        )
-        rows_update(
-            [
-                PostAttempt(pk=claim.attempt_id, outcome=result.outcome, finished_at=at)
-                for claim, result, at in done
-                if claim.attempt_id in open_attempts
-            ],
-            ["outcome", "finished_at"],
-        )
+        _attempts_close(done=done)
         sent, arguments = [], []
         for item in items:
             if item.status == OutboxStatus.SENT:
@@ -124,6 +140,7 @@ def _record_posted(*, done: list[tuple[_Claim, _Result, dt.datetime]]) -> dict[i
                 for _details, post in replied.values()
             ],
         )
+        _threads_continue(sent=sent)
     return dict.fromkeys(by_item, OutboxStatus.SENT)
 
 

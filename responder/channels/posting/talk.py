@@ -3,6 +3,7 @@ no transaction open, and say what happened."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import logging
 from dataclasses import dataclass
@@ -37,13 +38,21 @@ def _talk(*, claim: _Claim, connector: Connector, now: dt.datetime) -> _Result:
     reliable_check = connector.reply_check_is_reliable
     since = claim.ambiguous_since
     key_protects = since is None or lifetime is None or now - since < lifetime
+    outgoing = claim.kind == "post"
     try:
         if since is not None and (claim.reclaimed or not key_protects):
-            found = connector.find_reply(
-                in_reply_to_id=claim.in_reply_to_id,
-                idempotency_key=claim.idempotency_key,
-                text=claim.text,
-            )
+            if outgoing:
+                found = connector.find_post(
+                    idempotency_key=claim.idempotency_key,
+                    text=claim.text,
+                    in_reply_to_id=claim.in_reply_to_id or None,
+                )
+            else:
+                found = connector.find_reply(
+                    in_reply_to_id=claim.in_reply_to_id,
+                    idempotency_key=claim.idempotency_key,
+                    text=claim.text,
+                )
             if found is not None:
                 return _Result(Outcome.FOUND, post=found)
             if not key_protects and not reliable_check:
@@ -57,18 +66,40 @@ def _talk(*, claim: _Claim, connector: Connector, now: dt.datetime) -> _Result:
                     )
                     % {"minutes": int((lifetime or DEFAULT_KEY_LIFETIME).total_seconds() // 60)},
                 )
-        post = connector.post_reply(
-            text=claim.text,
-            in_reply_to_id=claim.in_reply_to_id,
-            visibility=claim.visibility,
-            idempotency_key=claim.idempotency_key,
-        )
+        if outgoing:
+            post = _post(claim=claim, connector=connector)
+        else:
+            post = connector.post_reply(
+                text=claim.text,
+                in_reply_to_id=claim.in_reply_to_id,
+                visibility=claim.visibility,
+                idempotency_key=claim.idempotency_key,
+            )
     except TransportError as exc:
         if exc.permanent:
             return _Result(Outcome.FAILED, error=exc)
         outcome = Outcome.RATE_LIMITED if exc.status == 429 else Outcome.ERROR
         return _Result(outcome, error=exc)
     return _Result(Outcome.SENT, post=post)
+
+
+def _post(*, claim: _Claim, connector: Connector) -> PostResult:
+    """An outgoing post: its images uploaded now (platforms forget unused uploads, and
+    an upload never posts anything), then the post, with the row's idempotency key."""
+    media_ids = [
+        connector.upload_media(
+            data=base64.b64decode(image["data"]), mime=image["mime"], alt_text=image["alt"]
+        )
+        for image in claim.media
+    ]
+    return connector.post(
+        text=claim.text,
+        media_ids=media_ids,
+        visibility=claim.visibility,
+        idempotency_key=claim.idempotency_key,
+        in_reply_to_id=claim.in_reply_to_id or None,
+        language=claim.language or None,
+    )
 
 
 def _talk_safely(*, claim: _Claim, connectors: dict[int, Connector]) -> _Result:

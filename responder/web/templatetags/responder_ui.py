@@ -43,6 +43,7 @@ def main_nav(context: template.Context) -> list[dict[str, Any]]:
         ("/", _("Inbox"), bool(roles & {Role.OFFICER, Role.ADMIN})),
         ("/review/mine/", _("Waiting for me"), True),
         ("/library/", _("Answer library"), True),
+        ("/campaigns/", _("Campaigns"), bool(roles & {Role.OFFICER, Role.ADMIN})),
         ("/analytics/", _("Analytics"), Role.ADMIN in roles),
         ("/settings/incoming-rules/", _("Incoming rules"), Role.ADMIN in roles),
         ("/ops/status/", _("System status"), Role.ADMIN in roles),
