@@ -161,7 +161,19 @@ class CaseFilter(django_filters.FilterSet):
         handle = value.lstrip("@")
         if value.startswith("@"):
             return queryset.filter(author_handle__istartswith=handle)
-        return queryset.filter(Q(text__icontains=value) | Q(author_handle__istartswith=handle))
+        return queryset.filter(
+            (Q(text__icontains=value) & self._text_searchable())
+            | Q(author_handle__istartswith=handle)
+        )
+
+    def _text_searchable(self) -> Q:
+        """Whose text a search may look into: a case with personal information only for
+        those who may reveal it (authz CASE_REVEAL_PII: officers and admins of its
+        department), or a search would confirm a guessed number."""
+        revealers = authz.departments_where(self.user, authz.OFFICER_ROLES)
+        if revealers is None:
+            return Q()
+        return Q(pii_kinds=[]) | Q(department_id__in=revealers)
 
 
 def cases_visible_to(*, user: User) -> QuerySet[Case]:

@@ -288,3 +288,20 @@ def test_no_private_answer_where_the_platform_has_none(team):
     inbox.case_claim(case_id=case.pk, actor=team.officer, via="web")
     with pytest.raises(ValidationError):
         inbox.draft_save(case_id=case.pk, actor=team.officer, via="web", text="Hi", private=True)
+
+
+def test_a_role_that_may_not_reveal_cannot_confirm_a_guessed_number_by_searching(team):
+    """Searching the cases for a guessed number would tell a reviewer it is there: the
+    text of a case with personal information is searched only for those who may
+    reveal it (officers and admins of its department); its handle stays searchable."""
+    case = team.case(text=QUESTION)
+    case.pii_kinds = ["sin"]
+    case.save(update_fields=["pii_kinds"])
+    plain = team.case(text="@passports why is my application stuck?")
+    query = "/api/v1/cases/?q=046%20454"
+    found_by_sme = {c["id"] for c in api_as(team.sme).get(query).json()["results"]}
+    found_by_officer = {c["id"] for c in api_as(team.officer).get(query).json()["results"]}
+    assert case.pk not in found_by_sme
+    assert case.pk in found_by_officer
+    stuck = "/api/v1/cases/?q=stuck"
+    assert plain.pk in {c["id"] for c in api_as(team.sme).get(stuck).json()["results"]}
