@@ -25,6 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.benchdb import bench_database  # noqa: E402
+
 
 def _machine() -> str:
     cpu = "unknown CPU"
@@ -52,23 +54,7 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
 
-    base = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-    os.environ["DATABASE_URL"] = f"{base}/{args.db}"
-    os.environ.setdefault("RESPONDER_ENV", "test")
-    os.environ.setdefault("CACHE_KEY_PREFIX", "bench-analytics")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "responder.settings")
-
-    import psycopg
-
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [args.db]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{args.db}"')
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    bench_database(db=args.db, cache_prefix="bench-analytics")
     from django.db import connection
     from django.test import Client
     from django.utils import timezone
@@ -78,7 +64,6 @@ def main() -> None:
     from responder.inbox.models import Case
     from responder.testing.history import generate, make_world
 
-    call_command("migrate", verbosity=0)
     world = make_world()
     have = Case.objects.filter(external_id__startswith="gen-").count()
     if have < args.cases:

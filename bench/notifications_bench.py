@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.benchdb import bench_database  # noqa: E402
 from bench.route_bench import _machine, _p95, _time  # noqa: E402
 
 SECTION = "Notification bell"
@@ -103,29 +104,12 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
 
-    base = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-    os.environ["DATABASE_URL"] = f"{base}/{args.db}"
-    os.environ.setdefault("RESPONDER_ENV", "test")
-    os.environ.setdefault("CACHE_KEY_PREFIX", "bench-notify")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "responder.settings")
-
-    import psycopg
-
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [args.db]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{args.db}"')
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    bench_database(db=args.db, cache_prefix="bench-notify")
     from django.db import connection
 
     from responder.inbox.notification_models import Notification
     from responder.inbox.notifications import BELL_CAP, unread_count
 
-    call_command("migrate", verbosity=0)
     busiest, typical = _world(args.rows)
     total = Notification.objects.count()
     load_start = os.getloadavg()

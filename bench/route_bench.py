@@ -34,6 +34,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.benchdb import bench_database  # noqa: E402
+
 SECTION = "Route preview and suggestions"
 
 EN_WORDS = (  # noqa: SIM905
@@ -170,31 +172,14 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
 
-    base = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-    os.environ["DATABASE_URL"] = f"{base}/{args.db}"
-    os.environ.setdefault("RESPONDER_ENV", "test")
-    os.environ.setdefault("CACHE_KEY_PREFIX", "bench-route")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "responder.settings")
-
-    import psycopg
-
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [args.db]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{args.db}"')
-
-    import django
-
-    django.setup()
+    bench_database(db=args.db, cache_prefix="bench-route")
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
 
     from responder.web.views.case.context import route_preview
 
     settings.DEBUG = False
-    call_command("migrate", verbosity=0)
     case, officer = _world(args.answers)
     draft = case.drafts.order_by("-version").select_related("library_answer").first()  # type: ignore[attr-defined]
     client = Client()
