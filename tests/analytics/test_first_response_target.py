@@ -13,7 +13,7 @@ from django.test import Client
 from responder.analytics.selectors import Filters, first_response_within_target
 from responder.inbox.incoming_models import ResponseTarget
 from responder.inbox.models import Case, Priority
-from tests.factories import TopicFactory
+from responder.testing.factories import TopicFactory
 from tests.inbox.classification_helpers import ingest
 
 pytestmark = pytest.mark.django_db

@@ -11,11 +11,11 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from responder.campaigns import services as campaigns
+from responder.testing.factories import CaseFactory
 from tests.browser.a11y import assert_no_axe_violations
 from tests.browser.conftest import login
 from tests.campaigns.conftest import PNG
 from tests.campaigns.conftest import world as world
-from tests.factories import CaseFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -83,7 +83,7 @@ def test_refusal_and_error_pages_pass_axe_in_both_languages(page, live_server, t
 @pytest.mark.parametrize("page", [PHONE], indirect=True)
 def test_the_policy_editors_layer_box_fits_at_320_pixels(page, live_server, team) -> None:
     """Issue #14: the layer box was 440 px wide at 320 px (its reviewer menus)."""
-    from tests.factories import person
+    from responder.testing.factories import person
     from workflows.models import ApprovalPolicy
 
     # Long reviewer names widen the menus, as real names and usernames do.

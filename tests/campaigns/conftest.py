@@ -13,7 +13,7 @@ from django.utils import timezone
 from responder.accounts.models import Role
 from responder.campaigns.models import Campaign
 from responder.channels.models import PlatformAccount
-from tests.factories import PolicyFactory, layer, rule
+from responder.testing.factories import PolicyFactory, layer, rule
 from tests.sim import make_mastodon_account
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x02" * 64

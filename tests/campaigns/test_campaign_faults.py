@@ -20,8 +20,8 @@ from django.utils import timezone
 from responder.campaigns import services as campaigns
 from responder.campaigns.models import CampaignPost
 from responder.channels.models import OutboxItem, OutboxStatus
+from responder.testing.chaos import PrivateRedis, Worker
 from tests.campaigns.conftest import sim_posts
-from tests.channels.chaos import PrivateRedis, Worker
 from workflows.models import ApprovalStep, StepStatus
 from workflows.services import approval_decide
 

@@ -11,8 +11,13 @@ from django.utils import timezone
 
 from responder.accounts.models import Role
 from responder.inbox.models import NO_DEADLINE, PRIORITY_RANKS, CaseState
+from responder.testing.factories import (
+    CaseFactory,
+    DepartmentFactory,
+    PlatformAccountFactory,
+    person,
+)
 from responder.web.inbox_selectors import InboxFilters, inbox_page
-from tests.factories import CaseFactory, DepartmentFactory, PlatformAccountFactory, person
 
 pytestmark = pytest.mark.django_db
 

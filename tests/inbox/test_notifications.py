@@ -9,7 +9,7 @@ from django.test import Client
 from responder.inbox import services as inbox
 from responder.inbox.notification_models import Notification, NotificationKind
 from responder.inbox.notifications import email_kinds_save, unread_count
-from tests.factories import submitted_in_new_words
+from responder.testing.factories import submitted_in_new_words
 from tests.workflows.mailsink import smtp  # noqa: F401  (the fixture)
 from workflows.consultations import comment_add
 from workflows.services import approval_decide

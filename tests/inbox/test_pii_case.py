@@ -99,7 +99,7 @@ def test_the_raw_value_is_absent_everywhere_for_a_role_that_may_not_reveal(team,
     ).decode()
     seen["record"] = admin.get(f"/analytics/cases/{case.pk}/record/").content.decode()
     seen["record.json"] = admin.get(f"/analytics/cases/{case.pk}/record.json").content.decode()
-    from tests.factories import UserFactory
+    from responder.testing.factories import UserFactory
 
     site_admin = UserFactory(is_superuser=True, is_staff=True)
     seen["django admin"] = (
@@ -281,7 +281,7 @@ def test_a_private_answer_goes_out_as_a_direct_message(team):
 
 
 def test_no_private_answer_where_the_platform_has_none(team):
-    from tests.factories import CaseFactory, PlatformAccountFactory
+    from responder.testing.factories import CaseFactory, PlatformAccountFactory
 
     account = PlatformAccountFactory(department=team.department, platform="x")
     case = CaseFactory(account=account, department=team.department, text=QUESTION)

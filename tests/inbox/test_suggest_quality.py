@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from responder.inbox.models import LibraryAnswer
 from responder.inbox.suggest import suggest_answers
+from responder.testing.factories import answer_from_library
 from responder.web.management.commands.seed_demo import LIBRARY, LIBRARY_EXAMPLES
-from tests.factories import answer_from_library
 from tests.inbox.suggest_labelled import LABELLED
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ from responder.accounts.models import Role
 from responder.audit.models import AuditEvent
 from responder.inbox import services as inbox
 from responder.inbox.legal_hold import case_legal_hold_set
-from tests.factories import person
+from responder.testing.factories import person
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct-horse-battery"

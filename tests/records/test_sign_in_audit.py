@@ -10,7 +10,7 @@ from django.test import Client
 from responder.accounts.changes import people_changed_by
 from responder.accounts.models import Membership, Role
 from responder.audit.models import AuditEvent
-from tests.factories import UserFactory
+from responder.testing.factories import UserFactory
 from tests.workflows.test_revocation import _FormFields
 
 pytestmark = pytest.mark.django_db
