@@ -63,27 +63,13 @@ def library_answer_promote(
     if department_id is None:
         raise ConflictError(_("This case does not exist."), code="not_found")
     _require_manager(actor, department_id)
-    fields = {
-        "title_en": title_en.strip(),
-        "title_fr": title_fr.strip(),
-        "text_en": text_en.strip(),
-        "text_fr": text_fr.strip(),
-    }
-    missing = [name for name, value in fields.items() if not value]
-    if missing:
-        raise ValidationError(
-            _("A library answer needs a title and a text in English and in French.")
-        )
-    if review_date <= timezone.localdate():
-        raise ValidationError(_("The review date must be in the future."))
-    # Posted unchanged, the answer skips approval: it meets every outgoing check first.
-    library_text_require(text_en=fields["text_en"], text_fr=fields["text_fr"])
-    owner = User.objects.filter(pk=owner_id, is_active=True).first()
-    if owner is None or not authz.has_role(owner, authz.ALL_ROLES, department_id):
-        raise ValidationError(_("Choose an owner for the answer among the department's people."))
-    topic = Topic.objects.filter(pk=topic_id).first() if topic_id else None
-    if topic is not None and topic.department_id not in (None, department_id):
-        raise ValidationError(_("Choose a topic of the case's department."))
+    fields, owner, topic = _promotion_checked(
+        department_id=department_id,
+        texts={"title_en": title_en, "title_fr": title_fr, "text_en": text_en, "text_fr": text_fr},
+        owner_id=owner_id,
+        review_date=review_date,
+        topic_id=topic_id,
+    )
     with transaction.atomic():
         case = Case.objects.select_for_update().filter(pk=case_id).first()
         if case is None or case.department_id != department_id:
@@ -123,6 +109,34 @@ def library_answer_promote(
             },
         )
         return answer
+
+
+def _promotion_checked(
+    *,
+    department_id: int,
+    texts: dict[str, str],
+    owner_id: int,
+    review_date: dt.date,
+    topic_id: int | None,
+) -> tuple[dict[str, str], User, Topic | None]:
+    """The promoted answer's texts (stripped), owner and topic, once each is valid."""
+    fields = {name: value.strip() for name, value in texts.items()}
+    missing = [name for name, value in fields.items() if not value]
+    if missing:
+        raise ValidationError(
+            _("A library answer needs a title and a text in English and in French.")
+        )
+    if review_date <= timezone.localdate():
+        raise ValidationError(_("The review date must be in the future."))
+    # Posted unchanged, the answer skips approval: it meets every outgoing check first.
+    library_text_require(text_en=fields["text_en"], text_fr=fields["text_fr"])
+    owner = User.objects.filter(pk=owner_id, is_active=True).first()
+    if owner is None or not authz.has_role(owner, authz.ALL_ROLES, department_id):
+        raise ValidationError(_("Choose an owner for the answer among the department's people."))
+    topic = Topic.objects.filter(pk=topic_id).first() if topic_id else None
+    if topic is not None and topic.department_id not in (None, department_id):
+        raise ValidationError(_("Choose a topic of the case's department."))
+    return fields, owner, topic
 
 
 def library_answer_renew(
