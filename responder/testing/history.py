@@ -3,7 +3,9 @@ audit events the real services would have written, inserted with bulk_create.
 
 Used by the analytics tests (several thousand cases) and bench/dashboard_bench.py
 (100,000 cases). Timestamps are chosen here, so the auto_now fields are switched off
-while inserting.
+while inserting. States and statuses are not transitions here: each row is built once,
+with its final state or status given to the constructor (django-fsm's protected fields
+accept a value at construction), never assigned afterwards.
 """
 
 from __future__ import annotations
@@ -144,7 +146,9 @@ def generate(
         for offset in range(0, n_cases, batch):
             size = min(batch, n_cases - offset)
             plans = [_plan(rng, world, start, span, minute, offset + i) for i in range(size)]
-            cases = Case.objects.bulk_create([p["case"] for p in plans], batch_size=2000)
+            cases = Case.objects.bulk_create(
+                [Case(state=p["state"], **p["case"]) for p in plans], batch_size=2000
+            )
             through = Case.topics.through
             through.objects.bulk_create(
                 [
@@ -162,17 +166,14 @@ def generate(
             Draft.objects.bulk_create(drafts, batch_size=5000)
             steps: list[ApprovalStep] = []
             for c, p in zip(cases, plans, strict=True):
-                for s in p["steps"]:
-                    s.case_id = c.pk
-                    s.draft_id = s._draft.pk  # type: ignore[attr-defined]
-                    steps.append(s)
+                steps.extend(s.build(case_id=c.pk) for s in p["steps"])
             ApprovalStep.objects.bulk_create(steps, batch_size=5000)
             decisions: list[StepDecision] = []
             outbox: list[OutboxItem] = []
             events: list[AuditEvent] = []
             for c, p in zip(cases, plans, strict=True):
                 for d in p["decisions"]:
-                    d.step_id = d._step.pk  # type: ignore[attr-defined]
+                    d.step_id = d._step.row.pk  # type: ignore[attr-defined]
                     decisions.append(d)
                 if p["outbox"] is not None:
                     o = p["outbox"]
@@ -182,8 +183,8 @@ def generate(
                 for e in p["events"]:
                     e.case_id = c.pk
                     if getattr(e, "_step", None) is not None:
-                        e.subject_id = e._step.pk  # type: ignore[attr-defined]
-                        e.details["step"] = e._step.pk  # type: ignore[attr-defined]
+                        e.subject_id = e._step.row.pk  # type: ignore[attr-defined]
+                        e.details["step"] = e._step.row.pk  # type: ignore[attr-defined]
                     events.append(e)
             StepDecision.objects.bulk_create(decisions, batch_size=5000)
             OutboxItem.objects.bulk_create(outbox, batch_size=5000)
@@ -219,14 +220,40 @@ def _engagement(rng: random.Random, outbox: list[OutboxItem]) -> None:
     )
 
 
-def _set_state(case: Case, state: str) -> None:
-    # Generated history, not a transition: bypass django-fsm's protected field.
-    case.__dict__["state"] = state
+@dataclass
+class _StepPlan:
+    """An approval step while its history is made up. Its status moves as the plan
+    goes (waiting, open, decided or cancelled); the row is built once, at the end, with
+    the final status given to the constructor."""
 
+    round: int
+    position: int
+    name: str
+    policy: ApprovalPolicy
+    sla_minutes: int
+    draft: Draft
+    final_status: str = StepStatus.WAITING
+    opened_at: dt.datetime | None = None
+    due_at: dt.datetime | None = None
+    decided_at: dt.datetime | None = None
+    row: ApprovalStep | None = None
 
-def _set_status(row: ApprovalStep | OutboxItem, status: str) -> None:
-    # Generated history, not a transition: bypass django-fsm's protected field.
-    row.__dict__["status"] = status
+    def build(self, *, case_id: int) -> ApprovalStep:
+        self.row = ApprovalStep(
+            case_id=case_id,
+            draft_id=self.draft.pk,
+            round=self.round,
+            position=self.position,
+            name=self.name,
+            policy=self.policy,
+            policy_name=self.policy.name,
+            sla_minutes=self.sla_minutes,
+            status=self.final_status,
+            opened_at=self.opened_at,
+            due_at=self.due_at,
+            decided_at=self.decided_at,
+        )
+        return self.row
 
 
 def _event(
@@ -256,7 +283,7 @@ def _plan(
     platform = rng.choice(PLATFORMS)
     language = "fr" if rng.random() < 0.3 else "en"
     topic = rng.choice([*world.topics, None])
-    case = Case(
+    case: dict[str, Any] = dict(
         department=department,
         account=world.account,
         platform=platform,
@@ -272,6 +299,7 @@ def _plan(
     )
     plan: dict[str, Any] = {
         "case": case,
+        "state": CaseState.NEW,
         "topic": topic,
         "drafts": [],
         "steps": [],
@@ -294,9 +322,9 @@ def _plan(
     roll = rng.random()
     if roll < 0.12:  # closed without an answer
         closed = received + minute * rng.randint(5, 600)
-        _set_state(case, CaseState.CLOSED)
-        case.close_reason = "spam"
-        case.updated_at = closed
+        plan["state"] = CaseState.CLOSED
+        case["close_reason"] = "spam"
+        case["updated_at"] = closed
         events.append(
             _event(
                 "case.close", closed, world.officer, CaseState.NEW, CaseState.CLOSED, reason="spam"
@@ -354,21 +382,19 @@ def _plan(
         steps = []
         for position, name in enumerate(layers, start=1):
             sla = world.sla[(policy.name, position)]
-            step = ApprovalStep(
+            step = _StepPlan(
                 round=round_no,
                 position=position,
                 name=name,
                 policy=policy,
-                policy_name=policy.name,
                 sla_minutes=sla,
-                status=StepStatus.WAITING,
+                draft=draft,
             )
-            step._draft = draft  # type: ignore[attr-defined]
             steps.append(step)
             plan["steps"].append(step)
         opened = now
         for i, step in enumerate(steps):
-            _set_status(step, StepStatus.OPEN)
+            step.final_status = StepStatus.OPEN
             step.opened_at = opened
             step.due_at = opened + minute * step.sla_minutes
             is_last = i == len(steps) - 1
@@ -377,8 +403,8 @@ def _plan(
             else:
                 duration = minute * int(rng.expovariate(1 / 90) + 1)
             if still_open and round_no == rounds and is_last:
-                _set_state(case, CaseState.IN_REVIEW)
-                case.updated_at = opened
+                plan["state"] = CaseState.IN_REVIEW
+                case["updated_at"] = opened
                 return plan
             decided = opened + duration
             reviewer = world.director if step.name == "Director" else rng.choice(world.smes)
@@ -389,11 +415,10 @@ def _plan(
             else:
                 decision = "approve"
             step.decided_at = decided
-            _set_status(
-                step,
+            step.final_status = (
                 StepStatus.CHANGES_REQUESTED
                 if decision == "request_changes"
-                else StepStatus.APPROVED,
+                else StepStatus.APPROVED
             )
             d = StepDecision(reviewer=reviewer, decision=decision, via="email", created_at=decided)
             d._step = step  # type: ignore[attr-defined]
@@ -418,7 +443,7 @@ def _plan(
                 events.append(e)
                 # The waiting layers of this round are cancelled.
                 for later in steps[i + 1 :]:
-                    _set_status(later, StepStatus.CANCELLED)
+                    later.final_status = StepStatus.CANCELLED
                     later.decided_at = decided
                 now = decided
                 break
@@ -447,11 +472,11 @@ def _plan(
             "case.mark_replied", replied, None, CaseState.POSTING, CaseState.REPLIED, posted=True
         )
     )
-    _set_state(case, CaseState.REPLIED)
-    case.replied_at = replied
-    case.first_response_at = replied
-    case.reply_external_id = f"r-{index}"
-    case.updated_at = replied
+    plan["state"] = CaseState.REPLIED
+    case["replied_at"] = replied
+    case["first_response_at"] = replied
+    case["reply_external_id"] = f"r-{index}"
+    case["updated_at"] = replied
     outbox = OutboxItem(
         account=world.account,
         text=f"@citizen{index} Reply {index}",
