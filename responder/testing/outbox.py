@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from responder.channels.models import OutboxItem
+from django.db import transaction
+from django.utils import timezone
+
+from responder.channels.models import OutboxItem, OutboxStatus
+from responder.fsm import status_transition
 from responder.inbox import services as inbox
+from responder.inbox.models import Case
+from responder.inbox.transitions import case_lock, case_transition
 from responder.testing.factories import CaseFactory, answer_from_library
 from workflows import submission
 
@@ -87,4 +93,72 @@ def platform_refused(
     simulator.fault(status=status, path_prefix="/api/v1/statuses", method="POST", message=message)
     outbox_item_send(outbox_item_id=item.pk)
     item.refresh_from_db()
+    return item
+
+
+def reply_posted(*, case_id: int, external_id: str = "posted-1") -> Case:
+    """Record an approved case's reply as posted without a platform, through the
+    transitions the posting service makes (the outbox row mark_sent; the case
+    start_posting, then mark_replied), each audited. For tests about what follows a
+    posted reply (retention, the library); the posting itself is tested against the
+    simulator."""
+    now = timezone.now()
+    url = f"https://mastodon.example/@passports/{external_id}"
+    with transaction.atomic():
+        case = case_lock(case_id=case_id)
+        item = OutboxItem.objects.select_for_update().get(case_id=case_id)
+        status_transition(
+            obj=item,
+            name="mark_sent",
+            prefix="outbox",
+            actor=None,
+            via="system",
+            fields=["external_id", "external_url", "sent_at", "sending_started_at", "last_error"],
+            external_id=external_id,
+            url=url,
+            at=now,
+        )
+        case_transition(case=case, name="start_posting", actor=None, via="system")
+        return case_transition(
+            case=case,
+            name="mark_replied",
+            actor=None,
+            via="system",
+            external_id=external_id,
+            url=url,
+        )
+
+
+def reply_failed(
+    item: OutboxItem, *, status: str = OutboxStatus.FAILED, error: str = "refused"
+) -> OutboxItem:
+    """Move a pending reply to `status` through its transitions, as the posting
+    service does on the platform's answer: failed (send, then fail) or
+    needs_attention (hold). The case is left as it is."""
+    with transaction.atomic():
+        item = OutboxItem.objects.select_for_update().get(pk=item.pk)
+        if status == OutboxStatus.FAILED:
+            status_transition(
+                obj=item,
+                name="send",
+                prefix="outbox",
+                actor=None,
+                via="system",
+                fields=["sending_started_at", "attempts"],
+                now=timezone.now(),
+            )
+            name = "fail"
+        elif status == OutboxStatus.NEEDS_ATTENTION:
+            name = "hold"
+        else:
+            raise ValueError(f"not a failed status: {status}")
+        status_transition(
+            obj=item,
+            name=name,
+            prefix="outbox",
+            actor=None,
+            via="system",
+            fields=["sending_started_at", "last_error"],
+            error=error,
+        )
     return item

@@ -6,16 +6,15 @@ import datetime as dt
 import threading
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from responder.analytics import retention
 from responder.analytics.tasks import retention_apply as retention_task
 from responder.audit.models import AuditEvent
-from responder.fsm import status_transition
 from responder.inbox import services as inbox
-from responder.inbox.models import Case, CaseState, Draft
-from responder.testing.history import _set_state
+from responder.inbox.models import Case, Draft
+from responder.testing.outbox import reply_posted
 from workflows import submission
 
 pytestmark = pytest.mark.django_db
@@ -44,22 +43,7 @@ def _replied(team, days: int) -> Case:
         library_answer_id=team.answer.pk,
     )
     submission.draft_submit(case_id=case.pk, actor=team.officer, via="web")
-    item = case.outbox_items.get()
-    with transaction.atomic():
-        status_transition(
-            obj=item,
-            name="mark_sent",
-            prefix="outbox",
-            actor=None,
-            via="system",
-            fields=["external_id", "external_url", "sent_at"],
-            external_id="posted-1",
-            url="https://mastodon.example/@passports/1",
-            at=timezone.now(),
-        )
-    case.refresh_from_db()
-    _set_state(case, CaseState.REPLIED)
-    Case.objects.filter(pk=case.pk).update(state=CaseState.REPLIED)
+    case = reply_posted(case_id=case.pk)
     _age(case, days)
     return case
 

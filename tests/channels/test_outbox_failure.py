@@ -8,11 +8,12 @@ from django.utils import timezone, translation
 
 from responder.channels.models import OutboxItem, OutboxStatus, PostAttempt
 from responder.channels.selectors import outbox_failure
-from responder.testing.outbox import approved_reply
+from responder.testing.outbox import approved_reply, reply_failed
 
 
 def failed(item: OutboxItem, *, status: str, outcome: str, http: int | None, error: str):
-    OutboxItem.objects.filter(pk=item.pk).update(status=status, attempts=30, last_error=error)
+    reply_failed(item, status=status, error=error)
+    OutboxItem.objects.filter(pk=item.pk).update(attempts=30)
     PostAttempt.objects.create(
         outbox_item=item, finished_at=timezone.now(), outcome=outcome, http_status=http
     )

@@ -6,15 +6,14 @@ import datetime as dt
 import uuid
 
 import pytest
-from django.db import transaction
 from django.utils import timezone
 
 from responder.audit.models import AuditEvent
 from responder.errors import ConflictError, PermissionDenied, ValidationError
-from responder.fsm import status_transition
 from responder.inbox import library_services
 from responder.inbox import services as inbox
 from responder.inbox.models import CaseState, LibraryAnswer
+from responder.testing.outbox import reply_posted
 from workflows import submission
 
 pytestmark = pytest.mark.django_db
@@ -41,23 +40,7 @@ def _replied_case(team):
 
     step = ApprovalStep.objects.get(case=case)
     approval_decide(step_id=step.pk, reviewer=team.sme, decision="approve", via="web")
-    item = case.outbox_items.get()
-    with transaction.atomic():
-        status_transition(
-            obj=item,
-            name="mark_sent",
-            prefix="outbox",
-            actor=None,
-            via="system",
-            fields=["external_id", "external_url", "sent_at"],
-            external_id="posted-1",
-            url="https://mastodon.example/@passports/1",
-            at=timezone.now(),
-        )
-    case.refresh_from_db()
-    type(case).objects.filter(pk=case.pk).update(state=CaseState.REPLIED)
-    case.refresh_from_db()
-    return case
+    return reply_posted(case_id=case.pk)
 
 
 def test_promote_needs_both_languages_and_records_owner(team):

@@ -12,6 +12,7 @@ from responder.channels.models import IngestError, OutboxItem, OutboxStatus, Pos
 from responder.inbox.models import Case, CaseState
 from responder.ops import latency
 from responder.testing.factories import CaseFactory, PlatformAccountFactory, submitted_in_new_words
+from responder.testing.outbox import reply_failed
 from tests.ops.promtext import parse, value
 from workflows.models import EmailNotice
 
@@ -26,14 +27,14 @@ def busy(team):
     for _ in range(3):
         team.case()
     old = team.case(received_at=now - dt.timedelta(hours=5))
-    team.case(received_at=now - dt.timedelta(days=2))  # answered below: not counted
-    Case.objects.filter(received_at__lt=now - dt.timedelta(days=1)).update(state=CaseState.REPLIED)
+    # Answered (built replied): not counted.
+    team.case(received_at=now - dt.timedelta(days=2), state=CaseState.REPLIED)
     step = submitted_in_new_words(team, team.case(), text="We will check.")
     step.__class__.objects.filter(pk=step.pk).update(due_at=now - dt.timedelta(hours=1))
     team.answer_from_library(team.case())
     team.answer_from_library(team.case())
     first, second = OutboxItem.objects.order_by("pk")
-    OutboxItem.objects.filter(pk=second.pk).update(status=OutboxStatus.FAILED)
+    reply_failed(second, status=OutboxStatus.FAILED)
     for outcome in ("sent", "rate_limited", "rate_limited", "error"):
         PostAttempt.objects.create(outbox_item=first, outcome=outcome, finished_at=now)
     account = team.account
