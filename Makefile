@@ -20,7 +20,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 help:
 	@echo "make run       install, migrate, load demo data, start web + worker + beat + simulator"
 	@echo "make test      install and run the whole suite (PostgreSQL, Redis, Chromium)"
-	@echo "make lint      ruff, mypy, import-linter, the grep-level checks of bin/check-*.py"
+	@echo "make lint      ruff check, ruff format --check, mypy, docker-compose.yml and Dockerfile checks"
 	@echo "make install   create $(VENV) and install requirements.lock"
 	@echo "make lock      re-pin requirements.lock from pyproject.toml in a fresh venv"
 	@echo "make messages  compile translations (locale/*/LC_MESSAGES/*.po)"
