@@ -85,6 +85,7 @@ lint: install
 	$(VENV_PY) bin/check-deploy.py
 	$(VENV_PY) bin/check-size.py
 	$(VENV_PY) bin/check-status-writes.py
+	$(VENV_PY) bin/check-settings.py
 
 # PostgreSQL and Redis on 127.0.0.1, started if installed but not running.
 services:
