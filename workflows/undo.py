@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from responder.accounts import authz
 from responder.audit.models import AuditEvent
 from responder.channels.selectors import HeldReply, held_replies
-from responder.channels.services import outbox_held_lock, outbox_undo
+from responder.channels.services import outbox_held_lock, outbox_held_require, outbox_undo
 from responder.errors import ConflictError, PermissionDenied
 from responder.fsm import status_transition
 from responder.inbox.models import Case, CaseState
@@ -43,10 +43,8 @@ def reply_undo(
     """Take back a reply still in its undo hold. Refuses with "Too late to undo" once
     the hold is over or a worker claimed the row, and then changes nothing."""
     with transaction.atomic():
-        item = outbox_held_lock(case_id=case_id, now=now or timezone.now())
+        locked = outbox_held_lock(case_id=case_id)
         case = case_lock(case_id=case_id, expected_version=expected_version)
-        if case.state != CaseState.APPROVED:
-            raise ConflictError(_("Too late to undo: it is being posted."), code="too_late")
         action, done_by_id, step_id = _sent_by(case)
         if not authz.may_undo(actor, case=case, done_by_id=done_by_id):
             raise PermissionDenied(
@@ -55,6 +53,9 @@ def reply_undo(
                     "department, may undo it."
                 )
             )
+        item = outbox_held_require(item=locked, now=now or timezone.now())
+        if case.state != CaseState.APPROVED:
+            raise ConflictError(_("Too late to undo: it is being posted."), code="too_late")
         outbox_undo(item=item, actor=actor, via=via)
         if action == _SUBMIT or step_id is None:
             return case_transition(

@@ -143,18 +143,23 @@ def case_retry_post(
         return case
 
 
-def outbox_held_lock(*, case_id: int, now: dt.datetime) -> OutboxItem:
-    """Lock the case's reply that is still in its undo hold, or refuse (ConflictError,
-    nothing changed). Lock it before the case, as the posting claim does (row, then
-    case): a claim that holds the row makes us wait and then see it posting; once we
-    hold it, the claim skips it. After the hold's due time it is too late, whatever a
-    worker has done yet, so an undo and a post can never both happen."""
-    item = (
+def outbox_held_lock(*, case_id: int) -> OutboxItem | None:
+    """Lock the case's latest reply row (None: it has none), for an undo. Lock it
+    before the case, as the posting claim does (row, then case): a claim that holds
+    the row makes us wait and then see it posting; once we hold it, the claim skips
+    it. `outbox_held_require` then says whether it may still be undone."""
+    return (
         OutboxItem.objects.select_for_update(of=("self",))
         .filter(case_id=case_id, kind=OutboxKind.REPLY)
         .order_by("-created_at", "-id")
         .first()
     )
+
+
+def outbox_held_require(*, item: OutboxItem | None, now: dt.datetime) -> OutboxItem:
+    """The locked reply, if it is still in its undo hold; else ConflictError (nothing
+    changed). After the hold's due time it is too late, whatever a worker has done
+    yet, so an undo and a post can never both happen."""
     if item is None:
         raise ConflictError(_("There is no reply to undo."), code="nothing_to_undo")
     if item.status == OutboxStatus.UNDONE:
