@@ -110,12 +110,13 @@ def held_replies(*, case_ids: list[int], now: dt.datetime | None = None) -> dict
     rows = OutboxItem.objects.filter(
         case_id__in=case_ids, status=OutboxStatus.PENDING, not_before__gt=now, kind="reply"
     ).values_list("pk", "case_id", "not_before")
-    return {
-        case_id: HeldReply(
+    held: dict[int, HeldReply] = {}
+    for pk, case_id, not_before in rows:
+        assert not_before is not None  # filtered on
+        held[case_id] = HeldReply(
             outbox_item_id=pk,
             case_id=case_id,
             not_before=not_before,
             seconds_left=max(1, int((not_before - now).total_seconds() + 0.999)),
         )
-        for pk, case_id, not_before in rows
-    }
+    return held

@@ -163,7 +163,11 @@ def test_undo_racing_the_posting_claim_has_exactly_one_effect(held, mastodon_acc
         barrier = threading.Barrier(2)
         result: dict[str, object] = {}
 
-        def undo(item: OutboxItem = item, result: dict[str, object] = result) -> None:
+        def undo(
+            item: OutboxItem = item,
+            result: dict[str, object] = result,
+            barrier: threading.Barrier = barrier,
+        ) -> None:
             try:
                 barrier.wait(timeout=10)
                 reply_undo(case_id=item.case_id, actor=held.officer, via="web")
@@ -173,7 +177,11 @@ def test_undo_racing_the_posting_claim_has_exactly_one_effect(held, mastodon_acc
             finally:
                 connection.close()
 
-        def post(item: OutboxItem = item, worker_now: dt.datetime = worker_now) -> None:
+        def post(
+            item: OutboxItem = item,
+            worker_now: dt.datetime = worker_now,
+            barrier: threading.Barrier = barrier,
+        ) -> None:
             try:
                 barrier.wait(timeout=10)
                 claimed = claims.outbox_claim(outbox_item_id=item.pk, now=worker_now)

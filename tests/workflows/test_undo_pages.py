@@ -96,7 +96,9 @@ def test_the_api_undoes_a_held_reply_and_says_why_it_cannot_twice(held):
     again = api.post(f"/api/v1/cases/{case.pk}/undo-send/", {}, content_type="application/json")
     assert (again.status_code, again.json()["code"]) == (409, "already_undone")
     outsider = _signed_in(held.outsider)
-    hidden = outsider.post(f"/api/v1/cases/{case.pk}/undo-send/", {}, content_type="application/json")
+    hidden = outsider.post(
+        f"/api/v1/cases/{case.pk}/undo-send/", {}, content_type="application/json"
+    )
     assert hidden.status_code == 404
 
 
@@ -112,9 +114,8 @@ def test_a_bulk_close_can_be_undone_within_the_hold_and_not_after(held):
     reopened = officer.post("/inbox/bulk/undo/", {"next": "/"}, follow=True).content.decode()
     assert "Undone: 2 cases reopened." in reopened
     assert 'id="close-undo"' not in reopened
-    assert set(Case.objects.filter(pk__in=[first.pk, second.pk]).values_list("state", flat=True)) == {
-        CaseState.NEW
-    }
+    states = Case.objects.filter(pk__in=[first.pk, second.pk]).values_list("state", flat=True)
+    assert set(states) == {CaseState.NEW}
     assert AuditEvent.objects.filter(action="case.close_undo").count() == 2
 
     officer.post("/inbox/bulk/", {**closing, "case": [third.pk]})
