@@ -89,6 +89,9 @@ def test_the_api_undoes_a_held_reply_and_says_why_it_cannot_twice(held):
     api = _signed_in(held.officer)
     api.get("/api/v1/me/")  # a session request carries its CSRF token in tests' client
 
+    (reply,) = api.get(f"/api/v1/cases/{case.pk}/").json()["outbox"]
+    assert (reply["status"], reply["not_before"] is not None) == ("pending", True)
+
     response = api.post(f"/api/v1/cases/{case.pk}/undo-send/", {}, content_type="application/json")
 
     assert response.status_code == 200, response.content
