@@ -1,23 +1,28 @@
 """Undo (#14): a reply sent on its way waits out the department's hold in the outbox
 (a due time on its row, not a sleep) and can be taken back until then; after it, the
 undo is refused and the reply is posted exactly once. Against the simulator over HTTP."""
+# ruff: noqa: F811 (the worker fixture is imported, then requested by name)
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Iterator
 
 import pytest
 import time_machine
+from celery.signals import task_postrun
 from django.db import connection
 
 from responder.audit.models import AuditEvent
 from responder.channels.models import OutboxItem, OutboxStatus
-from responder.channels.posting import claims, outbox_item_send, outbox_sweep, send
+from responder.channels.posting import claims, enqueue_send, outbox_item_send, outbox_sweep, send
 from responder.errors import ConflictError, PermissionDenied
 from responder.inbox import services as inbox
 from responder.inbox.models import Case, CaseState
 from responder.testing.outbox import approved_reply
+from responder.testing.waiting import wait_for
+from tests.workflows.mailsink import celery_worker  # noqa: F401
 from workflows import submission
 from workflows.models import ApprovalStep, Decision, StepDecision, StepStatus
 from workflows.services import approval_decide
@@ -205,3 +210,57 @@ def test_undo_racing_the_posting_claim_has_exactly_one_effect(held, mastodon_acc
             assert Case.objects.get(pk=item.case_id).state == CaseState.REPLIED
         outcomes.append(result["undo"])
     assert set(outcomes) <= {"undone", "too_late"}
+
+
+@pytest.fixture
+def sends_run() -> Iterator[list[int]]:
+    """The outbox rows whose send task a worker has finished, in order."""
+    done: list[int] = []
+
+    def record(sender: object = None, args: object = (), **_: object) -> None:
+        if getattr(sender, "name", "") == "responder.channels.tasks.outbox_send":
+            done.append(int(args[0]))  # type: ignore[index]
+
+    task_postrun.connect(record, weak=False)
+    try:
+        yield done
+    finally:
+        task_postrun.disconnect(record)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_a_worker_a_held_reply_is_not_sent_early_and_once_undone_never(
+    held, mastodon_account, simulator, celery_worker, sends_run
+):
+    item = approved_reply(held, mastodon_account, simulator)  # its task waits out the hold
+    enqueue_send(item.pk)  # asked early (a sweep, a lost task found again): not yet
+    wait_for(lambda: item.pk in sends_run, what="the early send task")
+    assert OutboxItem.objects.get(pk=item.pk).status == OutboxStatus.PENDING
+
+    reply_undo(case_id=item.case_id, actor=held.officer, via="web")
+    sends_run.clear()
+    enqueue_send(item.pk)
+    wait_for(lambda: item.pk in sends_run, what="the send task after the undo")
+
+    assert simulator.posts() == []
+    assert OutboxItem.objects.get(pk=item.pk).status == OutboxStatus.UNDONE
+    assert Case.objects.get(pk=item.case_id).state == CaseState.DRAFTING
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_a_worker_a_reply_not_undone_is_posted_once_when_its_hold_ends(
+    team, mastodon_account, simulator, celery_worker
+):
+    team.department.undo_hold_seconds = 1  # the worker's own countdown, not a test's sleep
+    team.department.save(update_fields=["undo_hold_seconds"])
+    item = approved_reply(team, mastodon_account, simulator)
+
+    wait_for(
+        lambda: Case.objects.get(pk=item.case_id).state == CaseState.REPLIED,
+        what="the reply posted by the worker after its hold",
+    )
+    posted = OutboxItem.objects.get(pk=item.pk)
+    assert posted.sent_at is not None and posted.not_before is not None
+    assert posted.sent_at >= posted.not_before  # never early
+    assert outbox_sweep(inline=True, grace=dt.timedelta(0)) == 0
+    assert [p["idempotency_key"] for p in simulator.posts()] == [str(item.idempotency_key)]
