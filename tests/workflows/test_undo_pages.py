@@ -136,3 +136,10 @@ def test_without_a_hold_a_bulk_close_offers_no_undo(team):
         "/inbox/bulk/", {"action": "close", "reason": "spam", "case": [case.pk]}, follow=True
     )
     assert 'id="close-undo"' not in page.content.decode()
+
+
+def test_a_department_admin_sets_the_undo_hold_in_the_admin(team):
+    admin = _signed_in(team.admin)
+    page = admin.get(f"/admin/accounts/department/{team.department.pk}/change/")
+    assert page.status_code == 200
+    assert 'name="undo_hold_seconds"' in page.content.decode()
