@@ -38,7 +38,15 @@ from responder.testing.factories import (
     rule,
 )
 from workflows import submission
-from workflows.models import ApprovalPolicy, ApprovalStep, Consultation, PolicyRevision, StepStatus
+from workflows.models import (
+    ApprovalPolicy,
+    ApprovalStep,
+    Consultation,
+    Decision,
+    PolicyRevision,
+    StepStatus,
+)
+from workflows.services import approval_decide
 from workflows.tokens import review_token_make
 
 ROLES = {"officer": Role.OFFICER, "SME": Role.SME, "approver": Role.APPROVER, "admin": Role.ADMIN}
@@ -97,10 +105,25 @@ def _cases(world: World, d: str, account: Any, removed: User | None) -> None:
         }
     )
     world.tokens[("link", d)] = review_token_make(step_id=step.pk, user_id=sme.pk)
+    _held(world, d, case(), officer, sme)
     if removed is not None:
         world.tokens[("link of removed SME", d)] = review_token_make(
             step_id=step.pk, user_id=removed.pk
         )
+
+
+def _held(world: World, d: str, held: Case, officer: User, sme: User) -> None:
+    """A reply its SME approved, waiting out the department's undo hold (an hour, so
+    that the whole run sees it held), and that SME's link to the step."""
+    department = Department.objects.filter(pk=held.department_id)
+    department.update(undo_hold_seconds=3600)
+    submission.draft_submit(case_id=_drafted(held, officer).pk, actor=officer, via="web")
+    step = ApprovalStep.objects.get(case=held, status=StepStatus.OPEN)
+    step.reviewers.set([sme])
+    approval_decide(step_id=step.pk, reviewer=sme, decision=Decision.APPROVE, via="web")
+    department.update(undo_hold_seconds=0)
+    world.objects[("case held", d)] = held
+    world.tokens[("held link", d)] = review_token_make(step_id=step.pk, user_id=sme.pk)
 
 
 def _department(world: World, d: str, department: Department, removed: User | None) -> None:

@@ -212,6 +212,11 @@ class ApprovalStep(FSMModelMixin, models.Model):
     def request_changes(self, *, now: dt.datetime) -> None:
         self.decided_at = now
 
+    @transition(field=status, source=StepStatus.APPROVED, target=StepStatus.OPEN)
+    def undo_approve(self) -> None:
+        """The approval that completed this last layer was undone within the hold."""
+        self.decided_at = None
+
     @transition(
         field=status, source=[StepStatus.OPEN, StepStatus.WAITING], target=StepStatus.CANCELLED
     )

@@ -231,6 +231,26 @@ def link_resolve(token: str, *, session_user: object = None) -> ReviewLink:
     return ReviewLink(purpose=Purpose.REVIEW, user=user, step=step)
 
 
+def link_undo_resolve(token: str, *, session_user: object = None) -> tuple[User, ApprovalStep]:
+    """The reviewer and step of a review link whose decision is to be undone
+    (workflows.undo decides whether it still may be): the link is valid and unexpired,
+    its person active, and nobody else signed in on this browser; that it was used is
+    the point. Raises LinkError otherwise."""
+    payload = _load(token)
+    if payload["p"] != Purpose.REVIEW.value:
+        raise LinkError(LinkProblem.DECIDED)
+    user_id = _int(payload, "u")
+    user = User.objects.filter(pk=user_id).first()
+    if user is None or not user.is_active:
+        raise _revoked(payload, user_id=user_id, user=user)
+    if getattr(session_user, "is_authenticated", False) and session_user != user:
+        raise LinkError(LinkProblem.FOREIGN)
+    step = ApprovalStep.objects.filter(pk=_int(payload, "s")).first()
+    if step is None:
+        raise LinkError(LinkProblem.DECIDED)
+    return user, step
+
+
 # --- revoked reviewers (workflows.revocation) -----------------------------------------
 
 

@@ -261,6 +261,18 @@ def require(user: Any, action: Action | str, obj: Any = None, *, message: str = 
         raise PermissionDenied(message or _("You may not do this here."))
 
 
+def may_undo(user: Any, *, case: Any, done_by_id: int | None) -> bool:
+    """May `user` undo, during the department's undo hold, what was done on `case` (a
+    reply sent on its way by a submit or the last approval, or a bulk close)? The
+    person who did it, while they hold a role in the case's department, or any officer
+    or admin of that department."""
+    if not is_active_person(user):
+        return False
+    if done_by_id is not None and user.pk == done_by_id and has_role(user, ALL_ROLES, case):
+        return True
+    return has_role(user, OFFICER_ROLES, case)
+
+
 def cases_visible_q(user: Any) -> Q | None:
     """A filter on cases for `may(user, CASE_VIEW, case)`; None means every case."""
     departments = departments_where(user)

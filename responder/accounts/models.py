@@ -5,7 +5,7 @@ import re
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -71,6 +71,17 @@ class Department(models.Model):
         help_text=_(
             "One per line: the department's own phone lines, e-mail addresses and office "
             "addresses. They are never treated as a citizen's personal information."
+        ),
+    )
+    # Undo: an approved reply waits this long in the outbox, and a bulk close can be
+    # undone for as long (0 = off).
+    undo_hold_seconds = models.PositiveIntegerField(
+        _("undo hold (seconds)"),
+        default=10,
+        validators=[MaxValueValidator(300)],
+        help_text=_(
+            "How long a reply waits before it is posted, and a bulk close can be undone. "
+            "0: no undo."
         ),
     )
     pii_file_patterns = models.TextField(

@@ -30,6 +30,9 @@ AUDIT_ACTION_LABELS: dict[str, Promise] = {
     "case.fail_post": _("Posting failed"),
     "case.retry": _("Posting retried"),
     "case.revise": _("Taken back to change the refused reply"),
+    "case.undo_submit": _("Sending undone: back to the draft"),
+    "case.undo_approve": _("Approval undone: back in review"),
+    "case.close_undo": _("Close undone: reopened"),
     "case.tag": _("Topics or risk changed"),
     "case.risk": _("Risk changed"),
     "case.priority": _("Priority changed"),
@@ -50,6 +53,7 @@ AUDIT_ACTION_LABELS: dict[str, Promise] = {
     "step.approve": _("Approval layer approved"),
     "step.request_changes": _("Approval layer sent the draft back"),
     "step.cancel": _("Approval layer cancelled"),
+    "step.undo_approve": _("Approval layer's approval undone"),
     # An outbox reply's pipeline ("outbox.<transition>", channels.models.OutboxItem).
     "outbox.send": _("Reply being posted"),
     "outbox.defer": _("Reply waiting for the platform's rate limit"),
@@ -59,6 +63,7 @@ AUDIT_ACTION_LABELS: dict[str, Promise] = {
     "outbox.fail": _("Reply refused by the platform"),
     "outbox.mark_sent": _("Reply posted on the platform"),
     "outbox.retry": _("Reply put back in line to post again"),
+    "outbox.undo": _("Reply undone before it was posted"),
     "consultation.request": _("Another department consulted"),
     "consultation.reply": _("Consultation answered"),
     # Administration.

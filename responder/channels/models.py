@@ -80,6 +80,7 @@ class OutboxStatus(models.TextChoices):
     SENT = "sent", _("Posted")
     FAILED = "failed", _("Failed")
     NEEDS_ATTENTION = "needs_attention", _("Needs attention")
+    UNDONE = "undone", _("Undone")
 
 
 class OutboxKind(models.TextChoices):
@@ -95,8 +96,8 @@ class OutboxItem(FSMModelMixin, models.Model):
     # A reply is one row per draft; an outgoing thread is one row per post.
     draft = models.ForeignKey("inbox.Draft", on_delete=models.PROTECT, related_name="outbox_items")
     kind = models.CharField(max_length=8, choices=OutboxKind.choices, default=OutboxKind.REPLY)
-    # Never posted before this time (a scheduled post), whatever retries or an
-    # officer's retry say; the claim honours it.
+    # Never posted before this time (a scheduled post, or a reply's undo hold),
+    # whatever retries or an officer's retry say; the claim honours it.
     not_before = models.DateTimeField(null=True, blank=True)
     # The earlier post of the same thread: this one waits for it and answers it.
     thread_previous = models.OneToOneField(
@@ -209,6 +210,10 @@ class OutboxItem(FSMModelMixin, models.Model):
         self.sent_at = at
         self.sending_started_at = None
         self.last_error = ""
+
+    @transition(field=status, source=OutboxStatus.PENDING, target=OutboxStatus.UNDONE)
+    def undo(self) -> None:
+        """Undone during its hold (channels.services.outbox_undo): never posted."""
 
     @transition(
         field=status,

@@ -92,3 +92,31 @@ def outbox_failure(*, item: OutboxItem) -> OutboxFailure:
     else:
         reason = _("The platform refused the reply.")
     return OutboxFailure(reason=reason, platform_said=said)
+
+
+@dataclass(frozen=True)
+class HeldReply:
+    """A reply waiting out its undo hold: it can still be undone for `seconds_left`."""
+
+    outbox_item_id: int
+    case_id: int
+    not_before: dt.datetime
+    seconds_left: int
+
+
+def held_replies(*, case_ids: list[int], now: dt.datetime | None = None) -> dict[int, HeldReply]:
+    """The replies of these cases still in their undo hold, by case id (one query)."""
+    now = now or timezone.now()
+    rows = OutboxItem.objects.filter(
+        case_id__in=case_ids, status=OutboxStatus.PENDING, not_before__gt=now, kind="reply"
+    ).values_list("pk", "case_id", "not_before")
+    held: dict[int, HeldReply] = {}
+    for pk, case_id, not_before in rows:
+        assert not_before is not None  # filtered on
+        held[case_id] = HeldReply(
+            outbox_item_id=pk,
+            case_id=case_id,
+            not_before=not_before,
+            seconds_left=max(1, int((not_before - now).total_seconds() + 0.999)),
+        )
+    return held

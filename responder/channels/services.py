@@ -3,6 +3,7 @@ lives in the posting package)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import partial
 from typing import Any
 
@@ -11,7 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from responder.accounts.models import User
+from responder.accounts.models import Department, User
 from responder.channels.models import OutboxItem, OutboxKind, OutboxStatus
 from responder.channels.outgoing import OUTGOING_PLANNERS, OutgoingPlan
 from responder.channels.posting import enqueue_send, outbox_retry_requested
@@ -42,9 +43,14 @@ def outbox_create(*, case: Case, draft: Draft) -> OutboxItem:
     planner = OUTGOING_PLANNERS.get(case.source)
     if planner is not None:
         return _outgoing_create(case=case, draft=draft, plan=planner(case, draft))
+    # The department's undo hold: a due time on the row, not a sleep (outbox_undo).
+    hold = Department.objects.values_list("undo_hold_seconds", flat=True).get(pk=case.department_id)
+    due = timezone.now() + dt.timedelta(seconds=hold) if hold else None
     item = OutboxItem.objects.create(
         case=case,
         draft=draft,
+        not_before=due,
+        next_attempt_at=due or timezone.now(),
         account=case.account,
         text=reply_text_for(case=case, draft=draft),
         in_reply_to_external_id=case.external_id,
@@ -60,7 +66,7 @@ def outbox_create(*, case: Case, draft: Draft) -> OutboxItem:
             answer_id=draft.library_answer_id, question=case.text, language=draft.language
         )
 
-    transaction.on_commit(lambda: enqueue_send(item.pk))
+    transaction.on_commit(partial(enqueue_send, item.pk, countdown=float(hold)))
     return item
 
 
@@ -135,3 +141,35 @@ def case_retry_post(
         case = case_transition(case=case, name="retry", actor=actor, via=via)
         outbox_retry(case=case, actor=actor, via=via)
         return case
+
+
+def outbox_held_lock(*, case_id: int) -> OutboxItem | None:
+    """Lock the case's latest reply row (None: it has none), for an undo. Lock it
+    before the case, as the posting claim does (row, then case): a claim that holds
+    the row makes us wait and then see it posting; once we hold it, the claim skips
+    it. `outbox_held_require` then says whether it may still be undone."""
+    return (
+        OutboxItem.objects.select_for_update(of=("self",))
+        .filter(case_id=case_id, kind=OutboxKind.REPLY)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def outbox_held_require(*, item: OutboxItem | None, now: dt.datetime) -> OutboxItem:
+    """The locked reply, if it is still in its undo hold; else ConflictError (nothing
+    changed). After the hold's due time it is too late, whatever a worker has done
+    yet, so an undo and a post can never both happen."""
+    if item is None:
+        raise ConflictError(_("There is no reply to undo."), code="nothing_to_undo")
+    if item.status == OutboxStatus.UNDONE:
+        raise ConflictError(_("This reply was already undone."), code="already_undone")
+    if item.status != OutboxStatus.PENDING or item.not_before is None or item.not_before <= now:
+        raise ConflictError(_("Too late to undo: it is being posted."), code="too_late")
+    return item
+
+
+def outbox_undo(*, item: OutboxItem, actor: Any, via: str) -> OutboxItem:
+    """Undo a held reply locked by `outbox_held_lock`: it will never be posted."""
+    status_transition(obj=item, name="undo", prefix="outbox", actor=actor, via=via)
+    return item

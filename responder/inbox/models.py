@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from django.conf import settings
 from django.db import models
@@ -24,6 +23,7 @@ from responder.inbox.notification_models import Notification as Notification
 from responder.inbox.notification_models import (
     NotificationPreference as NotificationPreference,
 )
+from responder.inbox.reply_text import normalize_reply_text as normalize_reply_text
 
 #: The inbox's sort by priority: urgent first, low last (Case.priority_rank).
 PRIORITY_RANKS = [Priority.URGENT, Priority.HIGH, Priority.NORMAL, Priority.LOW]
@@ -347,18 +347,18 @@ class Case(FSMModelMixin, models.Model):
         self.owner = user  # type: ignore[assignment]
         self.claimed_at = timezone.now()
 
+    # Undone within the department's hold (workflows.undo): the reply never went out.
+    @transition(field=state, source=CaseState.APPROVED, target=CaseState.DRAFTING)
+    def undo_submit(self) -> None:
+        """A reply that needed no approval: back to its officer's draft."""
+
+    @transition(field=state, source=CaseState.APPROVED, target=CaseState.IN_REVIEW)
+    def undo_approve(self) -> None:
+        """The last approval taken back: its step is open again."""
+
     @property
     def age(self) -> dt.timedelta:
         return timezone.now() - self.received_at
-
-
-_LEADING_MENTIONS = re.compile(r"^(?:\s*@[\w.\-]+(?:@[\w.\-]+)?\s*)+")
-
-
-def normalize_reply_text(text: str) -> str:
-    """The text of a reply as compared with a library answer: no leading @handles,
-    whitespace folded."""
-    return " ".join(_LEADING_MENTIONS.sub("", text).split())
 
 
 class LibraryAnswer(models.Model):

@@ -167,6 +167,8 @@ _ACTION_WORDS: dict[str, Any] = {
     "mark_replied": gettext_lazy("marked replied"),
     "fail_post": gettext_lazy("marked failed"),
     "retry": gettext_lazy("retried"),
+    "undo_submit": gettext_lazy("undone"),
+    "undo_approve": gettext_lazy("undone"),
 }
 
 

@@ -19,6 +19,8 @@ class DepartmentFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Department {n}")
     slug = factory.Sequence(lambda n: f"dept-{n}")
+    # Tests post at once unless they test the undo hold (production's default is 10 s).
+    undo_hold_seconds = 0
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -14,6 +14,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("inbox/live/", inbox.inbox_live, name="inbox-live"),
     path("inbox/counts/", inbox.inbox_counts_view, name="inbox-counts"),
     path("inbox/bulk/", inbox.inbox_bulk, name="inbox-bulk"),
+    path("inbox/bulk/undo/", inbox.inbox_bulk_undo, name="inbox-bulk-undo"),
     path("inbox/cases/<int:case_id>/claim/", inbox.inbox_claim, name="inbox-claim"),
     path("inbox/views/", inbox.saved_view_create, name="inbox-view-save"),
     path("inbox/views/<int:view_id>/delete/", inbox.saved_view_remove, name="inbox-view-delete"),

@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("consultation/<int:consultation_id>/", views.review_consultation, name="consultation"),
     path("case/<int:case_id>/comment/", views.case_comment, name="case-comment"),
     path("case/<int:case_id>/consult/", views.case_consult, name="case-consult"),
+    path("<str:token>/undo/", views.review_link_undo, name="link-undo"),
     # Last: a token is any other single path segment.
     path("<str:token>/", views.review_link, name="link"),
 ]

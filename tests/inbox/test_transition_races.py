@@ -24,6 +24,9 @@ from responder.inbox.models import Case, CaseState, Risk
 from responder.testing.outbox import approved_reply, platform_refused
 from tests.inbox.test_concurrency import race, submitted_case
 from workflows import submission
+from workflows.models import ApprovalStep, Decision
+from workflows.services import approval_decide
+from workflows.undo import reply_undo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -44,6 +47,26 @@ def _refused(team: Any, *, simulator: Any, mastodon_account: Any) -> Case:
     item = approved_reply(team, mastodon_account, simulator)
     platform_refused(simulator, item.case_id)
     return Case.objects.get(pk=item.case_id)
+
+
+def _held(team: Any) -> None:
+    team.department.undo_hold_seconds = 600
+    team.department.save(update_fields=["undo_hold_seconds"])
+
+
+def _sent_held(team: Any, *, simulator: Any, mastodon_account: Any) -> Case:
+    """An unchanged library answer submitted, in the department's undo hold."""
+    _held(team)
+    return Case.objects.get(pk=approved_reply(team, mastodon_account, simulator).case_id)
+
+
+def _approved_held(team: Any, **_: Any) -> Case:
+    """A reply its last layer approved, in the department's undo hold."""
+    _held(team)
+    case = submitted_case(team)
+    step = ApprovalStep.objects.get(case=case)
+    approval_decide(step_id=step.pk, reviewer=team.sme, decision=Decision.APPROVE, via="web")
+    return case
 
 
 @dataclass(frozen=True)
@@ -105,6 +128,23 @@ RACES: dict[str, Race] = {
         ),
         CaseState.DRAFTING,
         needs_simulator=True,
+    ),
+    "undo_submit": Race(
+        "case.undo_submit",
+        _sent_held,
+        lambda team, case, v: reply_undo(
+            case_id=case.pk, actor=team.officer, via="web", expected_version=v
+        ),
+        CaseState.DRAFTING,
+        needs_simulator=True,
+    ),
+    "undo_approve": Race(
+        "case.undo_approve",
+        _approved_held,
+        lambda team, case, v: reply_undo(
+            case_id=case.pk, actor=team.sme, via="web", expected_version=v
+        ),
+        CaseState.IN_REVIEW,
     ),
     "take_over": Race(
         "case.take_over",

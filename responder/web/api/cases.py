@@ -74,6 +74,7 @@ from responder.web.api.serializers import (
     me_data,
 )
 from workflows import submission
+from workflows.undo import reply_undo
 
 VIA = Via.API.value
 
@@ -96,7 +97,8 @@ CONFLICT = OpenApiResponse(
     response=ErrorSerializer,
     description=(
         "Not possible in the current state (code invalid_transition, held, not_owner, "
-        "already_decided, no_policy, policy_unusable, nothing_to_retry) or the case changed "
+        "already_decided, no_policy, policy_unusable, nothing_to_retry, too_late) or the case "
+        "changed "
         "since the version you sent (code stale)."
     ),
 )
@@ -344,6 +346,17 @@ class CaseViewSet(
     @action_post
     def retry(self, request: Request, pk: str | None = None) -> Response:
         return self._act(VersionedInput, channel_services.case_retry_post)
+
+    @extend_schema(
+        summary="Undo a reply still in its department's undo hold: it is never posted, and "
+        "the case returns to drafting (or its last approval step opens again); refused "
+        "with code too_late once the hold is over",
+        request=VersionedInput,
+        responses=action_responses(CaseDetailSerializer),
+    )
+    @action_post_path("undo-send")
+    def undo_send(self, request: Request, pk: str | None = None) -> Response:
+        return self._act(VersionedInput, reply_undo)
 
     @extend_schema(
         summary="Take a refused reply back to drafting, to change it and submit it again",

@@ -251,6 +251,8 @@ class OutboxSerializer(serializers.ModelSerializer[OutboxItem]):
             "text",
             "attempts",
             "next_attempt_at",
+            # Not posted before then: a scheduled post, or a reply's undo hold (undo-send).
+            "not_before",
             "external_id",
             "external_url",
             "last_error",

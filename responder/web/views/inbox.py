@@ -3,6 +3,8 @@ with live "N new" polling, one-click claim, bulk close and bulk assign."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -17,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from responder.accounts.models import Role, User
 from responder.errors import ConflictError, PermissionDenied, ValidationError
 from responder.inbox import services
+from responder.inbox.close_undo import cases_close_undo, close_undo_hold
 from responder.inbox.models import CaseState, CloseReason
 from responder.web.inbox_forms import BulkForm, InboxFilterForm, SavedViewForm
 from responder.web.inbox_rows import inbox_rows_html, options_html
@@ -42,6 +45,7 @@ from responder.web.inbox_selectors.filters import Sort
 
 BULK_LIMIT = 200
 TICKED_SESSION_KEY = "inbox_ticked"
+CLOSE_UNDO_SESSION_KEY = "inbox_close_undo"
 _SERVICE_ERRORS = (ConflictError, PermissionDenied, ValidationError)
 
 
@@ -159,6 +163,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "new": 0,
         "changed": 0,
         "full_path": request.get_full_path(),
+        "close_undo": _close_undo_offer(request, now),
     }
     return render(request, "inbox/inbox.html", context)
 
@@ -283,6 +288,7 @@ def inbox_bulk(request: HttpRequest) -> HttpResponse:
     if action == "assign":
         assignee = User.objects.filter(pk=form.cleaned_data["assignee"], is_active=True).first()
     done: list[int] = []
+    closed: list[tuple[int, int]] = []  # (id, version after the close), for its undo
     problems: list[str] = []
     for case_id in ids:
         if case_id not in visible:
@@ -290,13 +296,14 @@ def inbox_bulk(request: HttpRequest) -> HttpResponse:
             continue
         try:
             if action == "close":
-                services.case_close(
+                case = services.case_close(
                     case_id=case_id,
                     actor=user,
                     via="web",
                     reason=form.cleaned_data["reason"],
                     note=form.cleaned_data.get("note") or "",
                 )
+                closed.append((case.pk, case.version))
             else:
                 assert assignee is not None
                 services.case_assign(
@@ -320,6 +327,7 @@ def inbox_bulk(request: HttpRequest) -> HttpResponse:
                 len(done),
             )
         messages.success(request, text % {"n": len(done), "person": assignee})
+        _close_undo_offer_keep(request, closed)
     if problems:
         header = ngettext(
             "%(n)d case was left unchanged:", "%(n)d cases were left unchanged:", len(problems)
@@ -327,6 +335,61 @@ def inbox_bulk(request: HttpRequest) -> HttpResponse:
         messages.error(request, header + " " + " ".join(problems))
         _keep_ticked(request, [pk for pk in ids if pk not in done])
     return HttpResponseRedirect(back)
+
+
+def _close_undo_offer_keep(request: HttpRequest, closed: list[tuple[int, int]]) -> None:
+    """Remember this person's bulk close for its undo, while the hold lasts."""
+    request.session.pop(CLOSE_UNDO_SESSION_KEY, None)
+    hold = close_undo_hold(case_ids=[pk for pk, _version in closed]) if closed else 0
+    if hold:
+        request.session[CLOSE_UNDO_SESSION_KEY] = {
+            "cases": [list(pair) for pair in closed],
+            "at": timezone.now().isoformat(),
+            "until": (timezone.now() + dt.timedelta(seconds=hold)).isoformat(),
+        }
+
+
+def _close_undo_offer(request: HttpRequest, now: dt.datetime) -> dict[str, int] | None:
+    """The inbox's "Closed N cases: Undo" offer, while the hold of the last bulk
+    close lasts; None after it."""
+    offer = request.session.get(CLOSE_UNDO_SESSION_KEY)
+    if not offer:
+        return None
+    left = (dt.datetime.fromisoformat(offer["until"]) - now).total_seconds()
+    if left <= 0:
+        request.session.pop(CLOSE_UNDO_SESSION_KEY, None)
+        return None
+    return {"count": len(offer["cases"]), "seconds_left": max(1, int(left + 0.999))}
+
+
+@login_required
+@require_POST
+def inbox_bulk_undo(request: HttpRequest) -> HttpResponse:
+    """Undo this person's last bulk close within the hold: reopen its cases."""
+    try:
+        _access(request)
+    except _NotAnOfficer:
+        return _not_an_officer(request)
+    offer = request.session.pop(CLOSE_UNDO_SESSION_KEY, None)
+    if not offer:
+        messages.error(request, _("There is no close to undo."))
+        return HttpResponseRedirect(_safe_next(request))
+    try:
+        reopened = cases_close_undo(
+            closed=[(int(pk), int(version)) for pk, version in offer["cases"]],
+            closed_at=dt.datetime.fromisoformat(offer["at"]),
+            actor=request.user,  # type: ignore[arg-type]
+            via="web",
+        )
+    except _SERVICE_ERRORS as exc:
+        messages.error(request, str(getattr(exc, "message", None) or exc))
+    else:
+        messages.success(
+            request,
+            ngettext("Undone: %(n)d case reopened.", "Undone: %(n)d cases reopened.", len(reopened))
+            % {"n": len(reopened)},
+        )
+    return HttpResponseRedirect(_safe_next(request))
 
 
 def _keep_ticked(request: HttpRequest, ids: list[int]) -> None:

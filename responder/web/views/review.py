@@ -54,6 +54,7 @@ from workflows.review_selectors import (
 )
 from workflows.selectors import steps_waiting_for
 from workflows.services import approval_decide
+from workflows.undo import reply_undo, reply_undo_offer
 
 REVIEW_ACTIONS: tuple[str, ...] = (*DECISION_ACTIONS, ReviewAction.COMMENT)
 CONSULT_ACTIONS: tuple[str, ...] = (ReviewAction.COMMENT,)
@@ -192,11 +193,19 @@ def _service_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 def _done_page(
-    request: HttpRequest, *, outcome: str, case: Case, step: ApprovalStep | None
+    request: HttpRequest,
+    *,
+    outcome: str,
+    case: Case,
+    step: ApprovalStep | None,
+    user: User | None = None,
+    undo_url: str = "",
 ) -> HttpResponse:
-    return render(
-        request, "workflows/review_done.html", {"outcome": outcome, "case": case, "step": step}
-    )
+    context: dict[str, Any] = {"outcome": outcome, "case": case, "step": step}
+    if user is not None and undo_url:  # the approval sent the reply on its way: Undo
+        case.refresh_from_db()
+        context.update(undo_offer=reply_undo_offer(user=user, case=case), undo_url=undo_url)
+    return render(request, "workflows/review_done.html", context)
 
 
 def _review_page(
@@ -286,7 +295,14 @@ def review_link(request: HttpRequest, token: str) -> HttpResponse:
         if outcome == ReviewAction.COMMENT and step is not None:
             messages.success(request, _("Your comment was added."))
             return HttpResponseRedirect(request.path)
-        return _done_page(request, outcome=outcome, case=case, step=step)
+        return _done_page(
+            request,
+            outcome=outcome,
+            case=case,
+            step=step,
+            user=link.user,
+            undo_url=reverse("workflows:link-undo", args=[token]) if step is not None else "",
+        )
 
     return _review_page(
         request,
@@ -343,6 +359,9 @@ def review_step(request: HttpRequest, step_id: int) -> HttpResponse:
             messages.success(request, _("Your comment was added."))
             return HttpResponseRedirect(request.path)
         messages.success(request, _("Thank you: your decision was recorded."))
+        step.case.refresh_from_db()
+        if reply_undo_offer(user=user, case=step.case) is not None:
+            return HttpResponseRedirect(request.path)  # with its Undo, for the hold
         return HttpResponseRedirect(reverse("workflows:mine"))
 
     return _review_page(
@@ -353,8 +372,45 @@ def review_step(request: HttpRequest, step_id: int) -> HttpResponse:
         allowed=() if decided else REVIEW_ACTIONS,
         via="web",
         done=done,
-        extra={"already_decided": decided},
+        extra={
+            "already_decided": decided,
+            "undo_offer": reply_undo_offer(user=user, case=step.case) if decided else None,
+        },
     )
+
+
+@never_cache
+@require_POST
+def review_link_undo(request: HttpRequest, token: str) -> HttpResponse:
+    """The Undo button of the page an emailed link shows after an approval that sent
+    the reply on its way (POST only, with CSRF). The link names its reviewer; the
+    undo service decides whether they may still undo."""
+    if not tokens.link_attempt_allowed(token=token, client_ip=client_ip(request)):
+        return _problem_page(
+            request,
+            status=429,
+            title=_("Too many attempts"),
+            advice=_("Wait a few minutes, then open the link from your email again."),
+        )
+    try:
+        user, step = tokens.link_undo_resolve(token, session_user=request.user)
+    except tokens.LinkError as error:
+        return _link_problem(request, error)
+    language_activate_for(request, user)
+    try:
+        reply_undo(case_id=step.case_id, actor=user, via="email")
+    except (ConflictError, PermissionDenied) as exc:
+        return _problem_page(
+            request,
+            status=409,
+            title=_("Too late to undo"),
+            advice=_("Nothing was changed. The reply is being posted as approved."),
+            detail=str(getattr(exc, "message", None) or exc),
+        )
+    messages.success(
+        request, _("Undone: the reply was not posted. The approval waits for your decision again.")
+    )
+    return HttpResponseRedirect(reverse("workflows:link", args=[token]))
 
 
 @never_cache

@@ -30,6 +30,7 @@ from responder.web.views.case.context import (
     word_diff,
 )
 from responder.web.views.case.drafts import (
+    case_undo_send,
     case_withdraw,
     draft_checks,
     draft_save,
@@ -58,6 +59,7 @@ __all__ = [
     "case_risk",
     "case_tag",
     "case_take_over",
+    "case_undo_send",
     "case_withdraw",
     "draft_checks",
     "draft_save",
@@ -85,6 +87,7 @@ urlpatterns = [
     path("cases/<int:case_id>/send-answer/", send_answer, name="send_answer"),
     path("cases/<int:case_id>/submit/", draft_submit, name="submit"),
     path("cases/<int:case_id>/withdraw/", case_withdraw, name="withdraw"),
+    path("cases/<int:case_id>/undo-send/", case_undo_send, name="undo_send"),
     path("cases/<int:case_id>/close/", case_close, name="close"),
     path("cases/<int:case_id>/reopen/", case_reopen, name="reopen"),
     path("cases/<int:case_id>/retry/", case_retry, name="retry"),

@@ -35,6 +35,7 @@ from responder.inbox.thread import case_thread
 from workflows.models import ApprovalStep, StepStatus
 from workflows.routing import Route, effective_risk, route_for
 from workflows.sent_back import sent_back_for
+from workflows.undo import reply_undo_offer
 
 
 def _editor_text(text: str, case: Case) -> str:
@@ -155,6 +156,7 @@ def case_context(
             .order_by("created_at", "id")
         ),
         "outbox": outbox,
+        "undo_offer": reply_undo_offer(user=user, case=case),
         "post_failure": (
             outbox_failure(item=outbox)
             if outbox is not None and case.state == CaseState.POST_FAILED

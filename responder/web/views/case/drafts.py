@@ -3,15 +3,18 @@ approval, and withdraw it from review. Each write calls one service."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from responder.errors import ConflictError, PermissionDenied
 from responder.inbox import checks as outgoing
 from responder.inbox import services
+from responder.redirects import next_path
 from responder.web.case_forms import CheckForm, DraftForm, SubmitForm
 from responder.web.views.case.page import (
     TEMPLATE,
@@ -23,6 +26,7 @@ from responder.web.views.case.page import (
     form_error,
 )
 from workflows import submission
+from workflows.undo import reply_undo
 
 
 @login_required
@@ -76,6 +80,29 @@ def draft_submit(request: HttpRequest, case_id: int) -> HttpResponse:
 case_withdraw = button_action(
     submission.case_withdraw, gettext_lazy("Reply withdrawn from review; you can change it.")
 )
+
+
+@login_required
+@require_POST
+def case_undo_send(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Undo a reply still in its department's hold: from the case page (answered as
+    every case action), or from the signed-in review page (back to it, with `next`)."""
+    done = _("Undone: the reply was not posted. The draft is kept.")
+    back = next_path(request, fallback="")
+    if not back:
+        return act(
+            request,
+            case_id,
+            lambda u: reply_undo(case_id=case_id, actor=u, via=VIA),
+            done,
+        )
+    try:
+        reply_undo(case_id=case_id, actor=request.user, via=VIA)
+    except (ConflictError, PermissionDenied) as exc:
+        messages.error(request, str(getattr(exc, "message", None) or exc))
+    else:
+        messages.success(request, done)
+    return redirect(back)
 
 
 @login_required
