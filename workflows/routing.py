@@ -53,7 +53,7 @@ class Route:
 
     @property
     def policy_name(self) -> str | None:
-        return self.policy.name if self.policy is not None else None
+        return self.policy.localized_name if self.policy is not None else None
 
     @property
     def needs_approval(self) -> bool:
