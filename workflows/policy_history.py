@@ -14,11 +14,13 @@ from workflows.models import PolicyRevision
 
 _POLICY_FIELDS: dict[str, Callable[[], str]] = {
     "name": lambda: _("Name"),
+    "name_fr": lambda: _("French name"),
     "description": lambda: _("Description"),
     "is_active": lambda: _("Active"),
 }
 _LAYER_FIELDS: dict[str, Callable[[], str]] = {
     "name": lambda: _("Name"),
+    "name_fr": lambda: _("French name"),
     "reviewer_role": lambda: _("Reviewer role"),
     "reviewer_department": lambda: _("in department"),
     "reviewers": lambda: _("Or named reviewers"),
