@@ -13,6 +13,7 @@ from responder.analytics.names import DIMENSION_LABELS, LayerNames, named_keys
 
 _MEDIAN_P90 = (gettext_lazy("median"), gettext_lazy("90th percentile"))
 
+
 def _labels(rows: list[dict[str, Any]], key: str = "key") -> list[str]:
     return [str(r[key]) for r in rows]
 

@@ -434,7 +434,11 @@ def case_record(case: Case) -> dict[str, Any]:
             "url": case.reply_url,
             "replied_at": _when(case.replied_at),
             "text": next(
-                (o.text for o in case.outbox_items.order_by("-created_at") if o.status == "sent"),
+                (
+                    o.text
+                    for o in case.outbox_items.order_by("-created_at")
+                    if o.status == "sent" and o.draft_id is not None  # not a notice
+                ),
                 None,
             ),
         },

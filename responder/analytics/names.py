@@ -91,5 +91,6 @@ class LayerNames:
         return localized(name, self.layers.get((policy, name), "")) if self.french else name
 
     def label(self, row: dict[str, Any]) -> str:
-        """"Policy · 1. Layer" for a layer row of the figures."""
-        return f"{self.policy(row['policy'])} · {row['position']}. {self.layer(row['policy'], row['layer'])}"
+        """Policy · 1. Layer, for a layer row of the figures."""
+        policy, layer = self.policy(row["policy"]), self.layer(row["policy"], row["layer"])
+        return f"{policy} · {row['position']}. {layer}"

@@ -82,3 +82,6 @@ class AfterHoursReply(models.Model):
                 fields=["account", "author", "day"], name="after_hours_once_a_day"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.author} on {self.day} (case #{self.case_id})"

@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, FSMField, FSMModelMixin, transition
 
 from responder.accounts.models import Department
-from responder.localized_names import BilingualName, localized
 from responder.inbox.incoming_models import (  # models of this app, re-exported
     IncomingRule as IncomingRule,
 )
@@ -25,6 +24,7 @@ from responder.inbox.notification_models import Notification as Notification
 from responder.inbox.notification_models import (
     NotificationPreference as NotificationPreference,
 )
+from responder.inbox.saved_view_models import SavedView as SavedView
 
 #: The inbox's sort by priority: urgent first, low last (Case.priority_rank).
 PRIORITY_RANKS = [Priority.URGENT, Priority.HIGH, Priority.NORMAL, Priority.LOW]
@@ -100,10 +100,6 @@ class Topic(models.Model):
 
     def __str__(self) -> str:
         return self.name_en
-
-    @property
-    def localized_name(self) -> str:
-        return localized(self.name_en, self.name_fr)
 
 
 class Case(FSMModelMixin, models.Model):
@@ -481,27 +477,3 @@ class Draft(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} v{self.version}"
-
-
-class SavedView(BilingualName, models.Model):
-    """An officer's named inbox filter, kept as the filter form's query string."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views"
-    )
-    name = models.CharField(_("name"), max_length=80)
-    # A French name, for views an admin shares (blank: the name above in every language).
-    name_fr = models.CharField(_("name (French)"), max_length=80, blank=True)
-    query = models.CharField(_("filters"), max_length=1000, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name = _("saved view")
-        verbose_name_plural = _("saved views")
-        constraints = [
-            models.UniqueConstraint(fields=["user", "name"], name="saved_view_unique_name")
-        ]
-
-    def __str__(self) -> str:
-        return self.name

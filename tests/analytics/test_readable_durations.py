@@ -17,7 +17,9 @@ def _texts(svg: str) -> list[str]:
 
 def test_short_bars_are_labelled_in_minutes_not_as_zero_hours():
     with translation.override("en"):
-        svg = bar_chart(uid="b", title="T", labels=["a", "b"], series=[("m", [0.02, 0.05])], unit="h")
+        svg = bar_chart(
+            uid="b", title="T", labels=["a", "b"], series=[("m", [0.02, 0.05])], unit="h"
+        )
     texts = _texts(svg)
     assert "1 min" in texts and "3 min" in texts
     assert not any(t.endswith("h") and "." in t for t in texts)
@@ -31,14 +33,18 @@ def test_french_bars_read_in_days_with_a_decimal_comma():
 
 def test_a_line_chart_axis_under_an_hour_counts_minutes():
     with translation.override("en"):
-        svg = line_chart(uid="t", title="T", labels=["a", "b"], series=[("m", [0.0, 0.9])], unit="h")
+        svg = line_chart(
+            uid="t", title="T", labels=["a", "b"], series=[("m", [0.0, 0.9])], unit="h"
+        )
     ticks = [t for t in _texts(svg) if t not in ("m", "a", "b")]
     assert ticks == ["0 min", "15 min", "30 min", "45 min", "1 h"]
 
 
 def test_a_line_chart_axis_over_two_days_counts_days_in_french():
     with translation.override("fr"):
-        svg = line_chart(uid="t", title="T", labels=["a", "b"], series=[("m", [1.0, 70.0])], unit="h")
+        svg = line_chart(
+            uid="t", title="T", labels=["a", "b"], series=[("m", [1.0, 70.0])], unit="h"
+        )
     ticks = [t for t in _texts(svg) if t not in ("m", "a", "b")]
     assert ticks[-1] == "4,0 j" or ticks[-1] == "3,0 j"
     assert all(not t.endswith("h") or " h" in t for t in ticks)

@@ -18,10 +18,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_a_french_case_page_names_policy_layer_and_topic_in_french(page, live_server, team):
     ApprovalPolicy.objects.filter(name="New answer").update(name_fr="Nouvelle réponse")
-    ApprovalLayer.objects.filter(name="Subject-matter expert").update(
-        name_fr="Expert du domaine"
+    ApprovalLayer.objects.filter(name="Subject-matter expert").update(name_fr="Expert du domaine")
+    topic = Topic.objects.create(
+        slug="lost-stolen", name_en="Lost or stolen", name_fr="Perte ou vol"
     )
-    topic = Topic.objects.create(slug="lost-stolen", name_en="Lost or stolen", name_fr="Perte ou vol")
     case = team.case(text="J'ai perdu mon passeport, que faire ?", language="fr")
     case.topics.add(topic)
     inbox.case_claim(case_id=case.pk, actor=team.officer, via="web")

@@ -57,7 +57,9 @@ def notices() -> list[OutboxItem]:
 
 
 def test_inside_business_hours_nothing_is_posted(notice, mastodon_account, simulator):
-    mention_at(simulator, mastodon_account, at(25, 10), acct="alice@mastodon.example", text="Hours?")
+    mention_at(
+        simulator, mastodon_account, at(25, 10), acct="alice@mastodon.example", text="Hours?"
+    )
     assert notices() == []
 
 

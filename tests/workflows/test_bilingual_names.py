@@ -58,7 +58,9 @@ def test_a_layer_without_a_french_name_shows_the_english_one_in_french(team, smt
     assert "1. Subject-matter expert" in text
 
 
-@pytest.mark.parametrize(("language", "expected"), [("fr", "Expert du domaine"), ("en", "Subject-matter expert")])
+@pytest.mark.parametrize(
+    ("language", "expected"), [("fr", "Expert du domaine"), ("en", "Subject-matter expert")]
+)
 def test_the_case_page_shows_the_waiting_layer_in_the_readers_language(
     team, client, language, expected
 ):

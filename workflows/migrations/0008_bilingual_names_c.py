@@ -4,50 +4,64 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('workflows', '0007_campaigns_k'),
+        ("workflows", "0007_campaigns_k"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='approvallayer',
-            name='name_fr',
-            field=models.CharField(blank=True, help_text='Shown to French readers; empty: the English name is shown.', max_length=120, verbose_name='name (French)'),
+            model_name="approvallayer",
+            name="name_fr",
+            field=models.CharField(
+                blank=True,
+                help_text="Shown to French readers; empty: the English name is shown.",
+                max_length=120,
+                verbose_name="name (French)",
+            ),
         ),
         migrations.AddField(
-            model_name='approvalpolicy',
-            name='name_fr',
-            field=models.CharField(blank=True, help_text='Shown to French readers; empty: the English name is shown.', max_length=120, verbose_name='name (French)'),
+            model_name="approvalpolicy",
+            name="name_fr",
+            field=models.CharField(
+                blank=True,
+                help_text="Shown to French readers; empty: the English name is shown.",
+                max_length=120,
+                verbose_name="name (French)",
+            ),
         ),
         migrations.AddField(
-            model_name='approvalstep',
-            name='name_fr',
-            field=models.CharField(blank=True, default='', max_length=120),
+            model_name="approvalstep",
+            name="name_fr",
+            field=models.CharField(blank=True, default="", max_length=120),
         ),
         migrations.AddField(
-            model_name='approvalstep',
-            name='policy_name_fr',
-            field=models.CharField(blank=True, default='', max_length=120),
+            model_name="approvalstep",
+            name="policy_name_fr",
+            field=models.CharField(blank=True, default="", max_length=120),
         ),
         migrations.AddField(
-            model_name='routingrule',
-            name='name_fr',
-            field=models.CharField(blank=True, help_text='Shown to French readers; empty: the English name is shown.', max_length=120, verbose_name='name (French)'),
+            model_name="routingrule",
+            name="name_fr",
+            field=models.CharField(
+                blank=True,
+                help_text="Shown to French readers; empty: the English name is shown.",
+                max_length=120,
+                verbose_name="name (French)",
+            ),
         ),
         migrations.AlterField(
-            model_name='approvallayer',
-            name='name',
-            field=models.CharField(max_length=120, verbose_name='name (English)'),
+            model_name="approvallayer",
+            name="name",
+            field=models.CharField(max_length=120, verbose_name="name (English)"),
         ),
         migrations.AlterField(
-            model_name='approvalpolicy',
-            name='name',
-            field=models.CharField(max_length=120, unique=True, verbose_name='name (English)'),
+            model_name="approvalpolicy",
+            name="name",
+            field=models.CharField(max_length=120, unique=True, verbose_name="name (English)"),
         ),
         migrations.AlterField(
-            model_name='routingrule',
-            name='name',
-            field=models.CharField(max_length=120, verbose_name='name (English)'),
+            model_name="routingrule",
+            name="name",
+            field=models.CharField(max_length=120, verbose_name="name (English)"),
         ),
     ]

@@ -4,25 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('inbox', '0013_notifications_n'),
+        ("inbox", "0013_notifications_n"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='incomingrule',
-            name='name_fr',
-            field=models.CharField(blank=True, help_text='Shown to French readers; empty: the English name is shown.', max_length=120, verbose_name='name (French)'),
+            model_name="incomingrule",
+            name="name_fr",
+            field=models.CharField(
+                blank=True,
+                help_text="Shown to French readers; empty: the English name is shown.",
+                max_length=120,
+                verbose_name="name (French)",
+            ),
         ),
         migrations.AddField(
-            model_name='savedview',
-            name='name_fr',
-            field=models.CharField(blank=True, max_length=80, verbose_name='name (French)'),
+            model_name="savedview",
+            name="name_fr",
+            field=models.CharField(blank=True, max_length=80, verbose_name="name (French)"),
         ),
         migrations.AlterField(
-            model_name='incomingrule',
-            name='name',
-            field=models.CharField(max_length=120, verbose_name='name (English)'),
+            model_name="incomingrule",
+            name="name",
+            field=models.CharField(max_length=120, verbose_name="name (English)"),
         ),
     ]

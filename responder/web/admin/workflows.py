@@ -134,7 +134,15 @@ class ApprovalPolicyAdmin(DepartmentScopedAdmin):
     form = ApprovalPolicyForm
     show_shared = True  # site-wide policies: shown to department admins, not editable
     manage_action = authz.Action.POLICY_MANAGE
-    list_display = ["name", "name_fr", "department", "layer_count", "is_active", "version", "updated_at"]
+    list_display = [
+        "name",
+        "name_fr",
+        "department",
+        "layer_count",
+        "is_active",
+        "version",
+        "updated_at",
+    ]
     list_filter = ["is_active", "department"]
     search_fields = ["name", "name_fr"]
     readonly_fields = ["version", "updated_at"]

@@ -249,6 +249,7 @@ class OutboxSerializer(serializers.ModelSerializer[OutboxItem]):
         model = OutboxItem
         fields = [
             "id",
+            "kind",
             "status",
             "text",
             "attempts",

@@ -307,9 +307,7 @@ def _page_topics_and_steps(
     links: list[tuple[int, int]] = []
     steps: list[tuple[int, str, dt.datetime | None]] = []
     with connection.cursor() as cursor:
-        cursor.execute(
-            _topics_and_steps_sql(len(ids), len(in_review), reader_is_french()), params
-        )
+        cursor.execute(_topics_and_steps_sql(len(ids), len(in_review), reader_is_french()), params)
         for kind, case_id, topic_id, name, due_at in cursor.fetchall():
             if kind == 0:
                 links.append((case_id, topic_id))
