@@ -119,3 +119,18 @@ def test_switched_off_by_default_and_when_switched_off(team, mastodon_account, s
     AfterHoursNotice.objects.create(department=team.department, text_en=EN, text_fr=FR)
     mention_at(simulator, mastodon_account, at(25, 20), acct="alice@mastodon.example", text="?")
     assert notices() == []
+
+
+def test_queueing_again_for_the_same_cases_queues_nothing(notice, mastodon_account, simulator):
+    from django.db import transaction
+
+    from responder.channels.after_hours import after_hours_notices_queue
+    from responder.channels.models import PlatformAccount
+
+    case = mention_at(
+        simulator, mastodon_account, at(25, 20), acct="alice@mastodon.example", text="?"
+    )
+    with time_machine.travel(at(25, 21), tick=False), transaction.atomic():
+        locked = PlatformAccount.objects.select_for_update().get(pk=mastodon_account.pk)
+        again = after_hours_notices_queue(account=locked, case_ids=[case.pk], now=at(25, 21))
+    assert again == [] and len(notices()) == 1

@@ -199,3 +199,24 @@ def test_analytics_tables_name_layers_in_french_and_keep_codes_in_csv(team):
     with translation.override("en"):
         _header, (sla_row,) = exports.sla_layers_table([row])
     assert sla_row[:3] == ["New answer", 1, "Subject-matter expert"]
+
+
+def test_a_french_case_page_names_the_incoming_rule_in_french(team, client):
+    from responder.inbox.incoming_rules import RuleInput, incoming_rule_save
+    from tests.inbox.classification_helpers import ingest
+
+    incoming_rule_save(
+        actor=team.admin,
+        department_id=team.department.pk,
+        data=RuleInput(
+            name="Stolen passport", name_fr="Passeport volé", keywords_en="stolen", priority="high"
+        ),
+    )
+    (case,) = ingest(team.account, [("My passport was stolen", "en")])
+    team.officer.language = "fr"
+    team.officer.save()
+    client.force_login(team.officer)
+
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+
+    assert "Passeport volé" in page and "Stolen passport" not in page
