@@ -68,7 +68,7 @@ def after_hours_notices_queue(
     ).first()
     if notice is None:
         return []
-    department = Department.objects.get(pk=account.department_id)
+    department: Department = account.department  # loaded by the ingest already
     today = now.date()
     calendar = department_calendar(
         department, start=today - dt.timedelta(days=1), end=today + dt.timedelta(days=1)
