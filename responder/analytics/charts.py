@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
+from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
 
 from responder.analytics.durations import duration_text
@@ -51,12 +52,17 @@ def _fill(uid: str, index: int) -> str:
     return SHADES[0] if kind == "solid" else f"url(#{uid}-{kind})"
 
 
+def _decimal(text: str) -> str:
+    """`text` with the reader's decimal separator ("87,5" in French)."""
+    return text.replace(".", str(get_format("DECIMAL_SEPARATOR")))
+
+
 def _fmt(value: float | int | None) -> str:
     if value is None:
         return "–"
     if isinstance(value, int):
         return str(value)
-    return f"{value:.1f}" if abs(value) < 100 else f"{value:.0f}"
+    return _decimal(f"{value:.1f}" if abs(value) < 100 else f"{value:.0f}")
 
 
 def _value_text(value: float | int | None, unit: str) -> str:
@@ -78,7 +84,7 @@ def _tick(value: float) -> str:
     rounded 0.2 and 0.8."""
     if abs(value) >= 100:
         return f"{value:.0f}"
-    return f"{value:.2f}".rstrip("0").rstrip(".") or "0"
+    return _decimal(f"{value:.2f}".rstrip("0").rstrip(".") or "0")
 
 
 def _legend(uid: str, series: Sequence[str], *, y: int, line: bool = False) -> str:

@@ -48,3 +48,12 @@ def test_a_line_chart_axis_over_two_days_counts_days_in_french():
     ticks = [t for t in _texts(svg) if t not in ("m", "a", "b")]
     assert ticks[-1] == "4,0 j" or ticks[-1] == "3,0 j"
     assert all(not t.endswith("h") or " h" in t for t in ticks)
+
+
+def test_french_shares_use_a_decimal_comma():
+    with translation.override("fr"):
+        svg = bar_chart(uid="b", title="T", labels=["a"], series=[("m", [87.5])], unit="%")
+    assert "87,5%" in _texts(svg)
+    with translation.override("en"):
+        svg = bar_chart(uid="b", title="T", labels=["a"], series=[("m", [87.5])], unit="%")
+    assert "87.5%" in _texts(svg)
