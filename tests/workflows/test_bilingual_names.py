@@ -220,3 +220,24 @@ def test_a_french_case_page_names_the_incoming_rule_in_french(team, client):
     page = client.get(f"/cases/{case.pk}/").content.decode()
 
     assert "Passeport volé" in page and "Stolen passport" not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "expected", "absent"),
+    [
+        ("fr", "Expert du domaine", "Subject-matter expert"),
+        ("en", "Subject-matter expert", "Expert du domaine"),
+    ],
+)
+def test_the_inbox_names_the_waiting_layer_in_the_readers_language(
+    team, client, language, expected, absent
+):
+    _french_names()
+    _submit(team, team.case(text="Combien de temps ?"))
+    team.officer.language = language
+    team.officer.save()
+    client.force_login(team.officer)
+
+    page = client.get("/?state=in_review").content.decode()
+
+    assert expected in page and absent not in page
