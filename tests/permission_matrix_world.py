@@ -21,7 +21,7 @@ from responder.accounts.models import (
 )
 from responder.audit.models import AuditEvent
 from responder.campaigns.models import Campaign, CampaignSettings
-from responder.channels.models import IngestError
+from responder.channels.models import AfterHoursNotice, IngestError
 from responder.inbox import services as inbox
 from responder.inbox.incoming_models import ResponseTarget
 from responder.inbox.models import Case, CaseState, SavedView
@@ -195,6 +195,9 @@ def _department(world: World, d: str, department: Department, removed: User | No
             ("inbox.libraryanswer", d): answer,
             ("inbox.responsetarget", d): ResponseTarget.objects.create(
                 department=department, priority="urgent", minutes=60
+            ),
+            ("channels.afterhoursnotice", d): AfterHoursNotice.objects.create(
+                department=department, text_en="We are closed.", text_fr="Nous sommes fermés."
             ),
             ("inbox.case", d): in_review,
             ("workflows.approvalpolicy", d): policy,

@@ -35,6 +35,7 @@ SCOPED = {
     ("accounts", "user"),
     ("channels", "platformaccount"),
     ("channels", "ingesterror"),
+    ("channels", "afterhoursnotice"),
     ("inbox", "libraryanswer"),
     ("inbox", "topic"),
     ("inbox", "responsetarget"),

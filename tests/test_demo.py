@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from responder.accounts.models import Department, Membership, User
-from responder.channels.models import OutboxItem, PlatformAccount
+from responder.channels.models import AfterHoursNotice, OutboxItem, PlatformAccount
 from responder.inbox import services
 from responder.inbox.incoming_models import IncomingRule
 from responder.inbox.models import Case, CaseState, LibraryAnswer, Topic
@@ -71,6 +71,19 @@ def test_loading_the_demo_twice_changes_nothing(monkeypatch: pytest.MonkeyPatch)
     answer = LibraryAnswer.objects.get(title_en="Processing times")
     assert answer.is_pre_approved
     assert answer.text_fr and answer.text_en != answer.text_fr
+
+
+def test_the_demo_names_its_policies_layers_and_rules_in_french_and_sends_the_notice(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DEMO_PASSWORD", "demo-pass-1")
+    seed("--no-cases")
+
+    for model in (ApprovalPolicy, ApprovalLayer, RoutingRule, IncomingRule):
+        assert not model.objects.filter(name_fr="").exists(), model.__name__
+    assert ApprovalLayer.objects.filter(name_fr="Expert du domaine").exists()
+    notice = AfterHoursNotice.objects.get()
+    assert notice.enabled and notice.text_en and notice.text_fr and notice.name_fr
 
 
 def test_without_cases_the_inbox_starts_empty() -> None:

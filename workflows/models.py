@@ -9,12 +9,19 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from responder.accounts.models import Department, Role
 from responder.inbox.models import Platform, Risk, Topic
+from responder.localized_names import BilingualName, localized
 
 
-class ApprovalPolicy(models.Model):
+class ApprovalPolicy(BilingualName, models.Model):
     """How many approval layers a reply needs, and who sits in each."""
 
-    name = models.CharField(_("name"), max_length=120, unique=True)
+    name = models.CharField(_("name (English)"), max_length=120, unique=True)
+    name_fr = models.CharField(
+        _("name (French)"),
+        max_length=120,
+        blank=True,
+        help_text=_("Shown to French readers; empty: the English name is shown."),
+    )
     description = models.TextField(_("description"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     # The department whose admins edit this policy; its rules route only that
@@ -41,10 +48,16 @@ class ApprovalPolicy(models.Model):
         return self.name
 
 
-class ApprovalLayer(models.Model):
+class ApprovalLayer(BilingualName, models.Model):
     policy = models.ForeignKey(ApprovalPolicy, on_delete=models.CASCADE, related_name="layers")
     position = models.PositiveSmallIntegerField(_("order"))
-    name = models.CharField(_("name"), max_length=120)
+    name = models.CharField(_("name (English)"), max_length=120)
+    name_fr = models.CharField(
+        _("name (French)"),
+        max_length=120,
+        blank=True,
+        help_text=_("Shown to French readers; empty: the English name is shown."),
+    )
     # Reviewers are the named people, or else everyone with this role in the
     # department (the case's department unless one is given).
     reviewer_role = models.CharField(
@@ -91,14 +104,20 @@ class RuleSubject(models.TextChoices):
     OUTGOING = "outgoing", _("Outgoing posts only")
 
 
-class RoutingRule(models.Model):
+class RoutingRule(BilingualName, models.Model):
     """Matches a case and draft to a policy; the lowest priority number that matches wins.
 
     An empty criterion matches anything.
     """
 
     policy = models.ForeignKey(ApprovalPolicy, on_delete=models.CASCADE, related_name="rules")
-    name = models.CharField(_("name"), max_length=120)
+    name = models.CharField(_("name (English)"), max_length=120)
+    name_fr = models.CharField(
+        _("name (French)"),
+        max_length=120,
+        blank=True,
+        help_text=_("Shown to French readers; empty: the English name is shown."),
+    )
     priority = models.PositiveIntegerField(_("priority"), default=100)
     department = models.ForeignKey(
         Department, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
@@ -147,7 +166,7 @@ class StepStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class ApprovalStep(FSMModelMixin, models.Model):
+class ApprovalStep(BilingualName, FSMModelMixin, models.Model):
     """One layer of approval for one submitted draft, copied from the policy at submit
     time so later policy edits do not change a case already in review."""
 
@@ -158,11 +177,14 @@ class ApprovalStep(FSMModelMixin, models.Model):
     # The n-th submission of this case; each submission gets a fresh set of steps.
     round = models.PositiveIntegerField(default=1)
     position = models.PositiveSmallIntegerField()
+    # The layer's and the policy's names in English and French, copied at submit time.
     name = models.CharField(max_length=120)
+    name_fr = models.CharField(max_length=120, blank=True, default="")
     policy = models.ForeignKey(
         ApprovalPolicy, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     policy_name = models.CharField(max_length=120)
+    policy_name_fr = models.CharField(max_length=120, blank=True, default="")
     policy_version = models.PositiveIntegerField(default=1)
     layer = models.ForeignKey(
         ApprovalLayer, null=True, on_delete=models.SET_NULL, related_name="steps"
@@ -196,6 +218,10 @@ class ApprovalStep(FSMModelMixin, models.Model):
 
     def __str__(self) -> str:
         return f"case #{self.case_id} round {self.round} · {self.position}. {self.name}"
+
+    @property
+    def localized_policy_name(self) -> str:
+        return localized(self.policy_name, self.policy_name_fr)
 
     # --- transitions: call them only through workflows.services (status_transition) ---
 

@@ -10,15 +10,18 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from responder.audit.labels import audit_action_label
+from responder.localized_names import localized
 from workflows.models import PolicyRevision
 
 _POLICY_FIELDS: dict[str, Callable[[], str]] = {
     "name": lambda: _("Name"),
+    "name_fr": lambda: _("French name"),
     "description": lambda: _("Description"),
     "is_active": lambda: _("Active"),
 }
 _LAYER_FIELDS: dict[str, Callable[[], str]] = {
     "name": lambda: _("Name"),
+    "name_fr": lambda: _("French name"),
     "reviewer_role": lambda: _("Reviewer role"),
     "reviewer_department": lambda: _("in department"),
     "reviewers": lambda: _("Or named reviewers"),
@@ -45,6 +48,11 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+def _named(layer: dict[str, Any]) -> str:
+    """A layer of a snapshot by its name in the reader's language."""
+    return localized(layer.get("name", ""), layer.get("name_fr", ""))
+
+
 def snapshot_diff(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     """What changed between two policy snapshots, one line per change."""
     lines = [
@@ -57,9 +65,9 @@ def snapshot_diff(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     for position in sorted(set(old) | set(new)):
         a, b = old.get(position), new.get(position)
         if a is None and b is not None:
-            lines.append(_("Layer %(n)s “%(name)s” added") % {"n": position, "name": b["name"]})
+            lines.append(_("Layer %(n)s “%(name)s” added") % {"n": position, "name": _named(b)})
         elif b is None and a is not None:
-            lines.append(_("Layer %(n)s “%(name)s” removed") % {"n": position, "name": a["name"]})
+            lines.append(_("Layer %(n)s “%(name)s” removed") % {"n": position, "name": _named(a)})
         elif a is not None and b is not None:
             for key, label in _LAYER_FIELDS.items():
                 if a.get(key) != b.get(key):
@@ -67,7 +75,7 @@ def snapshot_diff(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
                         _("Layer %(n)s “%(name)s”: %(field)s %(old)s → %(new)s")
                         % {
                             "n": position,
-                            "name": b["name"],
+                            "name": _named(b),
                             "field": label(),
                             "old": _show(a.get(key)),
                             "new": _show(b.get(key)),

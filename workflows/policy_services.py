@@ -57,6 +57,7 @@ def policy_snapshot(policy: ApprovalPolicy) -> dict[str, Any]:
     """The policy as it stands: what a revision keeps."""
     return {
         "name": policy.name,
+        "name_fr": policy.name_fr,
         "description": policy.description,
         "is_active": policy.is_active,
         "department": policy.department_id,
@@ -65,6 +66,7 @@ def policy_snapshot(policy: ApprovalPolicy) -> dict[str, Any]:
             {
                 "position": layer.position,
                 "name": layer.name,
+                "name_fr": layer.name_fr,
                 "reviewer_role": layer.reviewer_role,
                 "reviewer_department": layer.reviewer_department_id,
                 "reviewers": sorted(layer.reviewers.values_list("pk", flat=True)),
@@ -78,6 +80,7 @@ def policy_snapshot(policy: ApprovalPolicy) -> dict[str, Any]:
             {
                 "id": r.pk,
                 "name": r.name,
+                "name_fr": r.name_fr,
                 "priority": r.priority,
                 "department": r.department_id,
                 "topic": r.topic_id,
@@ -163,7 +166,12 @@ def _policy_departments() -> dict[int, int | None]:
 
 
 def policy_create(
-    *, actor: User, name: str, description: str = "", department_id: int | None = None
+    *,
+    actor: User,
+    name: str,
+    description: str = "",
+    department_id: int | None = None,
+    name_fr: str = "",
 ) -> ApprovalPolicy:
     """A new policy of `department_id` (None: site-wide, for a site admin only)."""
     _require(actor, department_id)
@@ -174,7 +182,11 @@ def policy_create(
         if ApprovalPolicy.objects.filter(name__iexact=name).exists():
             raise ValidationError(_("A policy with this name already exists."))
         policy = ApprovalPolicy.objects.create(
-            name=name, description=description, department_id=department_id, version=0
+            name=name,
+            name_fr=name_fr.strip(),
+            description=description,
+            department_id=department_id,
+            version=0,
         )
         policy_revise(policy=policy, actor=actor, action="policy.create", details={})
         return policy
@@ -188,7 +200,10 @@ def policy_update(
     description: str,
     is_active: bool,
     expected_version: int | None = None,
+    name_fr: str | None = None,
 ) -> ApprovalPolicy:
+    """Change the policy's names (English required; French blank: the English one is
+    shown), description and whether it is active. `name_fr` None: left as it is."""
     name = name.strip()
     if not name:
         raise ValidationError(_("A policy needs a name."))
@@ -196,10 +211,12 @@ def policy_update(
         policy = _lock_policy(policy_id, expected_version, actor=actor)
         if ApprovalPolicy.objects.filter(name__iexact=name).exclude(pk=policy.pk).exists():
             raise ValidationError(_("A policy with this name already exists."))
+        french = policy.name_fr if name_fr is None else name_fr.strip()
         changes = {
             key: [getattr(policy, key), value]
             for key, value in (
                 ("name", name),
+                ("name_fr", french),
                 ("description", description),
                 ("is_active", is_active),
             )
@@ -208,7 +225,8 @@ def policy_update(
         if not changes:
             return policy
         policy.name, policy.description, policy.is_active = name, description, is_active
-        policy.save(update_fields=["name", "description", "is_active", "updated_at"])
+        policy.name_fr = french
+        policy.save(update_fields=["name", "name_fr", "description", "is_active", "updated_at"])
         policy_revise(
             policy=policy, actor=actor, action="policy.update", details={"changes": changes}
         )
@@ -276,6 +294,7 @@ def policy_layers_save(
             layer = found if found is not None else ApprovalLayer(policy=policy)
             layer.position = position
             layer.name = spec.name.strip()
+            layer.name_fr = spec.name_fr.strip()
             layer.reviewer_role = spec.reviewer_role
             layer.reviewer_department_id = spec.reviewer_department_id
             layer.approvals_required = spec.approvals_required
@@ -382,6 +401,7 @@ def _rules_write(
         rule = RoutingRule.objects.get(pk=spec.id) if old_spec and spec.id else RoutingRule()
         for attr in (
             "name",
+            "name_fr",
             "policy_id",
             "priority",
             "department_id",

@@ -22,6 +22,7 @@ from responder.inbox.models import (
     Risk,
     risk_max,
 )
+from responder.localized_names import localized
 from workflows.models import ApprovalPolicy, RoutingRule, RuleSubject
 from workflows.services import layer_reviewers
 
@@ -35,6 +36,11 @@ class RouteLayer:
     sla_minutes: int
     # Who could approve it: named reviewers, else the role's holders; never the author.
     reviewers: list[User] = field(default_factory=list)
+    name_fr: str = ""
+
+    @property
+    def localized_name(self) -> str:
+        return localized(self.name, self.name_fr)
 
     @property
     def reviewers_count(self) -> int:
@@ -53,7 +59,7 @@ class Route:
 
     @property
     def policy_name(self) -> str | None:
-        return self.policy.name if self.policy is not None else None
+        return self.policy.localized_name if self.policy is not None else None
 
     @property
     def needs_approval(self) -> bool:
@@ -143,6 +149,7 @@ def _layers(policy: ApprovalPolicy, *, case: Case, author_id: int | None) -> lis
         RouteLayer(
             position=layer.position,
             name=layer.name,
+            name_fr=layer.name_fr,
             role=layer.reviewer_role,
             approvals_required=layer.approvals_required,
             sla_minutes=layer.sla_minutes,
@@ -192,7 +199,7 @@ def route_for(
             continue
         reasons = [
             _("Rule “%(rule)s” (priority %(priority)s) matched.")
-            % {"rule": rule.name, "priority": rule.priority}
+            % {"rule": rule.localized_name, "priority": rule.priority}
         ]
         reasons += _library_reasons(library_answer, unchanged)
         if rule.risk:

@@ -100,8 +100,8 @@ def steps_create(
                     "other than the author, and has %(have)s. Ask an admin to fix the policy."
                 )
                 % {
-                    "layer": layer.name,
-                    "policy": policy.name,
+                    "layer": layer.localized_name,
+                    "policy": policy.localized_name,
                     "needed": layer.approvals_required,
                     "have": len(reviewers),
                 },
@@ -113,8 +113,10 @@ def steps_create(
             round=last_round + 1,
             position=index,
             name=layer.name,
+            name_fr=layer.name_fr,
             policy=policy,
             policy_name=policy.name,
+            policy_name_fr=policy.name_fr,
             policy_version=policy.version,
             layer=layer,
             approvals_required=layer.approvals_required,

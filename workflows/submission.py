@@ -67,7 +67,7 @@ def _route_usable(route: Route) -> None:
                 "Policy “%(policy)s” has no approval layers, which only an unchanged "
                 "pre-approved library answer may use."
             )
-            % {"policy": route.policy.name},
+            % {"policy": route.policy.localized_name},
             code="policy_unusable",
         )
 

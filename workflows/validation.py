@@ -24,6 +24,7 @@ class LayerSpec:
 
     name: str
     reviewer_role: str = ""
+    name_fr: str = ""
     reviewer_department_id: int | None = None
     reviewer_ids: list[int] = field(default_factory=list)
     approvals_required: int = 1
@@ -39,6 +40,7 @@ class RuleSpec:
     name: str
     policy_id: int
     priority: int = 100
+    name_fr: str = ""
     department_id: int | None = None
     topic_id: int | None = None
     risk: str = ""
@@ -310,6 +312,7 @@ def rule_spec_from(rule: Any) -> RuleSpec:
     return RuleSpec(
         id=getattr(rule, "pk", None),
         name=rule.name,
+        name_fr=getattr(rule, "name_fr", ""),
         policy_id=rule.policy_id,
         priority=rule.priority,
         department_id=rule.department_id,
@@ -325,6 +328,7 @@ def layer_spec_from(layer: Any, *, reviewer_ids: list[int] | None = None) -> Lay
     return LayerSpec(
         id=getattr(layer, "pk", None),
         name=layer.name,
+        name_fr=getattr(layer, "name_fr", ""),
         reviewer_role=layer.reviewer_role or "",
         reviewer_department_id=layer.reviewer_department_id,
         reviewer_ids=reviewer_ids

@@ -11,7 +11,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
+from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
+
+from responder.analytics.durations import duration_text
+
+#: A chart whose unit is this draws durations (figures in hours) as "7 min", "1 h 20",
+#: "1,5 j": bar values, and axis ticks at round minutes, hours or days.
+HOURS = "h"
+
+# Axis steps in hours: minutes, then hours, then days.
+_DURATION_STEPS = (
+    *(m / 60 for m in (1, 2, 5, 10, 15, 30)),
+    *(1.0, 2.0, 3.0, 6.0, 12.0),
+    *(24.0 * d for d in (1, 2, 5, 10, 20, 50, 100)),
+)
 
 PATTERNS = ("solid", "hatch", "dots")
 SHADES = ("#26374a", "#6b8fb3", "#a33b00")
@@ -38,12 +52,31 @@ def _fill(uid: str, index: int) -> str:
     return SHADES[0] if kind == "solid" else f"url(#{uid}-{kind})"
 
 
+def _decimal(text: str) -> str:
+    """`text` with the reader's decimal separator ("87,5" in French)."""
+    return text.replace(".", str(get_format("DECIMAL_SEPARATOR")))
+
+
 def _fmt(value: float | int | None) -> str:
     if value is None:
         return "–"
     if isinstance(value, int):
         return str(value)
-    return f"{value:.1f}" if abs(value) < 100 else f"{value:.0f}"
+    return _decimal(f"{value:.1f}" if abs(value) < 100 else f"{value:.0f}")
+
+
+def _value_text(value: float | int | None, unit: str) -> str:
+    if unit == HOURS:
+        return duration_text(None if value is None else float(value))
+    return _fmt(value) + unit
+
+
+def _duration_top(top: float) -> float:
+    """The axis top for durations: four round steps that reach `top` hours."""
+    for step in _DURATION_STEPS:
+        if step * 4 >= top:
+            return step * 4
+    return top
 
 
 def _tick(value: float) -> str:
@@ -51,7 +84,7 @@ def _tick(value: float) -> str:
     rounded 0.2 and 0.8."""
     if abs(value) >= 100:
         return f"{value:.0f}"
-    return f"{value:.2f}".rstrip("0").rstrip(".") or "0"
+    return _decimal(f"{value:.2f}".rstrip("0").rstrip(".") or "0")
 
 
 def _legend(uid: str, series: Sequence[str], *, y: int, line: bool = False) -> str:
@@ -138,7 +171,7 @@ def bar_chart(
             )
             out.append(
                 f'<text x="{label_width + w + 4:.1f}" y="{y + bar_h - 4}" font-size="11">'
-                f"{escape(_fmt(value))}{escape(unit)}</text>"
+                f"{escape(_value_text(value, unit))}</text>"
             )
     if highlight and any(highlight) and highlight_note:
         out.append(f"<desc>{escape(highlight_note)}</desc>")
@@ -160,6 +193,8 @@ def line_chart(
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [v for _n, vals in series for v in vals if v is not None]
     top_value = max(values, default=0) or 1
+    if unit == HOURS:
+        top_value = _duration_top(top_value)
     n = max(1, len(labels) - 1)
 
     def xy(i: int, v: float) -> tuple[float, float]:
@@ -179,7 +214,7 @@ def line_chart(
         y = top + plot_h * (1 - tick / 4)
         out.append(
             f'<text x="{left - 4}" y="{y + 4:.1f}" font-size="10" text-anchor="end">'
-            f"{escape(_tick(v))}{escape(unit)}</text>"
+            f"{escape(duration_text(v) if unit == HOURS else _tick(v) + unit)}</text>"
             f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="#ddd"/>'
         )
     step = max(1, len(labels) // 8)

@@ -5,20 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from responder.analytics import charts
-from responder.inbox.models import CaseLanguage, Platform, Topic
+from responder.analytics.names import DIMENSION_LABELS, LayerNames, named_keys
 
 _MEDIAN_P90 = (gettext_lazy("median"), gettext_lazy("90th percentile"))
-
-DIMENSION_LABELS = {
-    "department": gettext_lazy("department"),
-    "platform": gettext_lazy("platform"),
-    "language": gettext_lazy("language"),
-    "topic": gettext_lazy("topic"),
-}
 
 
 def _labels(rows: list[dict[str, Any]], key: str = "key") -> list[str]:
@@ -28,22 +21,7 @@ def _labels(rows: list[dict[str, Any]], key: str = "key") -> list[str]:
 def _named(dimension: str, rows: list[dict[str, Any]]) -> list[str]:
     """Chart labels by name in the reader's language: platforms, languages and topics
     (the figures carry codes and slugs; CSV keeps them)."""
-    if dimension == "platform":
-        names = {str(value): str(label) for value, label in Platform.choices}
-    elif dimension == "language":
-        names = {str(value): str(label) for value, label in CaseLanguage.choices}
-    elif dimension == "topic":
-        french = (get_language() or "en").startswith("fr")
-        keys = [str(r["key"]) for r in rows]
-        names = {
-            slug: (fr or en) if french else (en or fr)
-            for slug, en, fr in Topic.objects.filter(slug__in=keys).values_list(
-                "slug", "name_en", "name_fr"
-            )
-        }
-    else:
-        names = {}
-    return [names.get(str(r["key"]), str(r["key"])) for r in rows]
+    return named_keys(dimension, [r["key"] for r in rows])
 
 
 def time_charts(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -53,7 +31,7 @@ def time_charts(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     chart = {
         "first": charts.line_chart(
             uid="first",
-            title=_("Time to first response (hours)"),
+            title=_("Time to first response"),
             labels=_labels(over, "period"),
             series=[
                 (median, [r["first_median"] for r in over]),
@@ -63,7 +41,7 @@ def time_charts(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         ),
         "reply": charts.line_chart(
             uid="reply",
-            title=_("Time to posted reply (hours)"),
+            title=_("Time to posted reply"),
             labels=_labels(over, "period"),
             series=[
                 (median, [r["reply_median"] for r in over]),
@@ -75,7 +53,7 @@ def time_charts(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     by_charts = {
         dimension: charts.bar_chart(
             uid=f"by-{dimension}",
-            title=_("Time to posted reply by %(dimension)s (hours)")
+            title=_("Time to posted reply by %(dimension)s")
             % {"dimension": DIMENSION_LABELS[dimension]},
             labels=_named(dimension, rows),
             series=[
@@ -94,10 +72,11 @@ def layer_charts(data: dict[str, Any]) -> dict[str, Any]:
     median, p90 = (str(label) for label in _MEDIAN_P90)
     chart: dict[str, Any] = {}
     layers = data["layers"]
-    layer_labels = [f"{r['policy']} · {r['position']}. {r['layer']}" for r in layers]
+    names = LayerNames()
+    layer_labels = [names.label(r) for r in layers]
     chart["layers"] = charts.bar_chart(
         uid="layers",
-        title=_("Hours spent in each approval layer"),
+        title=_("Time spent in each approval layer"),
         labels=layer_labels,
         series=[(median, [r["median"] for r in layers]), (p90, [r["p90"] for r in layers])],
         unit="h",
@@ -119,7 +98,7 @@ def layer_charts(data: dict[str, Any]) -> dict[str, Any]:
     chart["sla_layers"] = charts.bar_chart(
         uid="sla-layers",
         title=_("SLA met and breached by layer"),
-        labels=[f"{r['policy']} · {r['position']}. {r['layer']}" for r in sla],
+        labels=[names.label(r) for r in sla],
         series=[(_("met"), [r["met"] for r in sla]), (_("breached"), [r["breached"] for r in sla])],
     )
     reviewers = data["sla_reviewers"]
@@ -156,7 +135,7 @@ def volume_charts(data: dict[str, Any]) -> tuple[dict[str, Any], Any]:
         engagement_chart = charts.bar_chart(
             uid="engagement",
             title=_("Average engagement per reply, by platform"),
-            labels=_labels(engagement["rows"]),
+            labels=_named("platform", engagement["rows"]),
             series=[
                 (m, [r[f"{m}_avg"] for r in engagement["rows"]]) for m in engagement["metrics"]
             ],

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from responder.analytics import selectors
 from responder.analytics.durations import Hours
+from responder.analytics.names import DIMENSION_LABELS, LayerNames, coded_keys
 from responder.analytics.selectors import Filters
 from responder.audit.models import AuditEvent
 from responder.inbox.models import Case
@@ -63,10 +64,11 @@ def _h(value: float | None) -> Hours | None:
     return None if value is None else Hours(value)
 
 
-def _times(rows: list[dict[str, Any]], key: str) -> list[list[Any]]:
+def _times(rows: list[dict[str, Any]], key: str, dimension: str = "") -> list[list[Any]]:
+    keys = coded_keys(dimension, [r[key] for r in rows])
     return [
         [
-            r[key],
+            k,
             r["first_n"],
             _h(r["first_median"]),
             _h(r["first_p90"]),
@@ -74,8 +76,13 @@ def _times(rows: list[dict[str, Any]], key: str) -> list[list[Any]]:
             _h(r["reply_median"]),
             _h(r["reply_p90"]),
         ]
-        for r in rows
+        for k, r in zip(keys, rows, strict=True)
     ]
+
+
+def _dimension(name: str) -> Any:
+    """A dimension's column header in the reader's language."""
+    return DIMENSION_LABELS.get(name, name)
 
 
 Table = tuple[list[Any], list[list[Any]]]
@@ -86,10 +93,11 @@ def over_time_table(data: dict[str, Any]) -> Table:
 
 
 def by_table(dimension: str, rows: list[dict[str, Any]]) -> Table:
-    return [dimension, *TIME_COLUMNS], _times(rows, "key")
+    return [_dimension(dimension), *TIME_COLUMNS], _times(rows, "key", dimension)
 
 
 def layers_table(rows: list[dict[str, Any]]) -> Table:
+    names = LayerNames()
     return (
         [
             _("policy"),
@@ -107,9 +115,9 @@ def layers_table(rows: list[dict[str, Any]]) -> Table:
         ],
         [
             [
-                r["policy"],
+                names.policy(r["policy"]),
                 r["position"],
-                r["layer"],
+                names.layer(r["policy"], r["layer"]),
                 r["n"],
                 _h(r["median"]),
                 _h(r["p90"]),
@@ -126,10 +134,18 @@ def layers_table(rows: list[dict[str, Any]]) -> Table:
 
 
 def sla_layers_table(rows: list[dict[str, Any]]) -> Table:
+    names = LayerNames()
     return (
         [_("policy"), _("layer"), _("name"), _("met"), _("breached"), _("share breached")],
         [
-            [r["policy"], r["position"], r["layer"], r["met"], r["breached"], r["breached_share"]]
+            [
+                names.policy(r["policy"]),
+                r["position"],
+                names.layer(r["policy"], r["layer"]),
+                r["met"],
+                r["breached"],
+                r["breached_share"],
+            ]
             for r in rows
         ],
     )
@@ -144,21 +160,27 @@ def sla_reviewers_table(rows: list[dict[str, Any]]) -> Table:
 
 def volumes_table(dimension: str, rows: list[dict[str, Any]]) -> Table:
     return (
-        [dimension, _("questions in"), _("answered"), _("closed unanswered")],
-        [[r["key"], r["received"], r["answered"], r["closed"]] for r in rows],
+        [_dimension(dimension), _("questions in"), _("answered"), _("closed unanswered")],
+        [
+            [k, r["received"], r["answered"], r["closed"]]
+            for k, r in zip(coded_keys(dimension, [r["key"] for r in rows]), rows, strict=True)
+        ],
     )
 
 
 def target_table(group: str, rows: list[dict[str, Any]]) -> Table:
     return (
         [
-            _("week") if group == "week" else group,
+            _("week") if group == "week" else _dimension(group),
             _("answered within target"),
             _("answered late or still late"),
             _("waiting, not yet due"),
             _("share within target (%)"),
         ],
-        [[r["key"], r["met"], r["missed"], r["waiting"], r["share"]] for r in rows],
+        [
+            [k, r["met"], r["missed"], r["waiting"], r["share"]]
+            for k, r in zip(coded_keys(group, [r["key"] for r in rows]), rows, strict=True)
+        ],
     )
 
 
@@ -186,8 +208,9 @@ def engagement_table(d: dict[str, Any]) -> Table:
     for m in d["metrics"]:
         header += [m, f"{m} (avg)"]
     rows = []
-    for r in d["rows"]:
-        row = [r["key"], r["n"]]
+    keys = coded_keys("platform", [r["key"] for r in d["rows"]])
+    for key, r in zip(keys, d["rows"], strict=True):
+        row = [key, r["n"]]
         for m in d["metrics"]:
             row += [r[m], r[f"{m}_avg"]]
         rows.append(row)
@@ -411,7 +434,11 @@ def case_record(case: Case) -> dict[str, Any]:
             "url": case.reply_url,
             "replied_at": _when(case.replied_at),
             "text": next(
-                (o.text for o in case.outbox_items.order_by("-created_at") if o.status == "sent"),
+                (
+                    o.text
+                    for o in case.outbox_items.order_by("-created_at")
+                    if o.status == "sent" and o.draft_id is not None  # not a notice
+                ),
                 None,
             ),
         },

@@ -36,6 +36,7 @@ AUDIT_ACTION_LABELS: dict[str, Promise] = {
     "case.tag": _("Topics or risk changed"),
     "case.risk": _("Risk changed"),
     "case.priority": _("Priority changed"),
+    "case.after_hours_notice": _("After-hours notice queued"),
     "case.comment": _("Comment"),
     "case.record_exported": _("Record exported"),
     "case.personal_data_removed": _("Personal data removed"),

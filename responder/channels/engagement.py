@@ -17,7 +17,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from responder.channels.connectors.base import TransportError
-from responder.channels.models import OutboxItem, OutboxStatus, PlatformAccount, ReplyEngagement
+from responder.channels.models import (
+    OutboxItem,
+    OutboxKind,
+    OutboxStatus,
+    PlatformAccount,
+    ReplyEngagement,
+)
 from responder.channels.posting import connector_for_account
 
 logger = logging.getLogger(__name__)
@@ -49,6 +55,7 @@ def engagement_refresh(
             status=OutboxStatus.SENT, sent_at__gte=now - dt.timedelta(days=days)
         )
         .exclude(external_id="")
+        .exclude(kind=OutboxKind.NOTICE)  # engagement is measured on answers, not notices
         .order_by(F("engagement__fetched_at").asc(nulls_first=True), "sent_at")
         .values_list("pk", "account_id", "external_id")
     )

@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from responder.audit.models import Via
 from responder.audit.services import AuditRow, audit_copy_many
+from responder.channels.after_hours import after_hours_notices_queue
 from responder.channels.connectors import connector_for
 from responder.channels.connectors.base import FetchResult, ItemError, Mention, TransportError
 from responder.channels.models import IngestError, PlatformAccount
@@ -94,6 +95,8 @@ def mentions_store(
     new_ids: list[int] = []
     if unique:
         new_ids = _cases_insert(account=account, mentions=list(unique.values()))
+        # Outside business hours, the department's automatic notice (after_hours.py).
+        after_hours_notices_queue(account=account, case_ids=new_ids, now=timezone.now())
     if errors:
         _errors_record(account=account, errors=errors)
     return new_ids

@@ -86,6 +86,9 @@ class OutboxStatus(models.TextChoices):
 class OutboxKind(models.TextChoices):
     REPLY = "reply", _("Reply")
     POST = "post", _("Post")
+    # The department's automatic after-hours notice (responder/channels/after_hours.py):
+    # it answers the mention but leaves the case waiting for its real reply.
+    NOTICE = "notice", _("After-hours notice")
 
 
 class OutboxItem(FSMModelMixin, models.Model):
@@ -94,7 +97,14 @@ class OutboxItem(FSMModelMixin, models.Model):
 
     case = models.ForeignKey("inbox.Case", on_delete=models.PROTECT, related_name="outbox_items")
     # A reply is one row per draft; an outgoing thread is one row per post.
-    draft = models.ForeignKey("inbox.Draft", on_delete=models.PROTECT, related_name="outbox_items")
+    # Empty only for an after-hours notice, which has no draft.
+    draft = models.ForeignKey(
+        "inbox.Draft",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="outbox_items",
+    )
     kind = models.CharField(max_length=8, choices=OutboxKind.choices, default=OutboxKind.REPLY)
     # Never posted before this time (a scheduled post, or a reply's undo hold),
     # whatever retries or an officer's retry say; the claim honours it.
@@ -283,3 +293,12 @@ class ReplyEngagement(models.Model):
             f"outbox #{self.outbox_item_id}: {self.favourites} fav, {self.boosts} boosts, "
             f"{self.replies} replies"
         )
+
+
+# The after-hours notice's models live in their own module; re-exported for Django.
+from responder.channels.after_hours_models import (  # noqa: E402
+    AfterHoursNotice as AfterHoursNotice,
+)
+from responder.channels.after_hours_models import (  # noqa: E402
+    AfterHoursReply as AfterHoursReply,
+)

@@ -110,6 +110,7 @@ def outbox_retry(*, case: Case, actor: Any, via: str) -> OutboxItem:
     item = (
         OutboxItem.objects.select_for_update()
         .filter(case=case, status__in=[OutboxStatus.FAILED, OutboxStatus.NEEDS_ATTENTION])
+        .exclude(kind=OutboxKind.NOTICE)  # a failed after-hours notice is not retried
         .order_by("-created_at")
         .first()
     )

@@ -9,8 +9,9 @@ from django.utils.formats import number_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from responder.inbox.incoming_models import Priority
+from responder.inbox.incoming_models import IncomingRule, Priority
 from responder.inbox.models import Case, Risk, Topic
+from responder.localized_names import localized
 
 
 def _label(choices: Any, value: str) -> str:
@@ -28,9 +29,19 @@ def classification_lines(case: Case) -> list[str]:
     names = {
         t.slug: (t.name_fr if french else t.name_en) for t in Topic.objects.filter(slug__in=slugs)
     }
+    # Rules are stored by their English name; French readers get the French one.
+    rule_names: dict[str, str] = {}
+    if french:
+        rule_names = dict(
+            IncomingRule.objects.filter(
+                department_id=case.department_id,
+                name__in={r["rule"] for r in reasons if r.get("rule")},
+            ).values_list("name", "name_fr")
+        )
     lines = []
     for reason in reasons:
         rule = reason.get("rule", "")
+        rule = localized(rule, rule_names.get(rule, "")) if french else rule
         if reason.get("topic"):
             topic = names.get(reason["topic"], reason["topic"])
             if reason.get("kind") == "library":

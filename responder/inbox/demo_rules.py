@@ -259,6 +259,21 @@ DEMO_RULES: list[tuple[str, int, list[str], str, str, list[str], list[str]]] = [
 ]
 
 
+# The rules' French names (shown to French readers).
+DEMO_RULE_NAMES_FR = {
+    "Lost or stolen passport": "Passeport perdu ou volé",
+    "Urgent travel": "Voyage urgent",
+    "Processing times": "Délais de traitement",
+    "Fees": "Frais",
+    "Children's passports": "Passeports pour enfants",
+    "Renewal": "Renouvellement",
+    "Photos": "Photos",
+    "Name change": "Changement de nom",
+    "Proof of citizenship": "Preuve de citoyenneté",
+    "Where and how to apply": "Où et comment présenter une demande",
+}
+
+
 def demo_rules_load(*, department: Department, actor: User) -> list[IncomingRule]:
     """Create the demo rules a department does not have yet (by name), through the
     rule editor's service. Rules an admin changed since are left alone."""
@@ -270,6 +285,7 @@ def demo_rules_load(*, department: Department, actor: User) -> list[IncomingRule
             continue
         data: dict[str, Any] = {
             "name": name,
+            "name_fr": DEMO_RULE_NAMES_FR.get(name, ""),
             "order": order,
             "keywords_en": "\n".join(english),
             "keywords_fr": "\n".join(french),

@@ -24,7 +24,9 @@ def case_personal_data_erase(*, case: Case, now: dt.datetime, details: dict[str,
     # "sent" is channels.models.OutboxStatus.SENT, named here without importing the
     # channels layer (above the core).
     posted_draft_ids = set(
-        case.outbox_items.filter(status="sent").values_list("draft_id", flat=True)
+        case.outbox_items.filter(status="sent", draft__isnull=False).values_list(
+            "draft_id", flat=True
+        )
     )
     drafts = Draft.objects.filter(case=case).exclude(pk__in=posted_draft_ids)
     drafts_cleared = drafts.exclude(text=REMOVED).update(text=REMOVED)

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from responder.accounts.models import Department
+from responder.localized_names import BilingualName
 
 
 class Priority(models.TextChoices):
@@ -24,7 +25,7 @@ class Priority(models.TextChoices):
 PRIORITY_ORDER = [Priority.LOW, Priority.NORMAL, Priority.HIGH, Priority.URGENT]
 
 
-class IncomingRule(models.Model):
+class IncomingRule(BilingualName, models.Model):
     """Criteria on a new case (all those filled in must hold) and what to set when
     they do. See classify.py for how keywords match."""
 
@@ -34,7 +35,13 @@ class IncomingRule(models.Model):
         related_name="incoming_rules",
         verbose_name=_("department"),
     )
-    name = models.CharField(_("name"), max_length=120)
+    name = models.CharField(_("name (English)"), max_length=120)
+    name_fr = models.CharField(
+        _("name (French)"),
+        max_length=120,
+        blank=True,
+        help_text=_("Shown to French readers; empty: the English name is shown."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     order = models.PositiveIntegerField(
         _("order"), default=100, help_text=_("Rules are applied lowest number first.")

@@ -42,6 +42,7 @@ def user_may_edit_rules(*, user: User, department_id: int) -> bool:
 def incoming_rule_snapshot(rule: IncomingRule) -> dict[str, Any]:
     return {
         "name": rule.name,
+        "name_fr": rule.name_fr,
         "department": rule.department_id,
         "is_active": rule.is_active,
         "order": rule.order,
@@ -64,6 +65,7 @@ class RuleInput:
     name: str
     is_active: bool = True
     order: int = 100
+    name_fr: str = ""
     keywords_en: str = ""
     keywords_fr: str = ""
     account_id: int | None = None
@@ -154,6 +156,7 @@ def incoming_rule_save(
         ):
             setattr(rule, name, getattr(data, name))
         rule.name = data.name.strip()
+        rule.name_fr = data.name_fr.strip()
         rule.hashtag = data.hashtag.strip().lstrip("#")
         rule.author_handle = data.author_handle.strip().lstrip("@")
         rule.version += 1

@@ -37,7 +37,10 @@ def _require_manager(actor: Any, target: Any) -> None:
 
 def posted_reply_text(case: Case) -> str:
     """The reply we posted, without the leading @mentions."""
-    item = case.outbox_items.filter(status="sent").order_by("-created_at").first()
+    # The reply, not an after-hours notice (which has no draft).
+    item = (
+        case.outbox_items.filter(status="sent", draft__isnull=False).order_by("-created_at").first()
+    )
     return normalize_reply_text(item.text) if item else ""
 
 
@@ -79,8 +82,8 @@ def library_answer_promote(
                 _("Only a reply that was approved and posted can be promoted."),
                 code="not_replied",
             )
-        posted = case.outbox_items.filter(status="sent").select_related("draft").first()
-        if posted is not None and posted.draft.library_unchanged:
+        posted = case.outbox_items.filter(status="sent", draft__isnull=False).first()  # no notice
+        if posted and posted.draft and posted.draft.library_unchanged:
             raise ConflictError(
                 _("This reply already is a library answer."), code="already_in_library"
             )

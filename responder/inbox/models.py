@@ -24,6 +24,7 @@ from responder.inbox.notification_models import (
     NotificationPreference as NotificationPreference,
 )
 from responder.inbox.reply_text import normalize_reply_text as normalize_reply_text
+from responder.inbox.saved_view_models import SavedView as SavedView
 
 #: The inbox's sort by priority: urgent first, low last (Case.priority_rank).
 PRIORITY_RANKS = [Priority.URGENT, Priority.HIGH, Priority.NORMAL, Priority.LOW]
@@ -476,25 +477,3 @@ class Draft(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} v{self.version}"
-
-
-class SavedView(models.Model):
-    """An officer's named inbox filter, kept as the filter form's query string."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views"
-    )
-    name = models.CharField(_("name"), max_length=80)
-    query = models.CharField(_("filters"), max_length=1000, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name = _("saved view")
-        verbose_name_plural = _("saved views")
-        constraints = [
-            models.UniqueConstraint(fields=["user", "name"], name="saved_view_unique_name")
-        ]
-
-    def __str__(self) -> str:
-        return self.name

@@ -22,7 +22,11 @@ def test_a_period_without_cases_shows_no_empty_charts(team):
 
 
 def test_axis_ticks_are_not_rounded_into_wrong_values():
-    svg = line_chart(uid="t", title="T", labels=["a", "b"], series=[("m", [0.0, 1.0])], unit="h")
-    for tick in ("0h", "0.25h", "0.5h", "0.75h", "1h"):
+    svg = line_chart(uid="t", title="T", labels=["a", "b"], series=[("m", [0.0, 1.0])], unit="%")
+    for tick in ("0%", "0.25%", "0.5%", "0.75%", "1%"):
         assert f">{tick}</text>" in svg
-    assert ">0.2h<" not in svg and ">0.8h<" not in svg
+    assert ">0.2%<" not in svg and ">0.8%<" not in svg
+    # Durations (hours) read as round minutes, not fractional hours (#14).
+    svg = line_chart(uid="t", title="T", labels=["a", "b"], series=[("m", [0.0, 1.0])], unit="h")
+    for tick in ("0 min", "15 min", "30 min", "45 min", "1 h"):
+        assert f">{tick}</text>" in svg

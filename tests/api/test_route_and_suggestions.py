@@ -51,6 +51,7 @@ def test_the_route_of_an_edited_library_answer_is_what_submit_does(team, api_as)
         {
             "position": 1,
             "name": "Subject-matter expert",
+            "name_fr": "",
             "role": "sme",
             "approvals_required": 1,
             "reviewers_count": 2,

@@ -9,15 +9,19 @@ from django import template
 from django.utils import timezone
 
 from responder.analytics.durations import Hours, duration_text
+from responder.analytics.names import Coded
 
 register = template.Library()
 
 
 @register.filter
 def cell(value: Any) -> Any:
-    """A table cell: durations (Hours) as "1 h 20", anything else as it is."""
+    """A table cell: durations (Hours) as "1 h 20", codes (platform, language, topic)
+    by their name, anything else as it is."""
     if isinstance(value, Hours):
         return duration_text(value)
+    if isinstance(value, Coded):
+        return value.label
     return value
 
 

@@ -187,6 +187,9 @@ def _start_cases(*, taken: list[OutboxItem]) -> list[OutboxItem]:
     claimed: list[OutboxItem] = []
     for item in taken:
         case = cases[item.case_id]
+        if item.kind == OutboxKind.NOTICE:
+            claimed.append(item)  # an after-hours notice: the case waits on, untouched
+            continue
         if case.state == CaseState.APPROVED and case.pk not in starting:
             starting[case.pk] = item.pk
         elif item.kind == OutboxKind.POST and case.state == CaseState.REPLIED:

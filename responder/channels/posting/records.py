@@ -11,7 +11,13 @@ from django.db import transaction
 from django.db.models import Q
 
 from responder.channels.connectors.base import PostResult
-from responder.channels.models import OutboxItem, OutboxStatus, PlatformAccount, PostAttempt
+from responder.channels.models import (
+    OutboxItem,
+    OutboxKind,
+    OutboxStatus,
+    PlatformAccount,
+    PostAttempt,
+)
 from responder.channels.posting.claims import _Claim
 from responder.channels.posting.enqueue import enqueue_send
 from responder.channels.posting.policy import (
@@ -86,7 +92,7 @@ def _record_posted(*, done: list[tuple[_Claim, _Result, dt.datetime]]) -> dict[i
     with transaction.atomic():
         items = list(
             OutboxItem.objects.select_for_update()
-            .only("id", "status", "attempts", "case_id")
+            .only("id", "status", "attempts", "case_id", "kind")
             .filter(pk__in=by_item)
             .order_by("pk")
         )
@@ -110,9 +116,11 @@ def _record_posted(*, done: list[tuple[_Claim, _Result, dt.datetime]]) -> dict[i
             fields=["external_id", "external_url", "sent_at", "sending_started_at", "last_error"],
             arguments=arguments,
         )
-        cases = cases_lock(case_ids=[item.case_id for item in sent])
+        # An after-hours notice leaves its case as it is (channels/after_hours.py).
+        answers = [item for item in sent if item.kind != OutboxKind.NOTICE]
+        cases = cases_lock(case_ids=[item.case_id for item in answers])
         replied: dict[int, tuple[dict[str, Any], PostResult]] = {}
-        for item in sent:
+        for item in answers:
             case = cases[item.case_id]
             result = by_item[item.pk][1]
             post = result.post
@@ -237,6 +245,8 @@ def _record_failure(*, claim: _Claim, result: _Result, now: dt.datetime) -> str:
             error=message,
         )
         status_value = item.status
+        if item.kind == OutboxKind.NOTICE:
+            return str(status_value)  # a notice that failed leaves its case as it is
         case = case_lock(case_id=claim.case_id)
         if case.state == CaseState.POSTING:
             case_transition(

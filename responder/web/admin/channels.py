@@ -22,8 +22,9 @@ from responder.channels.account_safety import (
     ConnectionReport,
     account_connection_test,
 )
-from responder.channels.models import IngestError, PlatformAccount
+from responder.channels.models import AfterHoursNotice, IngestError, PlatformAccount
 from responder.crypto import Secret
+from responder.inbox.checks import OutgoingTextRefused, library_text_require
 
 
 def connection_message(account: PlatformAccount, report: ConnectionReport) -> str:
@@ -240,3 +241,32 @@ class IngestErrorAdmin(DepartmentScopedAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class AfterHoursNoticeForm(forms.ModelForm):  # type: ignore[type-arg]
+    """The notice is posted with no approval layer: its English and French texts meet
+    the outgoing checks as a reply on every platform, like a pre-approved library
+    answer, before it is saved."""
+
+    class Meta:
+        model = AfterHoursNotice
+        fields = ["department", "enabled", "name", "name_fr", "text_en", "text_fr"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("text_en") and data.get("text_fr"):
+            try:
+                library_text_require(text_en=data["text_en"], text_fr=data["text_fr"])
+            except OutgoingTextRefused as exc:
+                raise forms.ValidationError(exc.messages) from exc
+        return data
+
+
+@admin.register(AfterHoursNotice)
+class AfterHoursNoticeAdmin(DepartmentScopedAdmin):
+    """The department's automatic reply outside its business hours
+    (responder/channels/after_hours.py); off until switched on here."""
+
+    form = AfterHoursNoticeForm
+    list_display = ["name", "name_fr", "department", "enabled", "updated_at"]
+    list_filter = ["enabled"]

@@ -90,7 +90,7 @@ class ApprovalLayerInline(ScopedInline, admin.StackedInline):  # type: ignore[ty
     ordering = ["position"]
     autocomplete_fields = ["reviewers", "delegate"]
     fields = [
-        ("position", "name"),
+        ("position", "name", "name_fr"),
         ("reviewer_role", "reviewer_department"),
         "reviewers",
         ("approvals_required", "sla_minutes"),
@@ -105,7 +105,7 @@ class ApprovalPolicyForm(forms.ModelForm):
 
     class Meta:
         model = ApprovalPolicy
-        fields = ["name", "description", "is_active", "department"]
+        fields = ["name", "name_fr", "description", "is_active", "department"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -134,9 +134,17 @@ class ApprovalPolicyAdmin(DepartmentScopedAdmin):
     form = ApprovalPolicyForm
     show_shared = True  # site-wide policies: shown to department admins, not editable
     manage_action = authz.Action.POLICY_MANAGE
-    list_display = ["name", "department", "layer_count", "is_active", "version", "updated_at"]
+    list_display = [
+        "name",
+        "name_fr",
+        "department",
+        "layer_count",
+        "is_active",
+        "version",
+        "updated_at",
+    ]
     list_filter = ["is_active", "department"]
-    search_fields = ["name"]
+    search_fields = ["name", "name_fr"]
     readonly_fields = ["version", "updated_at"]
     inlines = [ApprovalLayerInline]
 
@@ -179,6 +187,7 @@ class RoutingRuleForm(forms.ModelForm):
         model = RoutingRule
         fields = [
             "name",
+            "name_fr",
             "policy",
             "priority",
             "department",
@@ -229,7 +238,7 @@ class RoutingRuleAdmin(DepartmentScopedAdmin):
     ]
     list_display_links = ["name"]
     list_filter = ["policy", "is_active", "risk", "platform"]
-    search_fields = ["name"]
+    search_fields = ["name", "name_fr"]
     ordering = ["priority", "id"]
 
     def save_model(self, request: HttpRequest, obj: RoutingRule, form: Any, change: bool) -> None:

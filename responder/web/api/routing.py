@@ -55,7 +55,10 @@ class SuggestionsQuery(serializers.Serializer[Any]):
 
 class RouteLayerSerializer(serializers.Serializer[Any]):
     position = serializers.IntegerField()
-    name = serializers.CharField()
+    name = serializers.CharField(help_text="The layer's English name.")
+    name_fr = serializers.CharField(
+        allow_blank=True, help_text="The layer's French name (empty: the English one is shown)."
+    )
     role = serializers.CharField(allow_blank=True)
     approvals_required = serializers.IntegerField()
     reviewers_count = serializers.IntegerField(
@@ -65,7 +68,10 @@ class RouteLayerSerializer(serializers.Serializer[Any]):
 
 class RoutePolicySerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
-    name = serializers.CharField()
+    name = serializers.CharField(help_text="The policy's English name.")
+    name_fr = serializers.CharField(
+        allow_blank=True, help_text="The policy's French name (empty: the English one is shown)."
+    )
     version = serializers.IntegerField()
 
 
@@ -74,7 +80,12 @@ class RouteSerializer(serializers.Serializer[Any]):
         allow_null=True, help_text="The saved draft routed (null: the text sent, or none)."
     )
     policy = RoutePolicySerializer(allow_null=True)
-    rule = serializers.CharField(allow_null=True, help_text="The routing rule that matched.")
+    rule = serializers.CharField(
+        allow_null=True, help_text="The routing rule that matched (its English name)."
+    )
+    rule_fr = serializers.CharField(
+        allow_null=True, help_text="The matched rule's French name (empty: as in English)."
+    )
     risk = serializers.CharField()
     library_answer = serializers.IntegerField(
         allow_null=True, help_text="The library answer the text came from."
@@ -99,9 +110,17 @@ def _route_data(route: Route, draft_version: int | None) -> dict[str, Any]:
     return {
         "draft_version": draft_version,
         "policy": (
-            {"id": policy.pk, "name": policy.name, "version": policy.version} if policy else None
+            {
+                "id": policy.pk,
+                "name": policy.name,
+                "name_fr": policy.name_fr,
+                "version": policy.version,
+            }
+            if policy
+            else None
         ),
         "rule": route.rule.name if route.rule else None,
+        "rule_fr": route.rule.name_fr if route.rule else None,
         "risk": route.risk,
         "library_answer": route.library_answer.pk if route.library_answer else None,
         "library_unchanged": route.library_unchanged,
@@ -110,6 +129,7 @@ def _route_data(route: Route, draft_version: int | None) -> dict[str, Any]:
             {
                 "position": layer.position,
                 "name": layer.name,
+                "name_fr": layer.name_fr,
                 "role": layer.role,
                 "approvals_required": layer.approvals_required,
                 "reviewers_count": layer.reviewers_count,

@@ -186,7 +186,9 @@ class StepSerializer(serializers.ModelSerializer[ApprovalStep]):
             "round",
             "position",
             "name",
+            "name_fr",
             "policy_name",
+            "policy_name_fr",
             "policy_version",
             "status",
             "approvals_required",
@@ -247,6 +249,7 @@ class OutboxSerializer(serializers.ModelSerializer[OutboxItem]):
         model = OutboxItem
         fields = [
             "id",
+            "kind",
             "status",
             "text",
             "attempts",

@@ -11,6 +11,7 @@ from django.db.models import Q
 from responder.accounts.models import Role, User
 from responder.channels.models import PlatformAccount
 from responder.inbox.models import SavedView, Topic
+from responder.localized_names import localized
 
 
 @dataclass
@@ -77,13 +78,18 @@ class SavedViewLink:
     pk: int
     name: str
     query: str
+    name_fr: str = ""
+
+    @property
+    def localized_name(self) -> str:
+        return localized(self.name, self.name_fr)
 
 
 SAVED_VIEWS_CACHE_SECONDS = 600
 
 
 def _saved_views_key(user_id: int) -> str:
-    return f"inbox:saved-views:v1:{user_id}"
+    return f"inbox:saved-views:v2:{user_id}"
 
 
 def saved_views_for(*, user: User) -> list[SavedViewLink]:
@@ -94,9 +100,9 @@ def saved_views_for(*, user: User) -> list[SavedViewLink]:
     if isinstance(cached, list):
         return cached
     views = [
-        SavedViewLink(pk, name, query)
-        for pk, name, query in SavedView.objects.filter(user=user).values_list(
-            "pk", "name", "query"
+        SavedViewLink(pk, name, query, name_fr)
+        for pk, name, query, name_fr in SavedView.objects.filter(user=user).values_list(
+            "pk", "name", "query", "name_fr"
         )
     ]
     cache.set(key, views, SAVED_VIEWS_CACHE_SECONDS)

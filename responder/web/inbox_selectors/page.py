@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from responder.accounts.models import User
 from responder.inbox.models import Case, CaseLanguage, CaseState, Platform, Topic
 from responder.inbox.response_clock import clock_status
+from responder.localized_names import reader_is_french
 from responder.web import inbox_query
 from responder.web.inbox_selectors.filters import Cursor, InboxFilters
 from workflows.models import ApprovalStep, StepStatus
@@ -275,9 +276,10 @@ def _in_params(values: list[int]) -> list[Any]:
 
 
 @functools.cache
-def _topics_and_steps_sql(case_count: int, review_count: int) -> str:
-    """The page's topic links and its in-review cases' open steps, in one round trip
-    (compiled once per page shape, like counts._counts_sql)."""
+def _topics_and_steps_sql(case_count: int, review_count: int, french: bool = False) -> str:
+    """The page's topic links and its in-review cases' open steps (their layer's name in
+    the reader's language), in one round trip (compiled once per page shape and
+    language, like counts._counts_sql)."""
     q = connection.ops.quote_name
     links, step = q(Case.topics.through._meta.db_table), q(ApprovalStep._meta.db_table)
     topics = (
@@ -286,8 +288,9 @@ def _topics_and_steps_sql(case_count: int, review_count: int) -> str:
     )
     if not review_count:
         return topics + f" ORDER BY {q('id')}"
+    name = f"COALESCE(NULLIF({q('name_fr')}, ''), {q('name')})" if french else q("name")
     steps = (
-        f"SELECT 1, {q('case_id')}, NULL, {q('name')}, {q('due_at')} FROM {step}"  # noqa: S608
+        f"SELECT 1, {q('case_id')}, NULL, {name}, {q('due_at')} FROM {step}"  # noqa: S608
         f" WHERE {q('status')} = %s AND {_in(q('case_id'), review_count)}"
     )
     return f"{topics} UNION ALL {steps} ORDER BY 1, 5, 2, 3"
@@ -304,7 +307,7 @@ def _page_topics_and_steps(
     links: list[tuple[int, int]] = []
     steps: list[tuple[int, str, dt.datetime | None]] = []
     with connection.cursor() as cursor:
-        cursor.execute(_topics_and_steps_sql(len(ids), len(in_review)), params)
+        cursor.execute(_topics_and_steps_sql(len(ids), len(in_review), reader_is_french()), params)
         for kind, case_id, topic_id, name, due_at in cursor.fetchall():
             if kind == 0:
                 links.append((case_id, topic_id))

@@ -41,6 +41,7 @@ class IncomingRuleForm(forms.ModelForm):  # type: ignore[type-arg]
         model = IncomingRule
         fields = [
             "name",
+            "name_fr",
             "is_active",
             "order",
             "keywords_en",
@@ -76,6 +77,7 @@ class IncomingRuleForm(forms.ModelForm):  # type: ignore[type-arg]
         data = self.cleaned_data
         return RuleInput(
             name=data["name"],
+            name_fr=data.get("name_fr") or "",
             is_active=data["is_active"],
             order=data["order"],
             keywords_en=data["keywords_en"],

@@ -87,6 +87,7 @@ def policy_list(request: HttpRequest) -> HttpResponse:
             policy = policy_services.policy_create(
                 actor=request.user,  # type: ignore[arg-type]
                 name=request.POST.get("name", ""),
+                name_fr=request.POST.get("name_fr", ""),
                 description=request.POST.get("description", ""),
                 department_id=_int(request.POST.get("department")),
             )
@@ -129,6 +130,7 @@ def _layers_from_post(request: HttpRequest) -> list[LayerSpec]:
         spec = LayerSpec(
             id=_int(request.POST.get(prefix + "id")),
             name=name,
+            name_fr=request.POST.get(prefix + "name_fr", "").strip(),
             reviewer_role=request.POST.get(prefix + "reviewer_role", ""),
             reviewer_department_id=_int(request.POST.get(prefix + "reviewer_department")),
             reviewer_ids=[
@@ -206,6 +208,7 @@ def _policy_save(request: HttpRequest, policy: ApprovalPolicy, specs: list[Layer
         policy_id=policy.pk,
         actor=request.user,  # type: ignore[arg-type]
         name=request.POST.get("name", policy.name),
+        name_fr=request.POST.get("name_fr", policy.name_fr),
         description=request.POST.get("description", ""),
         is_active=bool(request.POST.get("is_active")),
         expected_version=_int(request.POST.get("version")),
@@ -233,6 +236,7 @@ def _rules_from_post(request: HttpRequest) -> list[RuleSpec]:
             RuleSpec(
                 id=_int(request.POST.get(prefix + "id")),
                 name=name,
+                name_fr=request.POST.get(prefix + "name_fr", "").strip(),
                 policy_id=policy_id,
                 priority=_int(request.POST.get(prefix + "priority"), 100) or 0,
                 department_id=_int(request.POST.get(prefix + "department")),

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from responder.accounts.models import Department, Membership, Role, User
 from responder.channels.account_safety import platform_account_validate
-from responder.channels.models import PlatformAccount
+from responder.channels.models import AfterHoursNotice, PlatformAccount
 from responder.errors import ValidationError
 from responder.inbox.classify import case_topics_link, cases_classify
 from responder.inbox.demo_rules import demo_rules_load
@@ -124,28 +124,52 @@ CASES = [
 POLICIES: list[dict[str, Any]] = [
     {
         "name": "Pre-approved answer",
+        "name_fr": "Réponse préapprouvée",
         "description": "An unchanged answer from the library: posted without approval.",
         "layers": [],
-        "rule": {"name": "Unchanged library answer", "priority": 10, "library_unchanged": True},
+        "rule": {
+            "name": "Unchanged library answer",
+            "name_fr": "Réponse de la bibliothèque inchangée",
+            "priority": 10,
+            "library_unchanged": True,
+        },
     },
     {
         "name": "Sensitive answer",
+        "name_fr": "Réponse délicate",
         "description": "Sensitive topics: a subject-matter expert, then the director.",
         "layers": [
             {"name": "Subject-matter expert", "role": Role.SME, "sla": 60, "delegate": True},
             {"name": "Director", "role": Role.APPROVER, "sla": 120, "delegate": False},
         ],
-        "rule": {"name": "Sensitive", "priority": 20, "risk": "sensitive"},
+        "rule": {"name": "Sensitive", "name_fr": "Délicat", "priority": 20, "risk": "sensitive"},
     },
     {
         "name": "New answer",
+        "name_fr": "Nouvelle réponse",
         "description": "A new or edited answer: one subject-matter expert vouches for it.",
         "layers": [
             {"name": "Subject-matter expert", "role": Role.SME, "sla": 120, "delegate": True},
         ],
-        "rule": {"name": "Everything else", "priority": 100},
+        "rule": {"name": "Everything else", "name_fr": "Tout le reste", "priority": 100},
     },
 ]
+
+
+LAYER_NAMES_FR = {"Subject-matter expert": "Expert du domaine", "Director": "Direction"}
+
+AFTER_HOURS = {
+    "name": "After-hours notice",
+    "name_fr": "Avis hors des heures de bureau",
+    "text_en": (
+        "Thank you for your message. Our team is away right now; we answer on working "
+        "days from 9:00 to 17:00 (Eastern time)."
+    ),
+    "text_fr": (
+        "Merci de votre message. Notre équipe est absente en ce moment; nous répondons "
+        "les jours ouvrables de 9 h à 17 h (heure de l'Est)."
+    ),
+}
 
 
 class Command(BaseCommand):
@@ -161,6 +185,10 @@ class Command(BaseCommand):
             topics = self._topics(department)
             account = self._account(department)
             self._policies(actor=people["admin"], delegate=people["director"])
+            # The demo shows the after-hours notice switched on (off by default).
+            AfterHoursNotice.objects.get_or_create(
+                department=department, defaults={"enabled": True, **AFTER_HOURS}
+            )
             self._library(department=department, topics=topics, admin=people["admin"])
             demo_rules_load(department=department, actor=people["admin"])
             if not options["no_cases"]:
@@ -244,7 +272,10 @@ class Command(BaseCommand):
             policy = ApprovalPolicy.objects.filter(name=spec["name"]).first()
             if policy is None:
                 policy = policy_create(
-                    actor=actor, name=spec["name"], description=spec["description"]
+                    actor=actor,
+                    name=spec["name"],
+                    name_fr=spec["name_fr"],
+                    description=spec["description"],
                 )
                 if spec["layers"]:
                     policy_layers_save(
@@ -253,6 +284,7 @@ class Command(BaseCommand):
                         layers=[
                             LayerSpec(
                                 name=layer["name"],
+                                name_fr=LAYER_NAMES_FR[layer["name"]],
                                 reviewer_role=layer["role"],
                                 sla_minutes=layer["sla"],
                                 delegate_id=delegate.pk if layer["delegate"] else None,

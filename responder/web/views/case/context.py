@@ -14,7 +14,7 @@ from responder.accounts import authz
 from responder.accounts.authz import Action
 from responder.accounts.models import User
 from responder.audit.models import AuditEvent
-from responder.channels.models import OutboxItem
+from responder.channels.models import OutboxItem, OutboxKind
 from responder.channels.selectors import outbox_failure
 from responder.inbox import checks as outgoing
 from responder.inbox.classification_reasons import classification_lines
@@ -136,7 +136,12 @@ def case_context(
         .order_by("-round", "position")
     )
     open_step = next((s for s in steps if s.status == StepStatus.OPEN), None)
-    outbox = OutboxItem.objects.filter(case=case).order_by("-created_at", "-id").first()
+    outbox = (  # the reply's row: an after-hours notice is not the case's answer
+        OutboxItem.objects.filter(case=case)
+        .exclude(kind=OutboxKind.NOTICE)
+        .order_by("-created_at", "-id")
+        .first()
+    )
     ancestors, followups = _thread(case)
     language = case.language if case.language in ("en", "fr") else "en"
     return {
