@@ -63,7 +63,10 @@ def reply_undo(
                 name="undo_submit",
                 actor=actor,
                 via=via,
-                details={"outbox_item": item.pk, "draft_version": item.draft.version},
+                details={
+                    "outbox_item": item.pk,
+                    "draft_version": item.draft.version if item.draft else None,
+                },
             )
         _step_reopen(step_id=step_id, reviewer_id=done_by_id, actor=actor, via=via)
         return case_transition(
