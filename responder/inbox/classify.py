@@ -57,7 +57,7 @@ from responder.inbox.library_match import (
     library_fingerprint,
     library_index,
 )
-from responder.inbox.models import Case, Risk, Topic, risk_max
+from responder.inbox.models import RISK_ORDER, Case, Risk, Topic
 from responder.inbox.suggest import _NOISE
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -79,13 +79,21 @@ def _accent_table() -> dict[int, str]:
 
 
 _ACCENTS = _accent_table()
+# str.translate looks every character up (about 10 µs for a French post); a post has
+# a few accented letters, which this finds and replaces in well under one.
+_ACCENTED = re.compile("[" + "".join(re.escape(chr(code)) for code in sorted(_ACCENTS)) + "]")
+_PLAIN = {chr(code): plain for code, plain in _ACCENTS.items()}
+
+
+def _unaccent(match: re.Match[str]) -> str:
+    return _PLAIN[match.group()]
 
 
 def _fold(text: str) -> str:
     text = text.lower()
     if text.isascii():
         return text
-    text = text.translate(_ACCENTS)  # the common case, fast; the rest below
+    text = _ACCENTED.sub(_unaccent, text)  # the common case, fast; the rest below
     if text.isascii():
         return text
     text = unicodedata.normalize("NFKD", text)
@@ -162,6 +170,15 @@ class WordIndex:
             if len(self._raw_memo) > MEMO_LIMIT:
                 self._raw_memo.clear()
             found = self._raw_memo[raw] = self.lookup(_stem(raw))
+        return found
+
+    def lookup_all(self, raw: list[str]) -> list[frozenset[str]]:
+        """`lookup_raw` of each word of a post (most are remembered: one dict read)."""
+        memo = self._raw_memo
+        found = []
+        for word in raw:
+            matches = memo.get(word)
+            found.append(self.lookup_raw(word) if matches is None else matches)
         return found
 
     def lookup(self, word: str) -> frozenset[str]:
@@ -334,30 +351,42 @@ class Classification:
 
 # --- the classifier --------------------------------------------------------------------
 
+#: Keyword word -> the (rule position, line position) filed under it.
+Anchors = dict[str, list[tuple[int, int]]]
+
+
+def rule_anchors(rules: list[CompiledRule]) -> Anchors:
+    """Each keyword line filed under one of its words, the one fewest lines share
+    ("lost" rather than "passport" in "passport + lost"): a post only tries the lines
+    whose word it has. Rules without keywords are tried on every post."""
+    anchors: Anchors = {}
+    shared = Counter(w for r in rules for required in r.required for w in required)
+    for i, rule in enumerate(rules):
+        for j, required in enumerate(rule.required):
+            anchor = min(required, key=lambda w: (shared[w], -len(w), w))
+            anchors.setdefault(anchor, []).append((i, j))
+    return anchors
+
+
 
 class Classifier:
     """A department's active rules and library, ready for a batch of posts."""
 
     def __init__(
-        self, *, department_id: int, rules: list[CompiledRule], index: WordIndex | None = None
+        self,
+        *,
+        department_id: int,
+        rules: list[CompiledRule],
+        index: WordIndex | None = None,
+        anchors: Anchors | None = None,
     ) -> None:
         self.department_id = department_id
         self.rules = rules
         if index is None:
             index = WordIndex({w for r in rules for w in r.vocabulary})
         self.index = index
-        # Rules that can only match with one of their words in the post, by word;
-        # the others (no keywords) are tried on every post.
-        # Each keyword line is filed under one of its words, the one fewest lines
-        # share ("lost" rather than "passport" in "passport + lost"): a post only
-        # tries the lines whose word it has. Rules without keywords: every post.
-        self._anchors: dict[str, list[tuple[int, int]]] = {}
+        self._anchors = rule_anchors(rules) if anchors is None else anchors
         self._always = {i for i, r in enumerate(rules) if not r.lines}
-        shared = Counter(w for r in rules for required in r.required for w in required)
-        for i, rule in enumerate(rules):
-            for j, required in enumerate(rule.required):
-                anchor = min(required, key=lambda w: (shared[w], -len(w), w))
-                self._anchors.setdefault(anchor, []).append((i, j))
         self.threshold: float = settings.CLASSIFY_LIBRARY_THRESHOLD
         self._libraries: dict[str, LibraryIndex] = {}
         self._fingerprint: tuple[Any, ...] | None = None
@@ -383,7 +412,7 @@ class Classifier:
     def classify(self, post: Post) -> Classification:
         result = Classification(priority="")  # the highest a matching rule sets
         raw = _WORD.findall(post_fold(post.text))
-        matches = [self.index.lookup_raw(w) for w in raw]
+        matches = self.index.lookup_all(raw)
         present = frozenset().union(*matches)
         for rule, lines in self._candidates(present):
             matched = rule.criteria_match(post, matches, present, lines=lines)
@@ -399,8 +428,8 @@ class Classifier:
                     result.topic_ids.append(pk)
                     reasons.append({**reason, "topic": slug})
             first = reasons[0] if reasons else dict(reason)
-            if rule.risk and risk_max(result.risk, rule.risk) != result.risk:
-                result.risk = first["risk"] = rule.risk
+            if rule.risk and _RISK_RANK.get(rule.risk, -1) > _RISK_RANK.get(result.risk, -1):
+                result.risk = first["risk"] = rule.risk  # risk_max, without its set-up
             if rule.priority and _priority_rank(rule.priority) > _priority_rank(result.priority):
                 result.priority = first["priority"] = rule.priority
             if not reasons and len(first) > len(reason):
@@ -426,12 +455,16 @@ class Classifier:
             )
 
 
+_PRIORITY_RANK = {p.value: i for i, p in enumerate(PRIORITY_ORDER)}
+_RISK_RANK = {r.value: i for i, r in enumerate(RISK_ORDER)}
+
+
 def _priority_rank(value: str) -> int:
-    return [p.value for p in PRIORITY_ORDER].index(value) if value else -1
+    return _PRIORITY_RANK[value] if value else -1
 
 
 _rules_lock = threading.Lock()
-_rules_cache: dict[int, tuple[tuple[Any, ...], list[CompiledRule], WordIndex]] = {}
+_rules_cache: dict[int, tuple[tuple[Any, ...], list[CompiledRule], WordIndex, Anchors]] = {}
 
 
 def classifier_for(*, department_id: int) -> Classifier:
@@ -444,10 +477,13 @@ def classifier_for(*, department_id: int) -> Classifier:
         cached = _rules_cache.get(department_id)
     if cached is None or cached[0] != fingerprint:
         rules = [rule_compile(r) for r in active.prefetch_related("topics").order_by("order", "id")]
-        cached = (fingerprint, rules, WordIndex({w for r in rules for w in r.vocabulary}))
+        index = WordIndex({w for r in rules for w in r.vocabulary})
+        cached = (fingerprint, rules, index, rule_anchors(rules))
         with _rules_lock:
             _rules_cache[department_id] = cached
-    return Classifier(department_id=department_id, rules=cached[1], index=cached[2])
+    return Classifier(
+        department_id=department_id, rules=cached[1], index=cached[2], anchors=cached[3]
+    )
 
 
 def cases_classify(*, department_id: int, cases: list[Case]) -> list[list[int]]:

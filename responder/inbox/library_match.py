@@ -118,7 +118,7 @@ def library_best(
     if raw is None:
         query = Counter(t for t in tokens(text, language) if index.idf.get(t, 0.0))
     else:
-        query = Counter(t for t in map(index.term, raw) if t is not None)
+        query = _query_terms(index, raw)
     if not query:
         return None
     key = frozenset(query.items())
@@ -128,6 +128,20 @@ def library_best(
         index.best.clear()
     best = index.best[key] = _library_score(index, query)
     return best
+
+
+def _query_terms(index: LibraryIndex, raw: list[str]) -> Counter[str]:
+    """The library's terms among a post's words, counted (`index.term` of each; most
+    words are remembered, so this reads a dict once per word)."""
+    query: Counter[str] = Counter()
+    known = index.terms
+    for word in raw:
+        term = known.get(word, _MISSING)
+        if term is _MISSING:
+            term = index.term(word)
+        if term is not None:
+            query[term] += 1  # type: ignore[index]
+    return query
 
 
 def _library_score(index: LibraryIndex, query: Counter[str]) -> tuple[float, int] | None:
