@@ -56,6 +56,7 @@ from responder.inbox.library_match import (
     library_best,
     library_fingerprint,
     library_index,
+    library_query,
 )
 from responder.inbox.models import RISK_ORDER, Case, Risk, Topic
 from responder.inbox.suggest import _NOISE
@@ -390,6 +391,10 @@ class Classifier:
         self.threshold: float = settings.CLASSIFY_LIBRARY_THRESHOLD
         self._libraries: dict[str, LibraryIndex] = {}
         self._fingerprint: tuple[Any, ...] | None = None
+        self._by_account = any(r.account_id is not None for r in rules)
+        self._by_author = any(r.author for r in rules)
+        self._by_hashtag = any(r.hashtag for r in rules)
+        self._done: dict[tuple[Any, ...], Classification] = {}  # this batch's outcomes
 
     def _library(self, language: str) -> LibraryIndex:
         if language not in self._libraries:
@@ -410,9 +415,42 @@ class Classifier:
         return [(self.rules[i], sorted(lines[i])) for i in sorted(lines)]
 
     def classify(self, post: Post) -> Classification:
-        result = Classification(priority="")  # the highest a matching rule sets
         raw = _WORD.findall(post_fold(post.text))
         matches = self.index.lookup_all(raw)
+        language = post.language if post.language in ("en", "fr") else "en"
+        library = self._library(language)
+        query = library_query(library, raw)
+        # The outcome depends only on what the rules and the library see of the post:
+        # its keyword words in order, its library terms, its language, and the
+        # account, author and hashtags when a rule asks for them. Posts of one batch
+        # that are the same question in other words they do not know (a number, a
+        # name, a typo neither knows) are classified once.
+        key = (tuple(matches), frozenset(query.items()), post.language, self._criteria(post))
+        done = self._done.get(key)
+        if done is None:
+            done = self._done[key] = self._classify(post, matches, library, query)
+        return Classification(
+            topic_ids=list(done.topic_ids),
+            risk=done.risk,
+            priority=done.priority,
+            reasons=[dict(reason) for reason in done.reasons],
+        )
+
+    def _criteria(self, post: Post) -> tuple[Any, ...]:
+        return (
+            post.account_id if self._by_account else None,
+            _handle(post.author_handle) if self._by_author else None,
+            frozenset(post.hashtags) if self._by_hashtag else None,
+        )
+
+    def _classify(
+        self,
+        post: Post,
+        matches: list[frozenset[str]],
+        library: LibraryIndex,
+        query: Counter[str],
+    ) -> Classification:
+        result = Classification(priority="")  # the highest a matching rule sets
         present = frozenset().union(*matches)
         for rule, lines in self._candidates(present):
             matched = rule.criteria_match(post, matches, present, lines=lines)
@@ -436,15 +474,15 @@ class Classifier:
                 reasons.append(first)
             result.reasons += reasons
         result.priority = result.priority or Priority.NORMAL.value
-        self._library_topic(post, raw, result)
+        self._library_topic(library, query, result)
         return result
 
-    def _library_topic(self, post: Post, raw: list[str], result: Classification) -> None:
-        language = post.language if post.language in ("en", "fr") else "en"
-        library = self._library(language)
+    def _library_topic(
+        self, library: LibraryIndex, query: Counter[str], result: Classification
+    ) -> None:
         if not library.norms:
             return
-        best = library_best(library, "", language, raw=raw)
+        best = library_best(library, "", library.language, query=query)
         if best is None or best[0] < self.threshold:
             return
         topic = library.topics[best[1]]

@@ -110,15 +110,21 @@ def library_index(
 
 
 def library_best(
-    index: LibraryIndex, text: str, language: str, *, raw: list[str] | None = None
+    index: LibraryIndex,
+    text: str,
+    language: str,
+    *,
+    raw: list[str] | None = None,
+    query: Counter[str] | None = None,
 ) -> tuple[float, int] | None:
     """(score, answer position) of the best answer with a topic, or None: the score
     of the case page's suggestions (suggest.py), without the topic bonus. `raw`: the
-    words of the `post_fold`ed text, if the caller has them."""
-    if raw is None:
+    words of the `post_fold`ed text, if the caller has them; `query`: their
+    `library_query`, if the caller has that."""
+    if query is None and raw is None:
         query = Counter(t for t in tokens(text, language) if index.idf.get(t, 0.0))
-    else:
-        query = _query_terms(index, raw)
+    elif query is None:
+        query = library_query(index, raw or [])
     if not query:
         return None
     key = frozenset(query.items())
@@ -130,7 +136,7 @@ def library_best(
     return best
 
 
-def _query_terms(index: LibraryIndex, raw: list[str]) -> Counter[str]:
+def library_query(index: LibraryIndex, raw: list[str]) -> Counter[str]:
     """The library's terms among a post's words, counted (`index.term` of each; most
     words are remembered, so this reads a dict once per word)."""
     query: Counter[str] = Counter()
