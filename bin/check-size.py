@@ -22,7 +22,6 @@ MAX_MODULE_LINES = 500
 # "path:qualified.name": lines when the check was added. To be split, not to grow.
 ALLOWED_FUNCTIONS: dict[str, int] = {
     "responder/analytics/selectors/layers.py:layer_costs": 91,
-    "responder/channels/ingest.py:_poll_commit": 89,
     "responder/inbox/library_services.py:library_answer_promote": 82,
 }
 ALLOWED_MODULES: dict[str, int] = {}

@@ -88,7 +88,11 @@ _PLAIN = {
     ("TextField.get_prep_value", "Field.get_db_prep_value", "Field.get_db_prep_save"),
     ("BooleanField.get_prep_value", "Field.get_db_prep_value", "Field.get_db_prep_save"),
     ("IntegerField.get_prep_value", "IntegerField.get_db_prep_value", "Field.get_db_prep_save"),
-    ("IntegerField.get_prep_value", "AutoFieldMixin.get_db_prep_value", "AutoFieldMixin.get_db_prep_save"),
+    (
+        "IntegerField.get_prep_value",
+        "AutoFieldMixin.get_db_prep_value",
+        "AutoFieldMixin.get_db_prep_save",
+    ),
 }
 
 
