@@ -7,8 +7,10 @@ A poll runs in three steps:
 2. Fetch from the platform outside any transaction (no row lock held over HTTP).
 3. In one transaction: lock the account row, check that the cursor is still the one
    we fetched from (if another poll moved it, our page is dropped: that poll covered
-   it), insert the new cases in bulk (unique on account + external id, conflicts
-   ignored), thread them, record unreadable items, advance the cursor. Rows and
+   it), leave out the mentions already stored (unique on account + external id; the
+   lock makes "not there yet" exact), thread and classify the new ones and write
+   them in bulk (ingest_write.py: one COPY on PostgreSQL), record unreadable items,
+   advance the cursor. Rows and
    cursor commit together or not at all, so a worker killed at any point, a
    duplicate page or a re-poll from an older cursor neither loses nor duplicates.
 
