@@ -144,7 +144,7 @@ def rows_copy(objs: Sequence[Model]) -> None:
     assert all(obj.pk is not None for obj in objs), "rows_copy needs the ids (ids_reserve)"
     fields = [f for f in meta.concrete_fields if not f.generated]
     plan = [(f, f.attname, _copy_converter(f, connection)) for f in fields]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    columns = ", ".join(connection.ops.quote_name(f.column or f.attname) for f in fields)
     table = connection.ops.quote_name(meta.db_table)
     with connection.cursor() as cursor:
         raw = cursor.cursor  # psycopg 3
