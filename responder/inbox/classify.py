@@ -312,21 +312,43 @@ _rules_lock = threading.Lock()
 _rules_cache: dict[int, tuple[tuple[Any, ...], list[CompiledRule], WordIndex, Anchors]] = {}
 
 
+_state_sql: dict[int, tuple[str, tuple[Any, ...]]] = {}
+
+
+def _state_query(department_id: int) -> Any:
+    return (
+        IncomingRule.objects.filter(department_id=department_id, is_active=True)
+        .order_by("id")
+        .values_list("id", "version", "updated_at", *library_fingerprint_columns(department_id))
+    )
+
+
+def _state_rows(department_id: int) -> list[tuple[Any, ...]]:
+    """The department's active rules' (id, version, updated_at), each row followed by
+    the library's state (library_fingerprint): what a batch checks, in one query.
+    On PostgreSQL its SQL is built once per department and process (the ORM takes
+    longer to build it than the database to answer it: about 4 µs a mention)."""
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        return list(_state_query(department_id))
+    compiled = _state_sql.get(department_id)
+    if compiled is None:
+        compiled = _state_sql[department_id] = _state_query(department_id).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(*compiled)
+        return [tuple(row) for row in cursor.fetchall()]
+
+
 def classifier_for(*, department_id: int) -> Classifier:
     """The department's active rules, compiled. They are kept in this process with
     their word index (and its remembered typo look-ups) until a rule changes: every
     save bumps the rule's version (incoming_rule_save), checked with one query."""
-    active = IncomingRule.objects.filter(department_id=department_id, is_active=True)
-    # The library's state comes along on each row (a batch needs both, in one query).
-    rows = list(
-        active.order_by("id").values_list(
-            "id", "version", "updated_at", *library_fingerprint_columns(department_id)
-        )
-    )
+    rows = _state_rows(department_id)
     fingerprint = tuple(row[:3] for row in rows)
     with _rules_lock:
         cached = _rules_cache.get(department_id)
     if cached is None or cached[0] != fingerprint:
+        active = IncomingRule.objects.filter(department_id=department_id, is_active=True)
         rules = [rule_compile(r) for r in active.prefetch_related("topics").order_by("order", "id")]
         index = WordIndex({w for r in rules for w in r.vocabulary})
         cached = (fingerprint, rules, index, rule_anchors(rules))
