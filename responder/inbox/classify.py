@@ -222,6 +222,17 @@ class Classifier:
         return [(self.rules[i], sorted(lines[i])) for i in sorted(lines)]
 
     def classify(self, post: Post) -> Classification:
+        done = self.shared(post)
+        return Classification(
+            topic_ids=list(done.topic_ids),
+            risk=done.risk,
+            priority=done.priority,
+            reasons=[dict(reason) for reason in done.reasons],
+        )
+
+    def shared(self, post: Post) -> Classification:
+        """`classify`, but the outcome may be the one of an earlier post of the batch,
+        the same object: read it, never change it."""
         raw = WORD.findall(post_fold(post.text))
         matches = self.index.lookup_all(raw)
         language = post.language if post.language in ("en", "fr") else "en"
@@ -236,12 +247,7 @@ class Classifier:
         done = self._done.get(key)
         if done is None:
             done = self._done[key] = self._classify(post, matches, library, query)
-        return Classification(
-            topic_ids=list(done.topic_ids),
-            risk=done.risk,
-            priority=done.priority,
-            reasons=[dict(reason) for reason in done.reasons],
-        )
+        return done
 
     def _criteria(self, post: Post) -> tuple[Any, ...]:
         return (
@@ -369,7 +375,7 @@ def cases_classify(*, department_id: int, cases: list[Case]) -> list[list[int]]:
     classifier = classifier_for(department_id=department_id)
     topic_ids = []
     for case in cases:
-        result = classifier.classify(
+        result = classifier.shared(
             Post(
                 text=case.text,
                 language=case.language,
@@ -379,7 +385,7 @@ def cases_classify(*, department_id: int, cases: list[Case]) -> list[list[int]]:
         )
         case.auto_risk = result.risk
         case.priority = result.priority
-        case.classification = result.reasons
+        case.classification = list(result.reasons)  # written as JSON, never changed
         topic_ids.append(result.topic_ids)
     return topic_ids
 
