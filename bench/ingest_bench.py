@@ -15,6 +15,10 @@ transaction per batch. A batch of 400 is what one poll reads at most (5 pages of
 rules and 50 library answers (topics, automatic risk, priority and reasons set in the
 same transaction); "classification off" is the same path with classification
 replaced by a no-op, which is what ingest cost before it existed.
+
+Beside the rates it prints the CPU time per mention of this process and its PostgreSQL
+backend (when the server runs on this machine): on a shared machine the wall clock
+follows the load, the CPU time much less.
 """
 
 from __future__ import annotations
