@@ -15,6 +15,10 @@ transaction per batch. A batch of 400 is what one poll reads at most (5 pages of
 rules and 50 library answers (topics, automatic risk, priority and reasons set in the
 same transaction); "classification off" is the same path with classification
 replaced by a no-op, which is what ingest cost before it existed.
+
+Beside the rates it prints the CPU time per mention of this process and its PostgreSQL
+backend (when the server runs on this machine): on a shared machine the wall clock
+follows the load, the CPU time much less.
 """
 
 from __future__ import annotations
@@ -83,6 +87,29 @@ def make_mentions(count: int, *, start: int, seed: int = 7) -> list:
             )
         )
     return mentions
+
+
+def backend_cpu() -> float | None:
+    """CPU seconds used so far by this connection's PostgreSQL backend, when the server
+    runs on this machine (/proc), else None. With the client's own CPU time it gives a
+    cost per mention that a busy machine disturbs far less than the wall clock."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_used(runner, account, mentions: list, batch: int) -> tuple[float, float | None]:
+    """(wall seconds, CPU seconds of client and backend or None) of one runner."""
+    cpu, backend = time.process_time(), backend_cpu()
+    seconds = runner(account, mentions, batch)
+    after = backend_cpu()
+    used = None if backend is None or after is None else after - backend
+    return seconds, None if used is None else time.process_time() - cpu + used
 
 
 def run_ingest(account, mentions: list, batch: int) -> float:
@@ -256,6 +283,7 @@ def main() -> None:
         department = Department.objects.create(name="Bench", slug="bench")
         classified = classified_department()
         ingest_rates, bare_rates, off_rates = [], [], []
+        cpu: dict[str, list[float]] = {"ingest": [], "off": [], "bare": []}
         for round_no in range(args.rounds):
             start = 1_000_000 * (round_no + 1)
             mentions = make_mentions(args.count, start=start)
@@ -274,8 +302,10 @@ def main() -> None:
                     department=classified,
                     base_url="http://bench.invalid",
                 )
-                seconds = runner(account, mentions, args.batch)
+                seconds, used = cpu_used(runner, account, mentions, args.batch)
                 rates.append(args.count / seconds)
+                if used is not None:
+                    cpu[kind].append(used * 1e6 / args.count)
         ingest, bare = statistics.median(ingest_rates), statistics.median(bare_rates)
         off = statistics.median(off_rates)
         print(
@@ -298,6 +328,14 @@ def main() -> None:
             f"{best_bare:.0f} per s; on/bare {best_on / best_bare:.2f}, "
             f"added {best_off / best_on - 1:.1%}"
         )
+        if all(cpu.values()):
+            on_us, off_us, bare_us = (statistics.median(cpu[k]) for k in ("ingest", "off", "bare"))
+            print(
+                f"  CPU per mention, this process + its PostgreSQL backend (median): "
+                f"on {on_us:.0f} µs, off {off_us:.0f} µs, bare {bare_us:.0f} µs; "
+                f"bare / on {bare_us / on_us:.2f}, added by classification "
+                f"{on_us / off_us - 1:.1%}"
+            )
         detect_ms, detect_pii_ms = pii_detection_ms(mentions, classified)
         print(
             f"  personal-information detection (part of ingest): {detect_ms:8.3f} ms/mention; "

@@ -20,9 +20,7 @@ MAX_FUNCTION_LINES = 80
 MAX_MODULE_LINES = 500
 
 # "path:qualified.name": lines when the check was added. To be split, not to grow.
-ALLOWED_FUNCTIONS: dict[str, int] = {
-    "responder/channels/ingest.py:_poll_commit": 89,
-}
+ALLOWED_FUNCTIONS: dict[str, int] = {}
 ALLOWED_MODULES: dict[str, int] = {}
 
 

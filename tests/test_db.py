@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from responder.channels.models import OutboxItem, OutboxStatus, PlatformAccount, PostAttempt
-from responder.db import rows_update
+from responder.db import ids_reserve, rows_copy, rows_update
 from responder.inbox.models import Case, Draft
 from responder.testing.factories import CaseFactory, PlatformAccountFactory, UserFactory
 
@@ -177,3 +177,67 @@ def test_no_rows_means_no_query(vendor, django_assert_num_queries):
     with django_assert_num_queries(0):
         rows_update([], ["reply_external_id"])
     assert values(Case, [case.pk], "reply_external_id") == [("before",)]
+
+
+# --- rows_copy: new rows written with COPY (ingest's cases) --------------------------
+
+
+def _twin_cases(account: PlatformAccount, prefix: str) -> list[Case]:
+    """Unsaved cases with what ingest fills in: text a COPY must escape, JSON, choice
+    values, nulls, aware datetimes, a parent."""
+    parent = CaseFactory(account=account)
+    return [
+        Case(
+            department_id=account.department_id,
+            account=account,
+            platform=account.platform,
+            external_id=f"{prefix}-{n}",
+            author_handle="amelie@mastodon.example",
+            author_name="Amélie \\ O'Brien",
+            text=f"Tab\there, line\nbreak, back\\slash, accents éà, emoji 😀, null-ish \\N {n}",
+            language="fr",
+            url="https://mastodon.example/@amelie/1",
+            conversation_id=f"{prefix}-conv",
+            in_reply_to_external_id="",
+            parent_id=parent.pk if n else None,
+            source="mention",
+            received_at=T0 + dt.timedelta(minutes=n),
+            auto_risk="sensitive",
+            priority="urgent",
+            classification=[{"kind": "rule", "rule": "Volé « vite »", "topic": "lost"}],
+            pii_kinds=["phone"] if n else [],
+            respond_by=T0 + dt.timedelta(hours=4) if n else None,
+        )
+        for n in range(3)
+    ]
+
+
+def test_rows_copy_writes_what_bulk_create_writes():
+    account = PlatformAccountFactory()
+    created = Case.objects.bulk_create(_twin_cases(account, "orm"))
+    copied = _twin_cases(account, "copy")
+    for case, pk in zip(copied, ids_reserve(Case, len(copied)), strict=True):
+        case.pk = pk
+    before = timezone.now()
+
+    rows_copy(copied)
+
+    skip = {"id", "external_id", "conversation_id", "parent", "created_at", "updated_at"}
+    fields = [f.attname for f in Case._meta.concrete_fields if f.name not in skip]
+    orm = values(Case, [c.pk for c in created], *fields)
+    copy = values(Case, [c.pk for c in copied], *fields)
+    assert copy == orm
+    # Generated sort keys were computed by the database, and the text came back whole.
+    assert values(Case, [copied[0].pk], "priority_rank", "text")[0][0] == 0
+    assert "Tab\there, line\nbreak, back\\slash" in values(Case, [copied[0].pk], "text")[0][0]
+    for created_at, updated_at in values(Case, [c.pk for c in copied], "created_at", "updated_at"):
+        assert created_at >= before and updated_at >= before
+
+
+def test_ids_reserve_gives_new_ascending_ids_that_inserts_never_reuse():
+    account = PlatformAccountFactory()
+    reserved = ids_reserve(Case, 5)
+    assert reserved == sorted(reserved) and len(set(reserved)) == 5
+    later = CaseFactory(account=account)
+    assert later.pk > max(reserved)
+    assert ids_reserve(Case, 0) == []

@@ -7,8 +7,10 @@ A poll runs in three steps:
 2. Fetch from the platform outside any transaction (no row lock held over HTTP).
 3. In one transaction: lock the account row, check that the cursor is still the one
    we fetched from (if another poll moved it, our page is dropped: that poll covered
-   it), insert the new cases in bulk (unique on account + external id, conflicts
-   ignored), thread them, record unreadable items, advance the cursor. Rows and
+   it), leave out the mentions already stored (unique on account + external id; the
+   lock makes "not there yet" exact), thread and classify the new ones and write
+   them in bulk (ingest_write.py: one COPY on PostgreSQL), record unreadable items,
+   advance the cursor. Rows and
    cursor commit together or not at all, so a worker killed at any point, a
    duplicate page or a re-poll from an older cursor neither loses nor duplicates.
 
@@ -34,6 +36,7 @@ from responder.audit.services import AuditRow, audit_copy_many
 from responder.channels.after_hours import after_hours_notices_queue
 from responder.channels.connectors import connector_for
 from responder.channels.connectors.base import FetchResult, ItemError, Mention, TransportError
+from responder.channels.ingest_write import cases_write
 from responder.channels.models import IngestError, PlatformAccount
 from responder.crypto import Secret
 from responder.inbox.classify import case_topics_link, cases_classify
@@ -133,34 +136,6 @@ def _thread_targets(
     return by_external, by_reply, conversation_latest
 
 
-def _insert_in_waves(
-    *, account: PlatformAccount, cases: list[Case], batch_parent: dict[str, str]
-) -> dict[str, int]:
-    """Insert in waves so a followup of a post in the same batch gets its parent's id
-    at insert time (no UPDATE afterwards): usually one wave, two with followups.
-    Returns external id -> case id."""
-    ids: dict[str, int] = {}
-    waiting = cases
-    while waiting:
-        wave = [c for c in waiting if c.external_id not in batch_parent]
-        wave += [c for c in waiting if batch_parent.get(c.external_id) in ids]
-        if not wave:  # cannot happen (parents are older); never loop forever
-            wave = waiting
-        for case in wave:
-            parent = batch_parent.pop(case.external_id, None)
-            if parent is not None:
-                case.parent_id = ids.get(parent)
-        Case.objects.bulk_create(wave, batch_size=BATCH_SIZE, ignore_conflicts=True)
-        ids.update(
-            Case.objects.filter(
-                account=account, external_id__in=[c.external_id for c in wave]
-            ).values_list("external_id", "id")
-        )
-        inserted = {c.external_id for c in wave}
-        waiting = [c for c in waiting if c.external_id not in inserted]
-    return ids
-
-
 def _cases_insert(*, account: PlatformAccount, mentions: list[Mention]) -> list[int]:
     existing = set(
         Case.objects.filter(
@@ -171,10 +146,26 @@ def _cases_insert(*, account: PlatformAccount, mentions: list[Mention]) -> list[
     if not new:
         return []
     new.sort(key=lambda m: (m.created_at, len(m.external_id), m.external_id))
+    cases, batch_parent = _cases_build(account=account, new=new)
+    # Topics, automatic risk and priority from the department's incoming rules and
+    # library, in this transaction (responder/inbox/classify.py).
+    topic_ids = cases_classify(department_id=account.department_id, cases=cases)
+    # The first-response deadline, from the priority just set (response_clock.py).
+    cases_respond_by_set(department=account.department, cases=cases)
+    ids = cases_write(account=account, cases=cases, batch_parent=batch_parent)
+    case_topics_link(
+        pairs=[(ids[c.external_id], t) for c, t in zip(cases, topic_ids, strict=True) if t]
+    )
+    _ingested_audit(account=account, cases=cases, ids=ids)
+    return [ids[c.external_id] for c in cases]
 
+
+def _cases_build(
+    *, account: PlatformAccount, new: list[Mention]
+) -> tuple[list[Case], dict[str, str]]:
+    """The new cases (unsaved), threaded to earlier cases; and, for a followup of a
+    post of this same batch, its parent's external id (the parent has no id yet)."""
     by_external, by_reply, conversation_latest = _thread_targets(account=account, new=new)
-
-    # In-batch parents are resolved after insert, when their ids exist.
     batch_conversation: dict[str, str] = {}
     batch_parent: dict[str, str] = {}
     cases: list[Case] = []
@@ -220,17 +211,7 @@ def _cases_insert(*, account: PlatformAccount, mentions: list[Mention]) -> list[
                 received_at=m.created_at,
             )
         )
-    # Topics, automatic risk and priority from the department's incoming rules and
-    # library, in this transaction (responder/inbox/classify.py).
-    topic_ids = cases_classify(department_id=account.department_id, cases=cases)
-    # The first-response deadline, from the priority just set (response_clock.py).
-    cases_respond_by_set(department=account.department, cases=cases)
-    ids = _insert_in_waves(account=account, cases=cases, batch_parent=batch_parent)
-    case_topics_link(
-        pairs=[(ids[c.external_id], t) for c, t in zip(cases, topic_ids, strict=True) if t]
-    )
-    _ingested_audit(account=account, cases=cases, ids=ids)
-    return [ids[c.external_id] for c in cases]
+    return cases, batch_parent
 
 
 def _ingested_audit(*, account: PlatformAccount, cases: list[Case], ids: dict[str, int]) -> None:
@@ -352,31 +333,9 @@ def _poll_commit(
     now = timezone.now()
     with transaction.atomic():
         account = PlatformAccount.objects.select_for_update().get(pk=account_id)
-        new_ids: list[int] = []
-        error_count = 0
-        cursors = dict(account.hashtag_cursors or {})
-        rate_limit = None
-        for key, result in fetched.items():
-            current = account.cursor if key == "" else cursors.get(key, "")
-            if current != from_cursor[key]:
-                # Another poll (or an admin) moved the cursor since we fetched:
-                # that poll stored this range; ours is dropped, nothing is lost.
-                continue
-            new_ids += mentions_store(
-                account=account, mentions=result.mentions, errors=result.errors
-            )
-            error_count += len(result.errors)
-            if key == "":
-                account.cursor = result.cursor
-            else:
-                cursors[key] = result.cursor
-            rate_limit = result.rate_limit or rate_limit
-        account.hashtag_cursors = cursors
-        if rate_limit is not None:
-            account.rate_limit_remaining = rate_limit.remaining
-            # rate_limit_reset_at means "no calls until" (posting and engagement wait
-            # for it), so it is set only once the window's budget is spent.
-            account.rate_limit_reset_at = rate_limit.reset_at if rate_limit.remaining == 0 else None
+        new_ids, error_count = _fetched_store(
+            account=account, from_cursor=from_cursor, fetched=fetched
+        )
         account.poll_lease_until = None
         update_fields = [
             "cursor",
@@ -394,41 +353,76 @@ def _poll_commit(
         ):
             account.session_state = Secret(session_state)  # type: ignore[assignment]
             update_fields.append("session_state")
-        if failure is None:
-            account.last_polled_at = now
-            account.next_poll_at = now + dt.timedelta(seconds=account.poll_interval_seconds)
-            account.last_error = ""
-            account.poll_failures = 0
-        else:
-            account.poll_failures += 1
-            account.last_error = failure.message[:2000]
-            if failure.permanent:
-                wait = max(
-                    PERMANENT_ERROR_WAIT, dt.timedelta(seconds=account.poll_interval_seconds)
-                )
-            else:
-                wait = _backoff(
-                    interval=account.poll_interval_seconds, failures=account.poll_failures
-                )
-            next_at = now + wait
-            if failure.retry_at is not None and failure.retry_at > next_at:
-                next_at = failure.retry_at
-            account.next_poll_at = next_at
-            if failure.status == 429:
-                account.rate_limit_remaining = 0
-                account.rate_limit_reset_at = failure.retry_at
-            logger.warning(
-                "poll of account %s failed (%s): %s",
-                account_id,
-                "permanent" if failure.permanent else "will retry",
-                failure.message,
-            )
+        _poll_schedule(account=account, now=now, failure=failure)
         account.save(update_fields=update_fields)
     return PollOutcome(
         status="polled" if failure is None else "failed",
         new_case_ids=new_ids,
         errors=error_count,
         message=failure.message if failure else "",
+    )
+
+
+def _fetched_store(
+    *, account: PlatformAccount, from_cursor: dict[str, str], fetched: dict[str, FetchResult]
+) -> tuple[list[int], int]:
+    """Store each fetched page whose cursor nobody moved since we fetched, and move the
+    cursors and the rate-limit figures on the (locked, unsaved) account. Returns the
+    new case ids and the number of unreadable items."""
+    new_ids: list[int] = []
+    error_count = 0
+    cursors = dict(account.hashtag_cursors or {})
+    rate_limit = None
+    for key, result in fetched.items():
+        current = account.cursor if key == "" else cursors.get(key, "")
+        if current != from_cursor[key]:
+            # Another poll (or an admin) moved the cursor since we fetched:
+            # that poll stored this range; ours is dropped, nothing is lost.
+            continue
+        new_ids += mentions_store(account=account, mentions=result.mentions, errors=result.errors)
+        error_count += len(result.errors)
+        if key == "":
+            account.cursor = result.cursor
+        else:
+            cursors[key] = result.cursor
+        rate_limit = result.rate_limit or rate_limit
+    account.hashtag_cursors = cursors
+    if rate_limit is not None:
+        account.rate_limit_remaining = rate_limit.remaining
+        # rate_limit_reset_at means "no calls until" (posting and engagement wait
+        # for it), so it is set only once the window's budget is spent.
+        account.rate_limit_reset_at = rate_limit.reset_at if rate_limit.remaining == 0 else None
+    return new_ids, error_count
+
+
+def _poll_schedule(
+    *, account: PlatformAccount, now: dt.datetime, failure: TransportError | None
+) -> None:
+    """When the account is polled next, and its error state, after this poll."""
+    if failure is None:
+        account.last_polled_at = now
+        account.next_poll_at = now + dt.timedelta(seconds=account.poll_interval_seconds)
+        account.last_error = ""
+        account.poll_failures = 0
+        return
+    account.poll_failures += 1
+    account.last_error = failure.message[:2000]
+    if failure.permanent:
+        wait = max(PERMANENT_ERROR_WAIT, dt.timedelta(seconds=account.poll_interval_seconds))
+    else:
+        wait = _backoff(interval=account.poll_interval_seconds, failures=account.poll_failures)
+    next_at = now + wait
+    if failure.retry_at is not None and failure.retry_at > next_at:
+        next_at = failure.retry_at
+    account.next_poll_at = next_at
+    if failure.status == 429:
+        account.rate_limit_remaining = 0
+        account.rate_limit_reset_at = failure.retry_at
+    logger.warning(
+        "poll of account %s failed (%s): %s",
+        account.pk,
+        "permanent" if failure.permanent else "will retry",
+        failure.message,
     )
 
 

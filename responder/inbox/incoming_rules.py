@@ -19,15 +19,9 @@ from responder.accounts.models import User
 from responder.audit.services import audit_record
 from responder.channels.models import PlatformAccount
 from responder.errors import ConflictError, PermissionDenied, ValidationError
-from responder.inbox.classify import (
-    Post,
-    WordIndex,
-    keyword_lines,
-    post_fold,
-    rule_compile,
-    words,
-)
+from responder.inbox.classify import Post, rule_compile
 from responder.inbox.incoming_models import IncomingRule, IncomingRuleRevision, Priority
+from responder.inbox.keywords import WordIndex, keyword_lines, post_fold, words
 from responder.inbox.models import Case, Risk, Topic
 from responder.inbox.pii import pii_find_for, pii_mask
 

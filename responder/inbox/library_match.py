@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, Q, Subquery, Sum, Value
 
 from responder.inbox.models import LibraryAnswer
 from responder.inbox.suggest import _norm, _vectors, document_terms, folded_tokens, tokens
@@ -58,11 +58,26 @@ def _library_qs(department_id: int) -> Any:
     )
 
 
+def _fingerprint_of() -> dict[str, Any]:
+    return {
+        "n": Count("id"),
+        "last": Max("updated_at"),
+        "ids": Sum("id"),
+        "topics": Sum("topic_id"),
+    }
+
+
 def library_fingerprint(department_id: int) -> tuple[Any, ...]:
-    agg = _library_qs(department_id).aggregate(
-        n=Count("id"), last=Max("updated_at"), ids=Sum("id"), topics=Sum("topic_id")
-    )
-    return (agg["n"], agg["last"], agg["ids"], agg["topics"])
+    """The library's state, to know when its vectors must be rebuilt."""
+    agg = _library_qs(department_id).aggregate(**_fingerprint_of())
+    return tuple(agg[name] for name in _fingerprint_of())
+
+
+def library_fingerprint_columns(department_id: int) -> list[Subquery]:
+    """`library_fingerprint` as columns another query of the same batch can carry
+    (classify.py reads it with the rules' state: one round trip, not two)."""
+    qs = _library_qs(department_id).order_by().annotate(_all=Value(1)).values("_all")
+    return [Subquery(qs.annotate(v=expr).values("v")[:1]) for expr in _fingerprint_of().values()]
 
 
 def _library_build(department_id: int, language: str) -> LibraryIndex:
@@ -110,15 +125,21 @@ def library_index(
 
 
 def library_best(
-    index: LibraryIndex, text: str, language: str, *, raw: list[str] | None = None
+    index: LibraryIndex,
+    text: str,
+    language: str,
+    *,
+    raw: list[str] | None = None,
+    query: Counter[str] | None = None,
 ) -> tuple[float, int] | None:
     """(score, answer position) of the best answer with a topic, or None: the score
     of the case page's suggestions (suggest.py), without the topic bonus. `raw`: the
-    words of the `post_fold`ed text, if the caller has them."""
-    if raw is None:
+    words of the `post_fold`ed text, if the caller has them; `query`: their
+    `library_query`, if the caller has that."""
+    if query is None and raw is None:
         query = Counter(t for t in tokens(text, language) if index.idf.get(t, 0.0))
-    else:
-        query = Counter(t for t in map(index.term, raw) if t is not None)
+    elif query is None:
+        query = library_query(index, raw or [])
     if not query:
         return None
     key = frozenset(query.items())
@@ -128,6 +149,20 @@ def library_best(
         index.best.clear()
     best = index.best[key] = _library_score(index, query)
     return best
+
+
+def library_query(index: LibraryIndex, raw: list[str]) -> Counter[str]:
+    """The library's terms among a post's words, counted (`index.term` of each; most
+    words are remembered, so this reads a dict once per word)."""
+    query: Counter[str] = Counter()
+    known = index.terms
+    for word in raw:
+        term = known.get(word, _MISSING)
+        if term is _MISSING:
+            term = index.term(word)
+        if term is not None:
+            query[term] += 1  # type: ignore[index]
+    return query
 
 
 def _library_score(index: LibraryIndex, query: Counter[str]) -> tuple[float, int] | None:

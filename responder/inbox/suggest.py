@@ -67,6 +67,8 @@ _STEMMERS = {
 def _stem(token: str, language: str) -> str:
     """The Snowball stem of a folded word ("renewal", "renewing" -> "renew";
     "renouvellement", "renouveler" -> "renouvel")."""
+    if token.isdigit():  # Snowball leaves numbers as they are; it costs ~20 µs to say so
+        return token
     stem: str = _STEMMERS.get(language, _STEMMERS["en"]).stemWord(token)
     return stem
 
