@@ -131,14 +131,15 @@
       markOpen(id);
       var heading = document.getElementById("pane-heading");
       if (heading) { heading.focus(); }
-      if (status && pane) { say(pane.getAttribute("data-shown").replace("%(id)s", id)); }
+      if (status && pane) { say(pane.getAttribute("data-shown").replace("__ID__", id)); }
     });
   }
 
-  if (pane && table && window.htmx) {
+  if (pane && table) {
     table.addEventListener("click", function (event) {
       var link = event.target.closest && event.target.closest("a.case-link");
-      if (!link || !wide.matches || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) {
+      // htmx is loaded deferred, after this script: asked at the click, not before.
+      if (!link || !window.htmx || !wide.matches || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) {
         return;
       }
       event.preventDefault();

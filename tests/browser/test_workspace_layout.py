@@ -139,3 +139,68 @@ def test_the_list_never_scrolls_sideways(page, live_server, team) -> None:
         }"""
     )
     assert inside
+
+
+@pytest.mark.parametrize("page", [DESKTOP], indirect=True)
+def test_the_split_view_reads_a_case_beside_the_list(page, live_server, team) -> None:
+    cases = _busy_inbox(team)
+    parent = team.case(text="My passport expired last week.")
+    followup = team.case(
+        text="Can I travel Friday? <script>alert(1)</script>", parent=parent, language="en"
+    )
+    login(page, live_server.url, "olivia")
+    pane = page.locator("#reading-pane")
+    expect(pane.get_by_role("heading", name="Reading pane")).to_be_visible()
+    rows = page.locator("#inbox-table tbody tr[data-case-id]")
+    count = rows.count()
+
+    # A click reads the case in the pane; the list stays (same rows, same page).
+    page.locator(f"#case-{followup.pk}").click()
+    expect(pane.get_by_role("heading", name=re.compile(rf"Case {followup.pk}: question"))).to_be_focused()
+    expect(page).to_have_url(re.compile(rf"[?&]open={followup.pk}"))
+    expect(rows).to_have_count(count)
+    # Its thread (the earlier post), its text as text, its state and a way to draft.
+    expect(pane).to_contain_text("My passport expired last week.")
+    expect(pane.locator("#pane-text")).to_have_text("Can I travel Friday? <script>alert(1)</script>")
+    expect(pane.locator("#pane-state")).to_have_text("New")
+    expect(pane.locator("#pane-deadline")).to_be_visible()
+    expect(pane.get_by_role("link", name="Open the case to reply")).to_have_attribute(
+        "href", f"/cases/{followup.pk}/"
+    )
+    expect(page.locator("#kbd-status")).to_have_text(f"Case #{followup.pk} is in the reading pane.")
+    expect(page.locator(f"#case-{followup.pk}")).to_have_attribute("aria-current", "true")
+
+    # From the keyboard: back to the list, j to the next case, Enter reads it in the pane.
+    pane.get_by_role("link", name="Back to the list").click()
+    expect(page.locator(f"#case-{followup.pk}")).to_be_focused()
+    page.keyboard.press("j")
+    focused = page.evaluate("() => document.activeElement.closest('tr').dataset.caseId")
+    assert focused != str(followup.pk)
+    page.keyboard.press("Enter")
+    expect(pane.locator("h2#pane-heading")).to_be_focused()
+    expect(pane.locator("h2#pane-heading")).to_contain_text(f"Case {focused}:")
+    expect(page).to_have_url(re.compile(rf"[?&]open={focused}"))
+    assert_no_axe_violations(page)
+
+    # Reloaded (or without JavaScript), the address shows the same pane beside the list.
+    page.reload()
+    expect(pane.locator("h2#pane-heading")).to_contain_text(f"Case {focused}:")
+    expect(rows).to_have_count(count)
+    _switch_to_french(page)
+    expect(pane.locator("h2#pane-heading")).to_contain_text(f"Cas {focused}")
+    expect(pane.get_by_role("link", name="Ouvrir le cas pour répondre")).to_be_visible()
+    assert_no_axe_violations(page)
+
+    # "Open the case to reply" leads to the case page to draft.
+    pane.get_by_role("link", name="Ouvrir le cas pour répondre").click()
+    expect(page).to_have_url(re.compile(rf"/cases/{focused}/$"))
+    assert cases
+
+
+@pytest.mark.parametrize("page", [PHONE], indirect=True)
+def test_below_1200_pixels_a_case_link_opens_the_case_page(page, live_server, team) -> None:
+    case = team.case(text="Is the office open on Saturday?")
+    login(page, live_server.url, "olivia")
+    expect(page.locator("#reading-pane")).to_be_hidden()  # the list only
+    page.locator(f"#case-{case.pk}").click()
+    expect(page).to_have_url(re.compile(rf"/cases/{case.pk}/$"))
