@@ -12,8 +12,9 @@ every page) for the busiest person and for a typical one, in-process, after a
 warm-up: as a page asks it (the count kept in the cache), and just after a change
 (the cached count forgotten before each call: the count from PostgreSQL). Goal:
 under 2 ms p95. Run it with REDIS_URL set, as in production (without it Django's
-in-process cache would flatter the cached lines); the report names the cache. Results go to docs/PERFORMANCE.md (the "Notification
-bell" section is replaced) and to stdout.
+in-process cache would flatter the cached lines); the report names the cache.
+Results go to docs/PERFORMANCE.md (the "Notification bell" section is replaced) and
+to stdout.
 """
 
 from __future__ import annotations
@@ -108,18 +109,17 @@ def main() -> None:
     args = parser.parse_args()
 
     bench_database(db=args.db, cache_prefix="bench-notify")
+    from django.conf import settings
+    from django.core.cache import cache
     from django.db import connection
 
     from responder.inbox.notification_models import Notification
-    from django.conf import settings
-    from django.core.cache import cache
-
-    from responder.inbox.notifications import BELL_CAP, _bell_key, unread_count
+    from responder.inbox.notifications import BELL_CAP, bell_cache_key, unread_count
 
     busiest, typical = _world(args.rows)
 
     def _uncached(user_id: int) -> int:
-        cache.delete(_bell_key(user_id))
+        cache.delete(bell_cache_key(user_id))
         return unread_count(user_id=user_id)
 
     backend = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
@@ -186,7 +186,7 @@ def main() -> None:
         "(a new notification, one read, all read), so most pages never reach PostgreSQL. "
         f"On a miss, the plan is `{plan}`: the partial index `notification_unread_idx` "
         "(recipient, only unread rows) keeps the count to the person's unread rows, "
-        f'whatever the table\'s size, and the bell counts at most {BELL_CAP} (it shows '
+        f"whatever the table's size, and the bell counts at most {BELL_CAP} (it shows "
         '"99+" beyond). The line just after a change includes the delete of the cached '
         "count and the write of the new one.",
     ]

@@ -166,14 +166,14 @@ BELL_CAP = 100
 BELL_TTL_SECONDS = 30
 
 
-def _bell_key(user_id: int) -> str:
+def bell_cache_key(user_id: int) -> str:
     return f"bell:{user_id}"
 
 
 def _bell_forget(user_ids: Iterable[int]) -> None:
     """Forget the cached counts now and again after commit: a count computed by a
     page between the two (still seeing the old rows) is not kept."""
-    keys = [_bell_key(pk) for pk in user_ids]
+    keys = [bell_cache_key(pk) for pk in user_ids]
     if not keys:
         return
     cache.delete_many(keys)
@@ -186,7 +186,7 @@ def unread_count(*, user_id: int) -> int:
     pages ask Redis rather than PostgreSQL (bench/notifications_bench.py). On a miss
     it counts at most BELL_CAP entries of the partial index notification_unread_idx,
     whatever the person's backlog."""
-    key = _bell_key(user_id)
+    key = bell_cache_key(user_id)
     cached = cache.get(key)
     if cached is not None:
         return int(cached)

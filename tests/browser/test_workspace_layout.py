@@ -156,12 +156,16 @@ def test_the_split_view_reads_a_case_beside_the_list(page, live_server, team) ->
 
     # A click reads the case in the pane; the list stays (same rows, same page).
     page.locator(f"#case-{followup.pk}").click()
-    expect(pane.get_by_role("heading", name=re.compile(rf"Case {followup.pk}: question"))).to_be_focused()
+    expect(
+        pane.get_by_role("heading", name=re.compile(rf"Case {followup.pk}: question"))
+    ).to_be_focused()
     expect(page).to_have_url(re.compile(rf"[?&]open={followup.pk}"))
     expect(rows).to_have_count(count)
     # Its thread (the earlier post), its text as text, its state and a way to draft.
     expect(pane).to_contain_text("My passport expired last week.")
-    expect(pane.locator("#pane-text")).to_have_text("Can I travel Friday? <script>alert(1)</script>")
+    expect(pane.locator("#pane-text")).to_have_text(
+        "Can I travel Friday? <script>alert(1)</script>"
+    )
     expect(pane.locator("#pane-state")).to_have_text("New")
     expect(pane.locator("#pane-deadline")).to_be_visible()
     expect(pane.get_by_role("link", name="Open the case to reply")).to_have_attribute(

@@ -84,8 +84,19 @@ def test_the_bulk_bar_and_more_filters_keep_every_filter(team) -> None:
     bar, more = body.split('id="more-filters"', 1)
     for name in ("q", "state", "sort"):
         assert f'name="{name}"' in bar
-    for name in ("platform", "account", "language", "topic", "owner", "mine", "unassigned",
-                 "overdue", "personal", "changes_requested", "due_soon"):
+    for name in (
+        "platform",
+        "account",
+        "language",
+        "topic",
+        "owner",
+        "mine",
+        "unassigned",
+        "overdue",
+        "personal",
+        "changes_requested",
+        "due_soon",
+    ):
         assert f'name="{name}"' in more.split("</details>")[0]
     assert "More filters (2 on)" in more
     for action in ('value="close"', 'value="assign"'):
