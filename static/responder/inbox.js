@@ -94,6 +94,13 @@
         break;
       }
       case "?": if (helpDialog) { helpDialog.showModal(); } break;
+      case "Escape": {
+        // From the reading pane back to the case's link in the list.
+        var open = pane && pane.contains(document.activeElement) && pane.querySelector("[data-case-id]");
+        var back = open && document.getElementById("case-" + open.getAttribute("data-case-id"));
+        if (back) { back.focus(); } else { return; }
+        break;
+      }
       default: return;
     }
     event.preventDefault();

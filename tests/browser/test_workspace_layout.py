@@ -184,6 +184,8 @@ def test_the_split_view_reads_a_case_beside_the_list(page, live_server, team) ->
     expect(pane.locator("h2#pane-heading")).to_be_focused()
     expect(pane.locator("h2#pane-heading")).to_contain_text(f"Case {focused}:")
     expect(page).to_have_url(re.compile(rf"[?&]open={focused}"))
+    page.keyboard.press("Escape")  # back to the list, on the same case
+    expect(page.locator(f"#case-{focused}")).to_be_focused()
     assert_no_axe_violations(page)
 
     # Reloaded (or without JavaScript), the address shows the same pane beside the list.
