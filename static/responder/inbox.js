@@ -135,6 +135,16 @@
       window.history.pushState({ open: id }, "", url);
       var next = document.querySelector("#claim-form input[name=next]");
       if (next) { next.value = url; }
+      // Applying filters keeps this case in the pane.
+      var filters = document.querySelector("form.inbox-filters");
+      var keep = filters && filters.querySelector("input[name=open]");
+      if (filters && !keep) {
+        keep = document.createElement("input");
+        keep.type = "hidden";
+        keep.name = "open";
+        filters.appendChild(keep);
+      }
+      if (keep) { keep.value = id; }
       markOpen(id);
       var heading = document.getElementById("pane-heading");
       if (heading) { heading.focus(); }

@@ -101,3 +101,15 @@ def test_the_bulk_bar_and_more_filters_keep_every_filter(team) -> None:
     assert "More filters (2 on)" in more
     for action in ('value="close"', 'value="assign"'):
         assert action in body
+
+
+def test_the_page_and_the_pane_are_never_mistaken_for_each_other(team) -> None:
+    """One address, two answers (the page, the pane alone): caches must tell them apart,
+    or Back after reading a case could show the pane without the page around it."""
+    case = team.case(text="Is the office open on Saturday?")
+    client = _as(team.officer)
+    pane = client.get(f"/?open={case.pk}", **PANE_ONLY)
+    page = client.get(f"/?open={case.pk}")
+    for response in (pane, page):
+        assert "HX-Request" in response["Vary"]
+    assert "no-store" in pane["Cache-Control"]

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -133,7 +134,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
     open_id = pane_case_id(request)
     if request.htmx and request.headers.get("HX-Target") == "reading-pane":  # type: ignore[attr-defined]
         # The list's script asks for the reading pane alone: the list stays as it is.
-        return render(request, "inbox/_pane.html", pane_context(request, open_id))
+        response = render(request, "inbox/_pane.html", pane_context(request, open_id))
+        # The same address serves the whole page: never let a cache answer one for the other.
+        response["Cache-Control"] = "no-store"
+        patch_vary_headers(response, ["HX-Request", "HX-Target"])
+        return response
     now = timezone.now()
     language = get_language() or "en"
     options = inbox_options(department_ids=department_ids, language=language)
@@ -192,7 +197,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "changed": 0,
         "full_path": request.get_full_path(),
     }
-    return render(request, "inbox/inbox.html", context)
+    response = render(request, "inbox/inbox.html", context)
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
 
 
 @require_GET
