@@ -103,7 +103,9 @@ def test_the_phone_shows_the_list_first(page, live_server, team) -> None:
         if language == "fr":
             _switch_to_french(page)
         figures = _measure(page)
-        assert figures["firstRow"] <= 844, (language, figures)  # on the first screen
+        # Well within the first screen (844 px); the margin is for a signed-in name
+        # long enough to wrap the header once more.
+        assert figures["firstRow"] <= 600, (language, figures)
         assert not figures["listSideways"], (language, figures)
         assert not figures["pageSideways"], (language, figures)
         # The sidebar's views come after the list.
