@@ -106,9 +106,12 @@
     event.preventDefault();
   });
 
-  function showBulkBar() {
+  function showBulkBar(announce) {
     if (!bulkBar || !table) { return; }
+    var wasHidden = bulkBar.hidden;
     bulkBar.hidden = !table.querySelector("tbody input[name=case]:checked");
+    // Said once as it appears: the bar sits above the list, out of the way of the tab order.
+    if (announce && wasHidden && !bulkBar.hidden) { say(bulkBar.getAttribute("data-shown")); }
   }
 
   function markOpen(id) {
@@ -178,7 +181,7 @@
 
   if (table) {
     table.addEventListener("change", function (event) {
-      if (event.target.name === "case" || event.target.id === "pick-all") { showBulkBar(); }
+      if (event.target.name === "case" || event.target.id === "pick-all") { showBulkBar(true); }
     });
     showBulkBar();
     // Clicking or tabbing into a row makes it the one the shortcuts act on.
@@ -197,7 +200,7 @@
     if (all) {
       all.addEventListener("change", function () {
         table.querySelectorAll("tbody input[name=case]").forEach(function (box) { box.checked = all.checked; });
-        showBulkBar();
+        showBulkBar(true);
       });
     }
   }

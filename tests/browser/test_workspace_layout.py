@@ -223,6 +223,9 @@ def test_bulk_actions_appear_once_a_case_is_ticked(page, live_server, team) -> N
     expect(bar).to_be_hidden()  # nothing ticked: the list starts higher
     page.locator(f"#pick-{first.pk}").check()
     expect(bar).to_be_visible()
+    expect(page.locator("#kbd-status")).to_have_text(
+        "Close or assign the ticked cases with the bar above the list."
+    )
     page.locator(f"#pick-{first.pk}").uncheck()
     expect(bar).to_be_hidden()
     page.locator("#pick-all").check()
