@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import QuerySet
@@ -77,6 +78,7 @@ def notify(
             Notification(recipient_id=r, kind=kind, case_id=case_id, actor_id=actor_id)
             for r in recipients
         )
+        _bell_forget(recipients)
         if email:
             for notification in created:
                 _email(notification.pk)
@@ -158,16 +160,43 @@ def mentioned_users(*, text: str) -> list[int]:
 
 # The bell counts at most this many unread notifications (and shows "99+").
 BELL_CAP = 100
+# How long a cached bell count may live. Every write of this module forgets the
+# count it changes, so this only bounds a count read just before a concurrent write
+# committed (or rows removed by something else, such as a deleted case).
+BELL_TTL_SECONDS = 30
+
+
+def bell_cache_key(user_id: int) -> str:
+    return f"bell:{user_id}"
+
+
+def _bell_forget(user_ids: Iterable[int]) -> None:
+    """Forget the cached counts now and again after commit: a count computed by a
+    page between the two (still seeing the old rows) is not kept."""
+    keys = [bell_cache_key(pk) for pk in user_ids]
+    if not keys:
+        return
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 def unread_count(*, user_id: int) -> int:
-    """The bell's number, at most BELL_CAP: a count of at most BELL_CAP entries of the
-    partial index notification_unread_idx, whatever the person's backlog."""
-    return (
+    """The bell's number, at most BELL_CAP, asked on every page: kept in the cache
+    (Redis) for BELL_TTL_SECONDS and forgotten by every write below, so that most
+    pages ask Redis rather than PostgreSQL (bench/notifications_bench.py). On a miss
+    it counts at most BELL_CAP entries of the partial index notification_unread_idx,
+    whatever the person's backlog."""
+    key = bell_cache_key(user_id)
+    cached = cache.get(key)
+    if cached is not None:
+        return int(cached)
+    count = (
         Notification.objects.filter(recipient_id=user_id, read_at__isnull=True)
         .values("pk")[:BELL_CAP]
         .count()
     )
+    cache.set(key, count, BELL_TTL_SECONDS)
+    return count
 
 
 def notifications_for(*, user_id: int) -> QuerySet[Notification]:
@@ -180,10 +209,13 @@ def notification_read(*, user_id: int, notification_id: int) -> Notification | N
     if notification is not None and notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
+        _bell_forget([user_id])
     return notification
 
 
 def notifications_read_all(*, user_id: int) -> int:
-    return Notification.objects.filter(recipient_id=user_id, read_at__isnull=True).update(
+    changed = Notification.objects.filter(recipient_id=user_id, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+    _bell_forget([user_id])
+    return changed

@@ -144,6 +144,9 @@ def inbox_rows_html(
         if value in (Priority.HIGH, Priority.URGENT)
     }
     dash = '<span class="muted">—</span>'
+    # In the compact rows (split view, phone) these two cells say what they are.
+    topic_label = _e(_("Topic:"))
+    owner_label = _e(_("Owner:"))
     out: list[str] = []
     for c in cases:
         pk = int(c.pk)
@@ -174,6 +177,11 @@ def inbox_rows_html(
         snippet = text if len(text) <= SNIPPET_CHARS else text[: SNIPPET_CHARS - 1] + "…"
         account = c.account_label
         topics = c.topics_label
+        topic_cell = (
+            f'<td data-label="{topic_label}">{e(topics)}</td>'
+            if topics
+            else f'<td class="is-empty">{dash}</td>'
+        )
         out.append(
             f'<tr data-case-id="{pk}" data-case-url="/cases/{pk}/">'
             f'<td><input type="checkbox" name="case" value="{pk}" id="pick-{pk}"'
@@ -189,11 +197,11 @@ def inbox_rows_html(
             f"<td>{e(c.platform_label)}"
             f"{f'<span class="muted"> · {e(account)}</span>' if account else ''}</td>"
             f"<td>{e(c.language_label)}</td>"
-            f"<td>{e(topics) if topics else dash}</td>"
-            f"<td>{owner}</td>"
+            f"{topic_cell}"
+            f'<td data-label="{owner_label}">{owner}</td>'
             f'<td><time datetime="{c.received_at.isoformat()}">'
             f"{memo.age(c.received_at)}</time></td>"
-            f"<td>{clock}</td>"
+            f"{'<td class="is-empty">' if clock is dash else '<td>'}{clock}</td>"
             f"<td>{action}</td></tr>\n"
         )
     return mark_safe("".join(out))  # noqa: S308 - every value above is escaped

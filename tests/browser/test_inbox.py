@@ -66,11 +66,13 @@ def test_officer_filters_and_works_the_inbox_from_the_keyboard(page, live_server
     # Citizen markup is shown as text.
     expect(page.get_by_text("<script>alert(1)</script>", exact=False)).to_be_visible()
 
-    # Filter by language with the form.
+    # Filter by language with the form (behind "More filters" in the compact bar, #14).
+    page.get_by_text("More filters", exact=True).click()
     page.get_by_label("Language", exact=True).select_option("fr")
     page.get_by_role("button", name="Apply filters").click()
     expect(page).to_have_url(re.compile(r"language=fr"))
     expect(rows).to_have_count(1)
+    expect(page.locator("#more-filters summary")).to_have_text("More filters (1 on)")
     page.get_by_role("link", name="Clear filters").click()
     expect(rows).to_have_count(2)
 

@@ -129,3 +129,25 @@ def test_unticking_changes_requested_keeps_it_to_the_bell(
     email_kinds_save(user=team.officer, kinds=[NotificationKind.CHANGES_REQUESTED])
     changes_requested_notify(step.pk)
     smtp_sink.wait_for(team.officer.email)
+
+
+def test_the_bells_kept_count_follows_every_change(team, django_capture_on_commit_callbacks):
+    """The bell's count is kept in the cache between pages (bench/notifications_bench.py);
+    a new notification, opening one and "mark all read" each show at once."""
+    first, second = team.case(), team.case()
+    client = Client()
+    client.force_login(team.officer)
+    assert 'data-unread="0"' in client.get("/notifications/").content.decode()  # kept: 0
+    with django_capture_on_commit_callbacks(execute=True):
+        inbox.case_assign(case_id=first.pk, actor=team.admin, assignee=team.officer, via="web")
+    assert 'data-unread="1"' in client.get("/notifications/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        inbox.case_assign(case_id=second.pk, actor=team.admin, assignee=team.officer, via="web")
+    assert 'data-unread="2"' in client.get("/notifications/").content.decode()
+    opened = Notification.objects.filter(recipient=team.officer, case=first).get()
+    client.post(f"/notifications/{opened.pk}/open/")
+    assert 'data-unread="1"' in client.get("/notifications/").content.decode()
+    client.post("/notifications/read-all/")
+    assert 'data-unread="0"' in client.get("/notifications/").content.decode()
+    # Another person's count is their own.
+    assert unread_count(user_id=team.officer2.pk) == 0

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -28,6 +29,7 @@ from responder.web.inbox_selectors import (
     NEW_COUNT_CAP,
     SMALL_COUNT_CAP,
     Cursor,
+    InboxFilters,
     InboxOptions,
     InboxRow,
     inbox_access,
@@ -42,8 +44,10 @@ from responder.web.inbox_selectors import (
     inbox_live as live_counts,
 )
 from responder.web.inbox_selectors.filters import Sort
+from responder.web.views.inbox_pane import pane_case_id, pane_context
 
 BULK_LIMIT = 200
+QUICK_FILTERS = ("state", "sort")
 TICKED_SESSION_KEY = "inbox_ticked"
 CLOSE_UNDO_SESSION_KEY = "inbox_close_undo"
 _SERVICE_ERRORS = (ConflictError, PermissionDenied, ValidationError)
@@ -88,6 +92,26 @@ def _echo_options(request: HttpRequest) -> InboxOptions:
     return InboxOptions(accounts=ids("account"), topics=ids("topic"), officers=ids("owner"))
 
 
+def _more_active(filters: InboxFilters) -> int:
+    """How many of the filters behind "More filters" are on (the closed control says so)."""
+    return sum(
+        bool(value)
+        for value in (
+            filters.platform,
+            filters.account_id,
+            filters.language,
+            filters.topic_id,
+            filters.owner_id,
+            filters.mine,
+            filters.unassigned,
+            filters.overdue,
+            filters.personal,
+            filters.due_soon,
+            filters.changes_requested,
+        )
+    )
+
+
 def _count_label(n: int, cap: int) -> str:
     return f"{cap - 1}+" if n >= cap else str(n)
 
@@ -111,6 +135,14 @@ def inbox(request: HttpRequest) -> HttpResponse:
     except _NotAnOfficer:
         return _not_an_officer(request)
     user: User = request.user  # type: ignore[assignment]
+    open_id = pane_case_id(request)
+    if request.htmx and request.headers.get("HX-Target") == "reading-pane":  # type: ignore[attr-defined]
+        # The list's script asks for the reading pane alone: the list stays as it is.
+        response = render(request, "inbox/_pane.html", pane_context(request, open_id))
+        # The same address serves the whole page: never let a cache answer one for the other.
+        response["Cache-Control"] = "no-store"
+        patch_vary_headers(response, ["HX-Request", "HX-Target"])
+        return response
     now = timezone.now()
     language = get_language() or "en"
     options = inbox_options(department_ids=department_ids, language=language)
@@ -137,12 +169,17 @@ def inbox(request: HttpRequest) -> HttpResponse:
         {"value": value, "label": label, "current": filters.state == value}
         for value, label in CaseState.choices
     ]
+    selects = form.selects()
     context = {
+        **pane_context(request, open_id),
         "form": form,
         "rows_html": inbox_rows_html(
             page.cases, now=now, ticked=set(request.session.pop(TICKED_SESSION_KEY, []))
         ),
-        "selects": form.selects(),
+        # The compact bar shows search, state and sort; the rest is behind "More filters".
+        "quick_selects": [x for x in selects if x["name"] in QUICK_FILTERS],
+        "more_selects": [x for x in selects if x["name"] not in QUICK_FILTERS],
+        "more_active": _more_active(filters),
         "filters": filters,
         "query": query,
         "page": page,
@@ -165,7 +202,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "full_path": request.get_full_path(),
         "close_undo": _close_undo_offer(request, now),
     }
-    return render(request, "inbox/inbox.html", context)
+    response = render(request, "inbox/inbox.html", context)
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
 
 
 @require_GET
