@@ -23,7 +23,6 @@ from responder.inbox.models import (
     Draft,
     LibraryAnswer,
     Risk,
-    SavedView,
     Topic,
 )
 from responder.inbox.notifications import notify_transition
@@ -338,22 +337,3 @@ def case_assign(
             fields=("owner", "claimed_at"),
             details=details,
         )
-
-
-def saved_view_save(*, user: User, name: str, query: str) -> SavedView:
-    """Save (or replace) one of the user's named inbox views."""
-    name = " ".join(name.split())
-    if not name:
-        raise ValidationError(_("Give the view a name."))
-    if len(name) > 80:
-        raise ValidationError(_("Keep the name under 80 characters."))
-    view, _created = SavedView.objects.update_or_create(
-        user=user, name=name, defaults={"query": query[:1000]}
-    )
-    return view
-
-
-def saved_view_delete(*, user: User, view_id: int) -> None:
-    deleted, _rows = SavedView.objects.filter(user=user, pk=view_id).delete()
-    if not deleted:
-        raise ValidationError(_("That saved view does not exist."))

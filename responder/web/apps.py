@@ -28,8 +28,8 @@ def _saved_view_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
     # inner import: the inbox selectors read models, not importable from apps.py.
     from responder.web.inbox_selectors import saved_views_forget
 
-    user_id = instance.user_id
+    user_id, department_id = instance.user_id, instance.department_id
     # Now, and again after commit: a page read between the two may have cached the
     # list as it was before this change.
-    saved_views_forget(user_id=user_id)
-    transaction.on_commit(lambda: saved_views_forget(user_id=user_id))
+    saved_views_forget(user_id=user_id, department_id=department_id)
+    transaction.on_commit(lambda: saved_views_forget(user_id=user_id, department_id=department_id))

@@ -146,6 +146,17 @@ class InboxFilterForm(forms.Form):
 class SavedViewForm(forms.Form):
     name = forms.CharField(label=_("Name of this view"), max_length=80)
     query = forms.CharField(required=False, max_length=1000, widget=forms.HiddenInput)
+    # Department admins may share the view with a department they administer.
+    share = forms.BooleanField(required=False)
+    # The service checks (authz) that the person administers this department.
+    share_with = forms.IntegerField(required=False, min_value=1)
+    name_fr = forms.CharField(required=False, max_length=80)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("share") and not data.get("share_with"):
+            raise forms.ValidationError(_("Choose the department to share the view with."))
+        return data
 
 
 class BulkForm(forms.Form):

@@ -6,7 +6,7 @@ Case pages live at /cases/<id>/ (the inbox links there) and the answer library a
 
 from django.urls import URLPattern, URLResolver, include, path
 
-from responder.web.views import case, inbox, incoming_rules, library
+from responder.web.views import case, inbox, incoming_rules, library, saved_views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     # --- inbox ---
@@ -16,8 +16,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("inbox/bulk/", inbox.inbox_bulk, name="inbox-bulk"),
     path("inbox/bulk/undo/", inbox.inbox_bulk_undo, name="inbox-bulk-undo"),
     path("inbox/cases/<int:case_id>/claim/", inbox.inbox_claim, name="inbox-claim"),
-    path("inbox/views/", inbox.saved_view_create, name="inbox-view-save"),
-    path("inbox/views/<int:view_id>/delete/", inbox.saved_view_remove, name="inbox-view-delete"),
+    path("inbox/views/", saved_views.saved_view_create, name="inbox-view-save"),
+    path(
+        "inbox/views/<int:view_id>/delete/", saved_views.saved_view_remove, name="inbox-view-delete"
+    ),
     # --- case page and library ---
     path("", include((case.urlpatterns, "cases"))),
     path("", include((library.urlpatterns, "library"))),

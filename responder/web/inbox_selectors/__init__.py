@@ -28,6 +28,8 @@ from responder.web.inbox_selectors.menus import (
     inbox_options,
     saved_views_for,
     saved_views_forget,
+    share_departments,
+    shared_views_for,
 )
 from responder.web.inbox_selectors.page import (
     PAGE_SIZE,
@@ -62,4 +64,6 @@ __all__ = [
     "inbox_visible_ids",
     "saved_views_for",
     "saved_views_forget",
+    "share_departments",
+    "shared_views_for",
 ]

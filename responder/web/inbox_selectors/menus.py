@@ -4,11 +4,13 @@ filter and bulk forms, and the user's saved views."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Q
 
-from responder.accounts.models import Role, User
+from responder.accounts import authz
+from responder.accounts.models import Department, Role, User
 from responder.channels.models import PlatformAccount
 from responder.inbox.models import SavedView, Topic
 from responder.localized_names import localized
@@ -79,6 +81,7 @@ class SavedViewLink:
     name: str
     query: str
     name_fr: str = ""
+    department_id: int | None = None
 
     @property
     def localized_name(self) -> str:
@@ -101,13 +104,55 @@ def saved_views_for(*, user: User) -> list[SavedViewLink]:
         return cached
     views = [
         SavedViewLink(pk, name, query, name_fr)
-        for pk, name, query, name_fr in SavedView.objects.filter(user=user).values_list(
-            "pk", "name", "query", "name_fr"
-        )
+        for pk, name, query, name_fr in SavedView.objects.filter(
+            user=user, department__isnull=True
+        ).values_list("pk", "name", "query", "name_fr")
     ]
     cache.set(key, views, SAVED_VIEWS_CACHE_SECONDS)
     return views
 
 
-def saved_views_forget(*, user_id: int) -> None:
+def _shared_views_key(department_id: int) -> str:
+    return f"inbox:shared-views:v1:{department_id}"
+
+
+def shared_views_for(*, department_ids: list[int] | None) -> list[SavedViewLink]:
+    """Views department admins shared with these departments (None: every
+    department, for a site admin), by name; cached per department until one changes."""
+    rows = SavedView.objects.filter(department__isnull=False)
+    if department_ids is None:
+        return _view_links(rows)
+    keys = {_shared_views_key(pk): pk for pk in department_ids}
+    found = cache.get_many(list(keys))
+    views: list[SavedViewLink] = []
+    for key, department_id in keys.items():
+        links = found.get(key)
+        if not isinstance(links, list):
+            links = _view_links(rows.filter(department_id=department_id))
+            cache.set(key, links, SAVED_VIEWS_CACHE_SECONDS)
+        views.extend(links)
+    return sorted(views, key=lambda view: view.localized_name.casefold())
+
+
+def _view_links(rows: Any) -> list[SavedViewLink]:
+    return [
+        SavedViewLink(pk, name, query, name_fr, department_id)
+        for pk, name, query, name_fr, department_id in rows.values_list(
+            "pk", "name", "query", "name_fr", "department_id"
+        )
+    ]
+
+
+def saved_views_forget(*, user_id: int, department_id: int | None = None) -> None:
     cache.delete(_saved_views_key(user_id))
+    if department_id is not None:
+        cache.delete(_shared_views_key(department_id))
+
+
+def share_departments(*, user: User) -> list[tuple[int, str]]:
+    """The departments `user` may share an inbox view with (those they administer)."""
+    administered = authz.admin_departments(user)
+    departments = Department.objects.order_by("name")
+    if administered is not None:
+        departments = departments.filter(pk__in=administered)
+    return list(departments.values_list("pk", "name"))

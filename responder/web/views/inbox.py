@@ -22,7 +22,7 @@ from responder.errors import ConflictError, PermissionDenied, ValidationError
 from responder.inbox import services
 from responder.inbox.close_undo import cases_close_undo, close_undo_hold
 from responder.inbox.models import CaseState, CloseReason
-from responder.web.inbox_forms import BulkForm, InboxFilterForm, SavedViewForm
+from responder.web.inbox_forms import BulkForm, InboxFilterForm
 from responder.web.inbox_rows import inbox_rows_html, options_html
 from responder.web.inbox_selectors import (
     COUNT_CAP,
@@ -39,6 +39,8 @@ from responder.web.inbox_selectors import (
     inbox_page,
     inbox_visible_ids,
     saved_views_for,
+    share_departments,
+    shared_views_for,
 )
 from responder.web.inbox_selectors import (
     inbox_live as live_counts,
@@ -187,7 +189,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "now": now,
         "state_badges": state_badges,
         "saved_views": saved_views_for(user=user),
-        "saved_form": SavedViewForm(initial={"query": query}),
+        "shared_views": shared_views_for(department_ids=department_ids),
+        "share_departments": (shareable := share_departments(user=user)),
+        "share_department_ids": {pk for pk, _name in shareable},
         "officers_html": options_html(options.officers),
         "close_reasons_html": options_html(CloseReason.choices),
         # "N new" counts arrivals above the first row: only newest first has them there.
@@ -435,41 +439,3 @@ def _keep_ticked(request: HttpRequest, ids: list[int]) -> None:
     """After a refused bulk action the page comes back with the same cases ticked
     (those left unchanged), so the officer can fix the form and try again."""
     request.session[TICKED_SESSION_KEY] = ids[:BULK_LIMIT]
-
-
-@login_required
-@require_POST
-def saved_view_create(request: HttpRequest) -> HttpResponse:
-    try:
-        _access(request)
-    except _NotAnOfficer:
-        return _not_an_officer(request)
-    form = SavedViewForm(request.POST)
-    query = ""
-    if form.is_valid():
-        query = form.cleaned_data["query"] or ""
-        try:
-            view = services.saved_view_save(
-                user=request.user,  # type: ignore[arg-type]
-                name=form.cleaned_data["name"],
-                query=query,
-            )
-        except ValidationError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, _("Saved the view “%(name)s”.") % {"name": view.name})
-    else:
-        messages.error(request, _("Give the view a name."))
-    return HttpResponseRedirect("/?" + query if query else "/")
-
-
-@login_required
-@require_POST
-def saved_view_remove(request: HttpRequest, view_id: int) -> HttpResponse:
-    try:
-        services.saved_view_delete(user=request.user, view_id=view_id)  # type: ignore[arg-type]
-    except ValidationError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("Deleted the saved view."))
-    return HttpResponseRedirect(_safe_next(request))
