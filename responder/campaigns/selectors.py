@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -23,6 +22,7 @@ from responder.campaigns.models import (
     FollowerSnapshot,
 )
 from responder.channels.models import OutboxItem, OutboxStatus, ReplyEngagement
+from responder.inbox.hashtags import with_hashtags_q
 from responder.inbox.models import OUTGOING_SOURCE, Case, CaseState
 from workflows.models import ApprovalStep
 
@@ -127,14 +127,6 @@ def campaign_calendar(*, campaign: Campaign) -> list[tuple[dt.date, list[Calenda
 # --- the community -----------------------------------------------------------------------
 
 
-def _tags_q(campaign: Campaign) -> Q:
-    tags = campaign.tags
-    if not tags:
-        return Q(pk__in=[])
-    pattern = r"#(" + "|".join(re.escape(t) for t in tags) + r")([^a-z0-9_]|$)"
-    return Q(text__iregex=pattern)
-
-
 def community_cases(*, campaign: Campaign) -> QuerySet[Case]:
     """Posts under the campaign's hashtags on its accounts (not our own posts)."""
     return (
@@ -142,7 +134,7 @@ def community_cases(*, campaign: Campaign) -> QuerySet[Case]:
             department_id=campaign.department_id, account__in=campaign.accounts.all()
         )
         .exclude(source=OUTGOING_SOURCE)
-        .filter(_tags_q(campaign))
+        .filter(with_hashtags_q(campaign.tags))
     )
 
 

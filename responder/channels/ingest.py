@@ -35,6 +35,7 @@ from responder.channels.connectors import connector_for
 from responder.channels.connectors.base import FetchResult, ItemError, Mention, TransportError
 from responder.channels.models import IngestError, PlatformAccount
 from responder.crypto import Secret
+from responder.inbox.hashtags import case_hashtags_store
 from responder.inbox.classify import case_topics_link, cases_classify
 from responder.inbox.language import language_detect
 from responder.inbox.models import Case, CaseState
@@ -227,6 +228,7 @@ def _cases_insert(*, account: PlatformAccount, mentions: list[Mention]) -> list[
         pairs=[(ids[c.external_id], t) for c, t in zip(cases, topic_ids, strict=True) if t]
     )
     _ingested_audit(account=account, cases=cases, ids=ids)
+    case_hashtags_store(cases=[(ids[c.external_id], c.text) for c in cases])
     return [ids[c.external_id] for c in cases]
 
 

@@ -21,9 +21,8 @@ from responder.inbox.incoming_models import Priority as Priority
 from responder.inbox.incoming_models import ResponseTarget as ResponseTarget
 from responder.inbox.library_use_models import LibraryAnswerUse as LibraryAnswerUse
 from responder.inbox.notification_models import Notification as Notification
-from responder.inbox.notification_models import (
-    NotificationPreference as NotificationPreference,
-)
+from responder.inbox.hashtag_models import CaseHashtag as CaseHashtag
+from responder.inbox.notification_models import NotificationPreference as NotificationPreference
 
 #: The inbox's sort by priority: urgent first, low last (Case.priority_rank).
 PRIORITY_RANKS = [Priority.URGENT, Priority.HIGH, Priority.NORMAL, Priority.LOW]
