@@ -164,7 +164,11 @@ def community_page(
 ) -> CommunityPage:
     """One page of community posts, newest first, below the cursor `before`: keyset
     paging on (received, id), like the inbox, never OFFSET."""
-    cases = community_cases(campaign=campaign).select_related("account")
+    # What the list shows (community_rows.py), not the whole case: no account (its
+    # credentials are decrypted on load), no JSON fields to decode.
+    cases = community_cases(campaign=campaign).only(
+        "id", "department_id", "platform", "author_handle", "text", "received_at", "state"
+    )
     cursor = _parse_cursor(before)
     if cursor is not None:
         when, pk = cursor

@@ -35,8 +35,8 @@ from responder.channels.connectors import connector_for
 from responder.channels.connectors.base import FetchResult, ItemError, Mention, TransportError
 from responder.channels.models import IngestError, PlatformAccount
 from responder.crypto import Secret
-from responder.inbox.hashtags import case_hashtags_store
 from responder.inbox.classify import case_topics_link, cases_classify
+from responder.inbox.hashtags import case_hashtags_store
 from responder.inbox.language import language_detect
 from responder.inbox.models import Case, CaseState
 from responder.inbox.pii import pii_find_for, pii_kinds

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, FSMField, FSMModelMixin, transition
 
 from responder.accounts.models import Department
+from responder.inbox.hashtag_models import CaseHashtag as CaseHashtag
 from responder.inbox.incoming_models import (  # models of this app, re-exported
     IncomingRule as IncomingRule,
 )
@@ -21,7 +22,6 @@ from responder.inbox.incoming_models import Priority as Priority
 from responder.inbox.incoming_models import ResponseTarget as ResponseTarget
 from responder.inbox.library_use_models import LibraryAnswerUse as LibraryAnswerUse
 from responder.inbox.notification_models import Notification as Notification
-from responder.inbox.hashtag_models import CaseHashtag as CaseHashtag
 from responder.inbox.notification_models import NotificationPreference as NotificationPreference
 
 #: The inbox's sort by priority: urgent first, low last (Case.priority_rank).
