@@ -45,12 +45,19 @@ class PostRow:
     sent: list[OutboxItem] = field(default_factory=list)
     pending: int = 0
     first_text: str = ""
+    # A stalled thread: its failed posts (with the platform's words) hold the rest.
+    failed: list[OutboxItem] = field(default_factory=list)
+    cancelled: int = 0
 
     @property
     def when(self) -> dt.datetime | None:
         if self.sent:
             return self.sent[0].sent_at
         return self.post.scheduled_for
+
+
+_WAITING = (OutboxStatus.PENDING, OutboxStatus.SENDING)
+_STALLED = (OutboxStatus.FAILED, OutboxStatus.NEEDS_ATTENTION)
 
 
 def campaign_posts(*, campaign: Campaign) -> list[PostRow]:
@@ -73,7 +80,9 @@ def campaign_posts(*, campaign: Campaign) -> list[PostRow]:
                 state=post.case.state,
                 state_label=post.case.get_state_display(),
                 sent=[i for i in its if i.status == OutboxStatus.SENT],
-                pending=sum(1 for i in its if i.status != OutboxStatus.SENT),
+                pending=sum(1 for i in its if i.status in _WAITING),
+                failed=[i for i in its if i.status in _STALLED],
+                cancelled=sum(1 for i in its if i.status == OutboxStatus.CANCELLED),
                 first_text=(draft_text or "").split("\n")[0][:140],
             )
         )
@@ -86,9 +95,10 @@ class CalendarEntry:
     when: dt.datetime
     account: str
     platform: str
-    status: str  # scheduled | published | in_review
+    status: str  # scheduled | published | in_review | failed
     text: str
     url: str = ""
+    error: str = ""
 
 
 def campaign_calendar(*, campaign: Campaign) -> list[tuple[dt.date, list[CalendarEntry]]]:
@@ -108,7 +118,23 @@ def campaign_calendar(*, campaign: Campaign) -> list[tuple[dt.date, list[Calenda
                         url=item.external_url,
                     )
                 )
-        elif row.post.scheduled_for is not None and row.state != CaseState.CLOSED:
+        for item in row.failed:  # a stalled thread shows where it stopped, and why
+            days[timezone.localdate(item.not_before or item.created_at)].append(
+                CalendarEntry(
+                    when=item.not_before or item.created_at,
+                    account=str(row.post.account),
+                    platform=row.post.account.platform,
+                    status="failed",
+                    text=item.text[:140],
+                    error=item.last_error,
+                )
+            )
+        if (
+            not row.sent
+            and not row.failed
+            and row.post.scheduled_for is not None
+            and row.state != CaseState.CLOSED
+        ):
             days[timezone.localdate(row.post.scheduled_for)].append(
                 CalendarEntry(
                     when=row.post.scheduled_for,

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from responder.accounts import authz
 from responder.accounts.authz import Action
 from responder.accounts.models import User
-from responder.campaigns import selectors, services
+from responder.campaigns import selectors, services, threads
 from responder.campaigns.forms import ComposeForm
 from responder.campaigns.models import ActionKind, Campaign
 from responder.errors import ConflictError, ValidationError
@@ -179,6 +179,32 @@ def community_undo(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Undone: it will not reach the platform."))
     return redirect(reverse("campaigns:community", args=[campaign.pk]))
+
+
+@login_required
+@require_POST
+def campaign_thread_stalled(request: HttpRequest, pk: int) -> HttpResponse:
+    """Retry a stalled thread, or cancel what is left of it (campaigns/threads.py)."""
+    campaign = _campaign(request, pk, Action.CAMPAIGN_WORK)
+    action = request.POST.get("action")
+    act = threads.campaign_thread_retry if action == "retry" else threads.campaign_thread_cancel
+    try:
+        if action not in ("retry", "cancel"):
+            raise ValidationError(_("Unknown action."))
+        act(
+            campaign_id=campaign.pk,
+            post_id=_int(request.POST.get("post")),
+            actor=request.user,  # type: ignore[arg-type]
+            via=VIA,
+        )
+    except ConflictError as exc:
+        messages.error(request, exc.message)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        done = _("Put back in line: the thread goes on in order.") if action == "retry" else None
+        messages.success(request, done or _("Cancelled: the rest will not be posted."))
+    return redirect(reverse("campaigns:detail", args=[campaign.pk]))
 
 
 def _int(value: str | None) -> int:

@@ -80,6 +80,8 @@ class OutboxStatus(models.TextChoices):
     SENT = "sent", _("Posted")
     FAILED = "failed", _("Failed")
     NEEDS_ATTENTION = "needs_attention", _("Needs attention")
+    # A person decided it will not be posted (the rest of a stalled campaign thread).
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class OutboxKind(models.TextChoices):
@@ -209,6 +211,16 @@ class OutboxItem(FSMModelMixin, models.Model):
         self.sent_at = at
         self.sending_started_at = None
         self.last_error = ""
+
+    @transition(
+        field=status,
+        source=[OutboxStatus.PENDING, OutboxStatus.FAILED, OutboxStatus.NEEDS_ATTENTION],
+        target=OutboxStatus.CANCELLED,
+    )
+    def cancel(self, *, error: str) -> None:
+        """A person decided it will not be posted."""
+        self.sending_started_at = None
+        self.last_error = error
 
     @transition(
         field=status,
