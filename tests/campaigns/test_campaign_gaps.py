@@ -43,3 +43,118 @@ def test_outgoing_campaign_posts_are_not_in_the_officers_inbox(client, team, wor
     # Nor counted in the badges: the three posts wait in review, the question is new.
     counts = client.get("/inbox/counts/").content.decode()
     assert re.search(r'id="count-in_review"[^>]*>0<', counts), counts
+
+
+def _approve_all(team):
+    from workflows.models import ApprovalStep, StepStatus
+    from workflows.services import approval_decide
+
+    for step in ApprovalStep.objects.filter(status=StepStatus.OPEN):
+        approval_decide(step_id=step.pk, reviewer=team.director, decision="approve", via="web")
+
+
+def _due_now(posts):
+    from responder.campaigns.models import CampaignPost
+    from responder.channels.models import OutboxItem
+
+    due = timezone.now() - dt.timedelta(seconds=1)
+    CampaignPost.objects.filter(pk__in=[p.pk for p in posts]).update(scheduled_for=due)
+    OutboxItem.objects.filter(case_id__in=[p.case_id for p in posts]).update(
+        not_before=due, next_attempt_at=due
+    )
+
+
+def _post_all_due():
+    """What the workers do, inline: send every due row until nothing is due."""
+    from responder.channels.posting import outbox_due_ids, outbox_item_send
+
+    for _ in range(30):
+        if not outbox_due_ids(grace=dt.timedelta(0)):
+            return
+        outbox_item_send(outbox_item_id=None)
+
+
+def stalled_thread(team, world, simulator):
+    """A thread of three posts on Mastodon whose second English post is refused."""
+    from responder.channels.models import OutboxItem
+
+    posts = compose(team, world, thread=3)
+    posts = [p for p in posts if p.account.platform == "mastodon"]
+    _approve_all(team)
+    _due_now(posts)
+    post = posts[0]
+    rows = list(OutboxItem.objects.filter(case_id=post.case_id).order_by("id"))
+    english = [r for r in rows if r.language == "en"]
+    # The heads go out; then the platform refuses the next post it is sent, for good.
+    from responder.channels.posting import outbox_item_send
+
+    outbox_item_send(outbox_item_id=None)  # one batch: the due rows are the heads
+    simulator.fault(
+        status=422, path_prefix="/api/v1/statuses", method="POST", message="Text not allowed"
+    )
+    outbox_item_send(outbox_item_id=english[1].pk)
+    return post, english
+
+
+def test_a_stalled_thread_shows_why_and_the_owner_retries_it_in_order(
+    client, team, world, simulator
+):
+    from responder.audit.models import AuditEvent
+    from responder.channels.models import OutboxItem, OutboxStatus
+    from tests.campaigns.conftest import sim_control
+
+    post, english = stalled_thread(team, world, simulator)
+    _post_all_due()
+    english = [OutboxItem.objects.get(pk=r.pk) for r in english]
+    assert [r.status for r in english] == [
+        OutboxStatus.SENT,
+        OutboxStatus.FAILED,
+        OutboxStatus.PENDING,
+    ]
+    client.force_login(team.officer)
+    page = client.get(f"/campaigns/{world.campaign.pk}/").content.decode()
+    assert "Stalled" in page and "Text not allowed" in page
+    assert "1 later post waits for it." in page
+    calendar = client.get(f"/campaigns/{world.campaign.pk}/calendar/").content.decode()
+    assert "Failed: the rest of the thread waits" in calendar
+
+    response = client.post(
+        f"/campaigns/{world.campaign.pk}/posts/stalled/", {"post": post.pk, "action": "retry"}
+    )
+    assert response.status_code == 302
+    _post_all_due()
+    assert set(
+        OutboxItem.objects.filter(case_id=post.case_id).values_list("status", flat=True)
+    ) == {OutboxStatus.SENT}
+    # In order on the platform: each English post answers the one before.
+    english = [OutboxItem.objects.get(pk=r.pk) for r in english]
+    by_id = {p["id"]: p for p in sim_control(simulator, "/_sim/posts")}
+    assert by_id[english[1].external_id]["in_reply_to_id"] == english[0].external_id
+    assert by_id[english[2].external_id]["in_reply_to_id"] == english[1].external_id
+    assert AuditEvent.objects.filter(action="campaign.thread_retry", actor=team.officer).exists()
+    assert "Stalled" not in client.get(f"/campaigns/{world.campaign.pk}/").content.decode()
+
+
+def test_the_rest_of_a_stalled_thread_can_be_cancelled(client, team, world, simulator):
+    from responder.audit.models import AuditEvent
+    from responder.channels.models import OutboxItem, OutboxStatus
+
+    post, english = stalled_thread(team, world, simulator)
+    _post_all_due()
+    sent_before = len(simulator.client.get("/_sim/posts").json())
+    client.force_login(team.officer)
+    client.post(
+        f"/campaigns/{world.campaign.pk}/posts/stalled/", {"post": post.pk, "action": "cancel"}
+    )
+    _post_all_due()
+    english = [OutboxItem.objects.get(pk=r.pk) for r in english]
+    assert [r.status for r in english] == [
+        OutboxStatus.SENT,
+        OutboxStatus.CANCELLED,
+        OutboxStatus.CANCELLED,
+    ]
+    assert len(simulator.client.get("/_sim/posts").json()) == sent_before
+    page = client.get(f"/campaigns/{world.campaign.pk}/").content.decode()
+    assert "2 posts cancelled." in page
+    assert AuditEvent.objects.filter(action="campaign.thread_cancel", actor=team.officer).exists()
+    assert AuditEvent.objects.filter(action="outbox.cancel").count() == 2
