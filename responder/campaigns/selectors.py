@@ -215,7 +215,9 @@ def community_page(
 
 @dataclass
 class CampaignFigures:
-    posts: list[tuple[str, str, int, int, int, str]]  # account, text, fav, boosts, replies, url
+    # account, text, favourites, boosts, replies, quotes, impressions (None: the
+    # platform does not give them), url
+    posts: list[tuple[str, str, int, int, int, int | None, int | None, str]]
     followers: list[tuple[str, str, int]]  # day, account, followers
     volume: list[tuple[str, int, int]]  # day, posts, from new voices
     questions: int
@@ -275,6 +277,8 @@ def campaign_figures(*, campaign: Campaign) -> CampaignFigures:
                 e.favourites if e else 0,
                 e.boosts if e else 0,
                 e.replies if e else 0,
+                e.quotes if e else None,
+                e.impressions if e else None,
                 item.external_url,
             )
         )

@@ -18,6 +18,7 @@ from responder.accounts import authz
 from responder.accounts.authz import Action
 from responder.accounts.models import User
 from responder.campaigns import selectors, services, threads
+from responder.campaigns.opportunities import campaign_opportunities
 from responder.campaigns.forms import ComposeForm
 from responder.campaigns.models import ActionKind, Campaign
 from responder.errors import ConflictError, ValidationError
@@ -52,6 +53,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "posts": selectors.campaign_posts(campaign=campaign),
             "community": community,
             "figures": selectors.campaign_figures(campaign=campaign),
+            "opportunities": campaign_opportunities(campaign=campaign),
             "may_work": authz.may(request.user, Action.CAMPAIGN_WORK, campaign),
         },
     )
@@ -219,8 +221,16 @@ def _figure_tables(figures: selectors.CampaignFigures) -> list[dict[str, Any]]:
         {
             "name": "posts",
             "title": _("Engagement per post"),
-            "header": [_("Account"), _("Post"), _("Favourites"), _("Boosts"), _("Replies")],
-            "rows": [row[:5] for row in figures.posts],
+            "header": [
+                _("Account"),
+                _("Post"),
+                _("Favourites"),
+                _("Boosts"),
+                _("Replies"),
+                _("Quotes"),
+                _("Impressions"),
+            ],
+            "rows": [row[:7] for row in figures.posts],
         },
         {
             "name": "followers",

@@ -26,6 +26,8 @@ DEFAULT_DAYS = 7
 BATCH_SIZE = 25  # the smallest of the platforms' batch reads (Bluesky getPosts)
 # At most this many replies per account per refresh: the least recently read first.
 MAX_PER_ACCOUNT = 1000
+# Platforms that report how often a post was quoted (Mastodon does not).
+QUOTING_PLATFORMS = frozenset({"bluesky", "x"})
 
 
 @dataclass
@@ -88,6 +90,10 @@ def engagement_refresh(
                     favourites=figures[external_id].favourites,
                     boosts=figures[external_id].boosts,
                     replies=figures[external_id].replies,
+                    quotes=figures[external_id].quotes
+                    if account.platform in QUOTING_PLATFORMS
+                    else None,
+                    impressions=figures[external_id].impressions,
                     fetched_at=fetched_at,
                 )
                 for pk, external_id in batch
@@ -97,7 +103,14 @@ def engagement_refresh(
                 records,
                 update_conflicts=True,
                 unique_fields=["outbox_item"],
-                update_fields=["favourites", "boosts", "replies", "fetched_at"],
+                update_fields=[
+                    "favourites",
+                    "boosts",
+                    "replies",
+                    "quotes",
+                    "impressions",
+                    "fetched_at",
+                ],
             )
             result.updated += len(records)
         close = getattr(connector, "close", None)

@@ -279,6 +279,10 @@ class ReplyEngagement(models.Model):
     favourites = models.PositiveIntegerField(_("favourites"), default=0)
     boosts = models.PositiveIntegerField(_("boosts"), default=0)
     replies = models.PositiveIntegerField(_("replies received"), default=0)
+    # Where the platform gives them (None: it does not): quotes on Bluesky and X,
+    # impressions on X.
+    quotes = models.PositiveIntegerField(_("quotes"), null=True, blank=True)
+    impressions = models.PositiveIntegerField(_("impressions"), null=True, blank=True)
     fetched_at = models.DateTimeField(_("read at"), db_index=True)
 
     class Meta:

@@ -158,3 +158,78 @@ def test_the_rest_of_a_stalled_thread_can_be_cancelled(client, team, world, simu
     assert "2 posts cancelled." in page
     assert AuditEvent.objects.filter(action="campaign.thread_cancel", actor=team.officer).exists()
     assert AuditEvent.objects.filter(action="outbox.cancel").count() == 2
+
+
+def test_quotes_and_impressions_are_in_the_figures_where_a_platform_gives_them(
+    client, team, world, simulator
+):
+    from responder.channels.engagement import engagement_refresh
+    from responder.channels.models import OutboxItem
+
+    posts = compose(team, world)
+    _approve_all(team)
+    _due_now(posts)
+    _post_all_due()
+    sent = {
+        row.account.platform: row
+        for row in OutboxItem.objects.select_related("account").filter(language="en")
+    }
+    simulator.client.post(
+        "/_sim/x/engage", json={"id": sent["x"].external_id, "quotes": 3, "impressions": 1234}
+    ).raise_for_status()
+    simulator.client.post(
+        "/_sim/bluesky/engage", json={"uri": sent["bluesky"].external_id, "quotes": 5}
+    ).raise_for_status()
+    engagement_refresh()
+    client.force_login(team.officer)
+    url = f"/campaigns/{world.campaign.pk}/figures/"
+    page = client.get(url).content.decode()
+    assert '<th scope="col">Quotes</th>' in page and '<th scope="col">Impressions</th>' in page
+    csv_text = client.get(url.replace("figures/", "figures.csv") + "?table=posts").content.decode()
+    x_line = next(line for line in csv_text.splitlines() if "Tip 0.0" in line and "X" in line)
+    assert x_line.endswith(",3,1234"), x_line
+    bluesky_line = next(
+        line for line in csv_text.splitlines() if "Tip 0.0" in line and "Bluesky" in line
+    )
+    assert bluesky_line.endswith(",5,"), bluesky_line  # Bluesky gives no impressions
+    mastodon_line = next(
+        line for line in csv_text.splitlines() if "Tip 0.0" in line and "Mastodon" in line
+    )
+    assert mastodon_line.endswith(",,"), mastodon_line  # Mastodon gives neither
+    team.officer.language = "fr"
+    team.officer.save()
+    page = client.get(url).content.decode()
+    assert '<th scope="col">Citations</th>' in page and '<th scope="col">Impressions</th>' in page
+
+
+def test_the_campaign_page_shows_opportunities(client, team, world):
+    from responder.campaigns.models import ActionKind
+
+    mastodon = world.accounts[0]
+
+    def community(text, **kw):
+        return CaseFactory(
+            account=mastodon, department=team.department, source="hashtag", text=text, **kw
+        )
+
+    popular = community("Renewed in 10 minutes! #passport2026")
+    boosted = community("Smooth process #passport2026")
+    for n in range(3):
+        community(f"Same here ({n}) #passport2026", parent=popular)
+    community("Agreed #passport2026", parent=boosted)
+    question = community("Does it work for a child's passport? #passport2026")
+    for case, kind in ((boosted, ActionKind.BOOST), (question, ActionKind.QUESTION)):
+        campaigns.community_act(
+            campaign_id=world.campaign.pk,
+            case_id=case.pk,
+            actor=team.officer,
+            via="web",
+            kind=kind,
+        )
+    client.force_login(team.officer)
+    page = client.get(f"/campaigns/{world.campaign.pk}/").content.decode()
+    section = page.split("Most engaged community posts not acknowledged yet")[1].split("<h2")[0]
+    assert "Renewed in 10 minutes!" in section and "3 replies" in section
+    assert "Smooth process" not in section  # boosted: acknowledged
+    unanswered = page.split("Questions not answered yet")[1].split("<h3")[0]
+    assert "child&#x27;s passport" in unanswered or "child's passport" in unanswered
