@@ -7,6 +7,7 @@ post among the posts we received."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q
@@ -24,8 +25,8 @@ LIMIT = 10
 
 @dataclass
 class Opportunities:
-    unanswered: list[Case]
-    engaged: list[Case]  # each with .community_replies
+    unanswered: Sequence[Case]
+    engaged: Sequence[Case]  # each with .community_replies
 
 
 def campaign_opportunities(*, campaign: Campaign, now: dt.datetime | None = None) -> Opportunities:

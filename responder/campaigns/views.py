@@ -18,9 +18,9 @@ from responder.accounts import authz
 from responder.accounts.authz import Action
 from responder.accounts.models import User
 from responder.campaigns import selectors, services, threads
-from responder.campaigns.opportunities import campaign_opportunities
 from responder.campaigns.forms import ComposeForm
 from responder.campaigns.models import ActionKind, Campaign
+from responder.campaigns.opportunities import campaign_opportunities
 from responder.errors import ConflictError, ValidationError
 
 VIA = "web"

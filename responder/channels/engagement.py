@@ -83,36 +83,7 @@ def engagement_refresh(
                         rate_limit_reset_at=exc.retry_at
                     )
                 break
-            fetched_at = timezone.now()
-            records = [
-                ReplyEngagement(
-                    outbox_item_id=pk,
-                    favourites=figures[external_id].favourites,
-                    boosts=figures[external_id].boosts,
-                    replies=figures[external_id].replies,
-                    quotes=figures[external_id].quotes
-                    if account.platform in QUOTING_PLATFORMS
-                    else None,
-                    impressions=figures[external_id].impressions,
-                    fetched_at=fetched_at,
-                )
-                for pk, external_id in batch
-                if external_id in figures
-            ]
-            ReplyEngagement.objects.bulk_create(
-                records,
-                update_conflicts=True,
-                unique_fields=["outbox_item"],
-                update_fields=[
-                    "favourites",
-                    "boosts",
-                    "replies",
-                    "quotes",
-                    "impressions",
-                    "fetched_at",
-                ],
-            )
-            result.updated += len(records)
+            result.updated += _engagement_store(account=account, batch=batch, figures=figures)
         close = getattr(connector, "close", None)
         if callable(close):
             close()
@@ -121,3 +92,30 @@ def engagement_refresh(
             account.session_state = after
             account.save(update_fields=["session_state"])
     return result
+
+
+def _engagement_store(
+    *, account: PlatformAccount, batch: list[tuple[int, str]], figures: dict[str, Any]
+) -> int:
+    """Keep the latest figures of a batch of posts; returns how many were stored."""
+    fetched_at = timezone.now()
+    records = [
+        ReplyEngagement(
+            outbox_item_id=pk,
+            favourites=figures[external_id].favourites,
+            boosts=figures[external_id].boosts,
+            replies=figures[external_id].replies,
+            quotes=figures[external_id].quotes if account.platform in QUOTING_PLATFORMS else None,
+            impressions=figures[external_id].impressions,
+            fetched_at=fetched_at,
+        )
+        for pk, external_id in batch
+        if external_id in figures
+    ]
+    ReplyEngagement.objects.bulk_create(
+        records,
+        update_conflicts=True,
+        unique_fields=["outbox_item"],
+        update_fields=["favourites", "boosts", "replies", "quotes", "impressions", "fetched_at"],
+    )
+    return len(records)

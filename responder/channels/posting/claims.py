@@ -287,7 +287,7 @@ def _due_rows(
 def _upcoming_rows(*, now: dt.datetime, ahead: dt.timedelta) -> list[tuple[int, dt.datetime]]:
     """(id, due time) of the pending first posts of threads scheduled after `now` and
     within `ahead`, soonest first (a thread's later posts follow the earlier ones)."""
-    return list(
+    rows = (
         OutboxItem.objects.filter(
             status=OutboxStatus.PENDING,
             thread_previous__isnull=True,
@@ -297,3 +297,4 @@ def _upcoming_rows(*, now: dt.datetime, ahead: dt.timedelta) -> list[tuple[int, 
         .order_by("not_before", "id")
         .values_list("pk", "not_before")
     )
+    return [(pk, due) for pk, due in rows if due is not None]
