@@ -61,6 +61,8 @@ class PlatformAccountFactory(factory.django.DjangoModelFactory):
 class CaseFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Case
+        # The hashtags hook writes its own rows; the case needs no second save.
+        skip_postgeneration_save = True
 
     account = factory.SubFactory(PlatformAccountFactory)
     department = factory.SelfAttribute("account.department")

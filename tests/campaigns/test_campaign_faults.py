@@ -131,14 +131,19 @@ def test_scheduled_posts_leave_once_and_never_early_through_kills_and_a_broker_r
     rows = {
         row.pk: row for row in OutboxItem.objects.select_related("account").filter(pk__in=items)
     }
-    answers = {p["text"]: p["in_reply_to_id"] for p in posted["mastodon"]}
+    # What each post answers on its platform (the proof of order: a reply can only be
+    # made to a post that exists).
+    answers = {
+        "mastodon": {p["text"]: p["in_reply_to_id"] for p in posted["mastodon"]},
+        "x": {p["text"]: p["in_reply_to_id"] for p in posted["x"]},
+        "bluesky": {p["text"]: p["reply_parent"] for p in posted["bluesky"]},
+    }
     for row in rows.values():
         assert row.status == OutboxStatus.SENT
         assert row.sent_at >= due  # none early
         first_attempt = row.post_attempts.order_by("started_at").first()
         assert first_attempt is not None and first_attempt.started_at >= due
-        if row.thread_previous_id is not None:  # in order: after the post it answers
-            previous = rows[row.thread_previous_id]
-            assert first_attempt.started_at >= previous.sent_at
-            if row.account.platform == "mastodon":  # and as a reply to it, on the platform
-                assert answers[row.text] == previous.external_id
+        previous = rows.get(row.thread_previous_id or 0)
+        # In order: each later post of a thread answers the one before it.
+        expected = previous.external_id if previous else None
+        assert answers[row.account.platform][row.text] == expected, row
