@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
@@ -51,7 +50,7 @@ def community_rows_html(
     out: list[str] = []
     for c in page.cases:
         pk = int(c.pk)
-        when = localtime(c.received_at)
+        when = localtime(c.received_at)  # the reader's time zone
         done = ""
         actions = page.actions.get(pk) or []
         if actions:
@@ -79,7 +78,7 @@ def community_rows_html(
         out.append(
             f"<li><p><strong>@{_e(c.author_handle)}</strong> · {_e(c.get_platform_display())}"
             f' · <time datetime="{when.isoformat()}">'
-            f"{_e(date_format(when, 'Y-m-d H:i'))}</time></p>"
+            f"{when.strftime('%Y-%m-%d %H:%M')}</time></p>"
             f"<p>{_e(masked_text(c))}</p>{done}{form}</li>\n"
         )
     return mark_safe("".join(out))  # noqa: S308 - every value above is escaped

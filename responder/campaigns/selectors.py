@@ -189,24 +189,26 @@ def community_page(
     *, campaign: Campaign, before: str | None = None, limit: int = COMMUNITY_PAGE_SIZE
 ) -> CommunityPage:
     """One page of community posts, newest first, below the cursor `before`: keyset
-    paging on (received, id), like the inbox, never OFFSET."""
-    # What the list shows (community_rows.py), not the whole case: no account (its
-    # credentials are decrypted on load), no JSON fields to decode.
-    cases = community_cases(campaign=campaign).only(
-        "id", "department_id", "platform", "author_handle", "text", "received_at", "state"
-    )
+    paging on (received, id), like the inbox, never OFFSET. Only the columns the list
+    shows: no account (its credentials are decrypted on load), no JSON to decode."""
+    cases = community_cases(campaign=campaign)
     cursor = _parse_cursor(before)
     if cursor is not None:
         when, pk = cursor
         cases = cases.filter(Q(received_at__lt=when) | Q(received_at=when, id__lt=pk))
-    rows = list(cases.order_by("-received_at", "-id")[: limit + 1])
+    rows = list(
+        cases.only(
+            "id", "department_id", "platform", "author_handle", "text", "received_at"
+        ).order_by("-received_at", "-id")[: limit + 1]
+    )
     older = _cursor(rows[limit - 1]) if len(rows) > limit else None
     rows = rows[:limit]
     actions: dict[int, list[CommunityAction]] = defaultdict(list)
-    for action in CommunityAction.objects.filter(
-        campaign=campaign, case_id__in=[c.pk for c in rows]
-    ).exclude(status=ActionStatus.UNDONE):
-        actions[action.case_id].append(action)
+    if rows:
+        for action in CommunityAction.objects.filter(
+            campaign=campaign, case_id__in=[c.pk for c in rows]
+        ).exclude(status=ActionStatus.UNDONE):
+            actions[action.case_id].append(action)
     return CommunityPage(cases=rows, actions=dict(actions), older=older)
 
 
