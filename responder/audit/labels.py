@@ -65,6 +65,7 @@ AUDIT_ACTION_LABELS: dict[str, Promise] = {
     "outbox.mark_sent": _("Reply posted on the platform"),
     "outbox.retry": _("Reply put back in line to post again"),
     "outbox.undo": _("Reply undone before it was posted"),
+    "outbox.cancel": _("Post cancelled: it will not be posted"),
     "consultation.request": _("Another department consulted"),
     "consultation.reply": _("Consultation answered"),
     # Administration.
@@ -86,6 +87,8 @@ AUDIT_ACTION_LABELS: dict[str, Promise] = {
     "audit.exported": _("Audit log exported"),
     # Campaigns.
     "campaign.post_compose": _("Campaign post composed"),
+    "campaign.thread_retry": _("Stalled campaign thread retried"),
+    "campaign.thread_cancel": _("Rest of a stalled campaign thread cancelled"),
     "campaign.community_boost": _("Community post boosted (held)"),
     "campaign.community_favourite": _("Community post favourited (held)"),
     "campaign.community_question": _("Community post marked as a question"),

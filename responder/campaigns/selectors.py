@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -23,6 +22,7 @@ from responder.campaigns.models import (
     FollowerSnapshot,
 )
 from responder.channels.models import OutboxItem, OutboxStatus, ReplyEngagement
+from responder.inbox.hashtags import with_hashtags_q
 from responder.inbox.models import OUTGOING_SOURCE, Case, CaseState
 from workflows.models import ApprovalStep
 
@@ -45,12 +45,19 @@ class PostRow:
     sent: list[OutboxItem] = field(default_factory=list)
     pending: int = 0
     first_text: str = ""
+    # A stalled thread: its failed posts (with the platform's words) hold the rest.
+    failed: list[OutboxItem] = field(default_factory=list)
+    cancelled: int = 0
 
     @property
     def when(self) -> dt.datetime | None:
         if self.sent:
             return self.sent[0].sent_at
         return self.post.scheduled_for
+
+
+_WAITING = (OutboxStatus.PENDING, OutboxStatus.SENDING)
+_STALLED = (OutboxStatus.FAILED, OutboxStatus.NEEDS_ATTENTION)
 
 
 def campaign_posts(*, campaign: Campaign) -> list[PostRow]:
@@ -73,7 +80,9 @@ def campaign_posts(*, campaign: Campaign) -> list[PostRow]:
                 state=post.case.state,
                 state_label=post.case.get_state_display(),
                 sent=[i for i in its if i.status == OutboxStatus.SENT],
-                pending=sum(1 for i in its if i.status != OutboxStatus.SENT),
+                pending=sum(1 for i in its if i.status in _WAITING),
+                failed=[i for i in its if i.status in _STALLED],
+                cancelled=sum(1 for i in its if i.status == OutboxStatus.CANCELLED),
                 first_text=(draft_text or "").split("\n")[0][:140],
             )
         )
@@ -86,9 +95,10 @@ class CalendarEntry:
     when: dt.datetime
     account: str
     platform: str
-    status: str  # scheduled | published | in_review
+    status: str  # scheduled | published | in_review | failed
     text: str
     url: str = ""
+    error: str = ""
 
 
 def campaign_calendar(*, campaign: Campaign) -> list[tuple[dt.date, list[CalendarEntry]]]:
@@ -108,7 +118,23 @@ def campaign_calendar(*, campaign: Campaign) -> list[tuple[dt.date, list[Calenda
                         url=item.external_url,
                     )
                 )
-        elif row.post.scheduled_for is not None and row.state != CaseState.CLOSED:
+        for item in row.failed:  # a stalled thread shows where it stopped, and why
+            days[timezone.localdate(item.not_before or item.created_at)].append(
+                CalendarEntry(
+                    when=item.not_before or item.created_at,
+                    account=str(row.post.account),
+                    platform=row.post.account.platform,
+                    status="failed",
+                    text=item.text[:140],
+                    error=item.last_error,
+                )
+            )
+        if (
+            not row.sent
+            and not row.failed
+            and row.post.scheduled_for is not None
+            and row.state != CaseState.CLOSED
+        ):
             days[timezone.localdate(row.post.scheduled_for)].append(
                 CalendarEntry(
                     when=row.post.scheduled_for,
@@ -127,14 +153,6 @@ def campaign_calendar(*, campaign: Campaign) -> list[tuple[dt.date, list[Calenda
 # --- the community -----------------------------------------------------------------------
 
 
-def _tags_q(campaign: Campaign) -> Q:
-    tags = campaign.tags
-    if not tags:
-        return Q(pk__in=[])
-    pattern = r"#(" + "|".join(re.escape(t) for t in tags) + r")([^a-z0-9_]|$)"
-    return Q(text__iregex=pattern)
-
-
 def community_cases(*, campaign: Campaign) -> QuerySet[Case]:
     """Posts under the campaign's hashtags on its accounts (not our own posts)."""
     return (
@@ -142,7 +160,7 @@ def community_cases(*, campaign: Campaign) -> QuerySet[Case]:
             department_id=campaign.department_id, account__in=campaign.accounts.all()
         )
         .exclude(source=OUTGOING_SOURCE)
-        .filter(_tags_q(campaign))
+        .filter(with_hashtags_q(campaign.tags))
     )
 
 
@@ -171,20 +189,26 @@ def community_page(
     *, campaign: Campaign, before: str | None = None, limit: int = COMMUNITY_PAGE_SIZE
 ) -> CommunityPage:
     """One page of community posts, newest first, below the cursor `before`: keyset
-    paging on (received, id), like the inbox, never OFFSET."""
-    cases = community_cases(campaign=campaign).select_related("account")
+    paging on (received, id), like the inbox, never OFFSET. Only the columns the list
+    shows: no account (its credentials are decrypted on load), no JSON to decode."""
+    cases = community_cases(campaign=campaign)
     cursor = _parse_cursor(before)
     if cursor is not None:
         when, pk = cursor
         cases = cases.filter(Q(received_at__lt=when) | Q(received_at=when, id__lt=pk))
-    rows = list(cases.order_by("-received_at", "-id")[: limit + 1])
+    rows = list(
+        cases.only(
+            "id", "department_id", "platform", "author_handle", "text", "received_at"
+        ).order_by("-received_at", "-id")[: limit + 1]
+    )
     older = _cursor(rows[limit - 1]) if len(rows) > limit else None
     rows = rows[:limit]
     actions: dict[int, list[CommunityAction]] = defaultdict(list)
-    for action in CommunityAction.objects.filter(
-        campaign=campaign, case_id__in=[c.pk for c in rows]
-    ).exclude(status=ActionStatus.UNDONE):
-        actions[action.case_id].append(action)
+    if rows:
+        for action in CommunityAction.objects.filter(
+            campaign=campaign, case_id__in=[c.pk for c in rows]
+        ).exclude(status=ActionStatus.UNDONE):
+            actions[action.case_id].append(action)
     return CommunityPage(cases=rows, actions=dict(actions), older=older)
 
 
@@ -193,7 +217,9 @@ def community_page(
 
 @dataclass
 class CampaignFigures:
-    posts: list[tuple[str, str, int, int, int, str]]  # account, text, fav, boosts, replies, url
+    # account, text, favourites, boosts, replies, quotes, impressions (None: the
+    # platform does not give them), url
+    posts: list[tuple[str, str, int, int, int, int | None, int | None, str]]
     followers: list[tuple[str, str, int]]  # day, account, followers
     volume: list[tuple[str, int, int]]  # day, posts, from new voices
     questions: int
@@ -253,6 +279,8 @@ def campaign_figures(*, campaign: Campaign) -> CampaignFigures:
                 e.favourites if e else 0,
                 e.boosts if e else 0,
                 e.replies if e else 0,
+                e.quotes if e else None,
+                e.impressions if e else None,
                 item.external_url,
             )
         )

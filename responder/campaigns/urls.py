@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<int:pk>/community/", views.campaign_community, name="community"),
     path("<int:pk>/community/act/", views.community_act, name="act"),
     path("<int:pk>/community/undo/", views.community_undo, name="undo"),
+    path("<int:pk>/posts/stalled/", views.campaign_thread_stalled, name="stalled"),
     path("<int:pk>/figures/", views.campaign_figures, name="figures"),
     path("<int:pk>/figures.csv", views.campaign_figures_csv, name="figures-csv"),
 ]

@@ -17,9 +17,10 @@ from django.views.decorators.http import require_POST
 from responder.accounts import authz
 from responder.accounts.authz import Action
 from responder.accounts.models import User
-from responder.campaigns import selectors, services
+from responder.campaigns import selectors, services, threads
 from responder.campaigns.forms import ComposeForm
 from responder.campaigns.models import ActionKind, Campaign
+from responder.campaigns.opportunities import campaign_opportunities
 from responder.errors import ConflictError, ValidationError
 
 VIA = "web"
@@ -29,7 +30,8 @@ def _campaign(request: HttpRequest, pk: int, action: Action = Action.CAMPAIGN_VI
     campaign = get_object_or_404(Campaign.objects.select_related("department", "owner"), pk=pk)
     if not authz.may(request.user, Action.CAMPAIGN_VIEW, campaign):
         raise Http404  # a campaign of another department does not exist for this reader
-    authz.require(request.user, action, campaign)
+    if action != Action.CAMPAIGN_VIEW:  # viewing was just allowed
+        authz.require(request.user, action, campaign)
     return campaign
 
 
@@ -51,6 +53,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "posts": selectors.campaign_posts(campaign=campaign),
             "community": community,
             "figures": selectors.campaign_figures(campaign=campaign),
+            "opportunities": campaign_opportunities(campaign=campaign),
             "may_work": authz.may(request.user, Action.CAMPAIGN_WORK, campaign),
         },
     )
@@ -180,6 +183,32 @@ def community_undo(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(reverse("campaigns:community", args=[campaign.pk]))
 
 
+@login_required
+@require_POST
+def campaign_thread_stalled(request: HttpRequest, pk: int) -> HttpResponse:
+    """Retry a stalled thread, or cancel what is left of it (campaigns/threads.py)."""
+    campaign = _campaign(request, pk, Action.CAMPAIGN_WORK)
+    action = request.POST.get("action")
+    act = threads.campaign_thread_retry if action == "retry" else threads.campaign_thread_cancel
+    try:
+        if action not in ("retry", "cancel"):
+            raise ValidationError(_("Unknown action."))
+        act(
+            campaign_id=campaign.pk,
+            post_id=_int(request.POST.get("post")),
+            actor=request.user,  # type: ignore[arg-type]
+            via=VIA,
+        )
+    except ConflictError as exc:
+        messages.error(request, exc.message)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        done = _("Put back in line: the thread goes on in order.") if action == "retry" else None
+        messages.success(request, done or _("Cancelled: the rest will not be posted."))
+    return redirect(reverse("campaigns:detail", args=[campaign.pk]))
+
+
 def _int(value: str | None) -> int:
     try:
         return int(value or "")
@@ -192,8 +221,16 @@ def _figure_tables(figures: selectors.CampaignFigures) -> list[dict[str, Any]]:
         {
             "name": "posts",
             "title": _("Engagement per post"),
-            "header": [_("Account"), _("Post"), _("Favourites"), _("Boosts"), _("Replies")],
-            "rows": [row[:5] for row in figures.posts],
+            "header": [
+                _("Account"),
+                _("Post"),
+                _("Favourites"),
+                _("Boosts"),
+                _("Replies"),
+                _("Quotes"),
+                _("Impressions"),
+            ],
+            "rows": [row[:7] for row in figures.posts],
         },
         {
             "name": "followers",

@@ -32,6 +32,8 @@ DEFAULT_DAYS = 7
 BATCH_SIZE = 25  # the smallest of the platforms' batch reads (Bluesky getPosts)
 # At most this many replies per account per refresh: the least recently read first.
 MAX_PER_ACCOUNT = 1000
+# Platforms that report how often a post was quoted (Mastodon does not).
+QUOTING_PLATFORMS = frozenset({"bluesky", "x"})
 
 
 @dataclass
@@ -88,25 +90,7 @@ def engagement_refresh(
                         rate_limit_reset_at=exc.retry_at
                     )
                 break
-            fetched_at = timezone.now()
-            records = [
-                ReplyEngagement(
-                    outbox_item_id=pk,
-                    favourites=figures[external_id].favourites,
-                    boosts=figures[external_id].boosts,
-                    replies=figures[external_id].replies,
-                    fetched_at=fetched_at,
-                )
-                for pk, external_id in batch
-                if external_id in figures
-            ]
-            ReplyEngagement.objects.bulk_create(
-                records,
-                update_conflicts=True,
-                unique_fields=["outbox_item"],
-                update_fields=["favourites", "boosts", "replies", "fetched_at"],
-            )
-            result.updated += len(records)
+            result.updated += _engagement_store(account=account, batch=batch, figures=figures)
         close = getattr(connector, "close", None)
         if callable(close):
             close()
@@ -115,3 +99,30 @@ def engagement_refresh(
             account.session_state = after
             account.save(update_fields=["session_state"])
     return result
+
+
+def _engagement_store(
+    *, account: PlatformAccount, batch: list[tuple[int, str]], figures: dict[str, Any]
+) -> int:
+    """Keep the latest figures of a batch of posts; returns how many were stored."""
+    fetched_at = timezone.now()
+    records = [
+        ReplyEngagement(
+            outbox_item_id=pk,
+            favourites=figures[external_id].favourites,
+            boosts=figures[external_id].boosts,
+            replies=figures[external_id].replies,
+            quotes=figures[external_id].quotes if account.platform in QUOTING_PLATFORMS else None,
+            impressions=figures[external_id].impressions,
+            fetched_at=fetched_at,
+        )
+        for pk, external_id in batch
+        if external_id in figures
+    ]
+    ReplyEngagement.objects.bulk_create(
+        records,
+        update_conflicts=True,
+        unique_fields=["outbox_item"],
+        update_fields=["favourites", "boosts", "replies", "quotes", "impressions", "fetched_at"],
+    )
+    return len(records)

@@ -40,6 +40,7 @@ from responder.channels.ingest_write import cases_write
 from responder.channels.models import IngestError, PlatformAccount
 from responder.crypto import Secret
 from responder.inbox.classify import case_topics_link, cases_classify
+from responder.inbox.hashtags import case_hashtags_store
 from responder.inbox.language import language_detect
 from responder.inbox.models import Case, CaseState
 from responder.inbox.pii import pii_find_for, pii_kinds
@@ -157,6 +158,7 @@ def _cases_insert(*, account: PlatformAccount, mentions: list[Mention]) -> list[
         pairs=[(ids[c.external_id], t) for c, t in zip(cases, topic_ids, strict=True) if t]
     )
     _ingested_audit(account=account, cases=cases, ids=ids)
+    case_hashtags_store(cases=[(ids[c.external_id], c.text) for c in cases])
     return [ids[c.external_id] for c in cases]
 
 

@@ -81,6 +81,8 @@ class OutboxStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
     NEEDS_ATTENTION = "needs_attention", _("Needs attention")
     UNDONE = "undone", _("Undone")
+    # A person decided it will not be posted (the rest of a stalled campaign thread).
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class OutboxKind(models.TextChoices):
@@ -227,6 +229,16 @@ class OutboxItem(FSMModelMixin, models.Model):
 
     @transition(
         field=status,
+        source=[OutboxStatus.PENDING, OutboxStatus.FAILED, OutboxStatus.NEEDS_ATTENTION],
+        target=OutboxStatus.CANCELLED,
+    )
+    def cancel(self, *, error: str) -> None:
+        """A person decided it will not be posted."""
+        self.sending_started_at = None
+        self.last_error = error
+
+    @transition(
+        field=status,
         source=[OutboxStatus.FAILED, OutboxStatus.NEEDS_ATTENTION],
         target=OutboxStatus.PENDING,
     )
@@ -282,6 +294,10 @@ class ReplyEngagement(models.Model):
     favourites = models.PositiveIntegerField(_("favourites"), default=0)
     boosts = models.PositiveIntegerField(_("boosts"), default=0)
     replies = models.PositiveIntegerField(_("replies received"), default=0)
+    # Where the platform gives them (None: it does not): quotes on Bluesky and X,
+    # impressions on X.
+    quotes = models.PositiveIntegerField(_("quotes"), null=True, blank=True)
+    impressions = models.PositiveIntegerField(_("impressions"), null=True, blank=True)
     fetched_at = models.DateTimeField(_("read at"), db_index=True)
 
     class Meta:

@@ -16,6 +16,7 @@ from responder.accounts.models import Department, User
 from responder.channels.models import OutboxItem, OutboxKind, OutboxStatus
 from responder.channels.outgoing import OUTGOING_PLANNERS, OutgoingPlan
 from responder.channels.posting import enqueue_send, outbox_retry_requested
+from responder.channels.posting.policy import SCHEDULE_AHEAD
 from responder.errors import ConflictError
 from responder.fsm import status_transition
 from responder.inbox.checks import full_reply_text
@@ -96,11 +97,12 @@ def _outgoing_create(*, case: Case, draft: Draft, plan: OutgoingPlan) -> OutboxI
                 heads.append(previous)
     if first is None:
         raise ConflictError(_("There is nothing to post."), code="nothing_to_post")
-    delay = 0.0
-    if plan.not_before is not None:
-        delay = max(0.0, (plan.not_before - timezone.now()).total_seconds())
-    for head in heads:
-        transaction.on_commit(partial(enqueue_send, head.pk, countdown=delay))
+    # Due now, or soon: queued for its own time (an absolute ETA, however long this
+    # transaction takes to commit). Later: the sweep queues it when it comes close.
+    due = plan.not_before
+    if due is None or due <= timezone.now() + SCHEDULE_AHEAD:
+        for head in heads:
+            transaction.on_commit(partial(enqueue_send, head.pk, eta=due))
     return first
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, FSMField, FSMModelMixin, transition
 
 from responder.accounts.models import Department
+from responder.inbox.hashtag_models import CaseHashtag as CaseHashtag
 from responder.inbox.incoming_models import (  # models of this app, re-exported
     IncomingRule as IncomingRule,
 )

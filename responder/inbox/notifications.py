@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -58,6 +59,17 @@ def wants_email(*, user_id: int, kind: str) -> bool:
     return kind in email_kinds(user_id=user_id)
 
 
+@dataclass(frozen=True)
+class Pending:
+    """Notifications of one kind on one case, to write after commit."""
+
+    recipient_ids: tuple[int, ...]
+    kind: str
+    case_id: int
+    actor_id: int | None
+    email: bool = True
+
+
 def notify(
     *,
     recipient_ids: Iterable[int | None],
@@ -69,21 +81,68 @@ def notify(
     """After the current transaction commits, add a notification of `kind` on the case
     for each recipient (never the actor), and e-mail those who want this kind
     (`email=False`: the caller's own e-mail already goes out, see workflows)."""
-    recipients = sorted({r for r in recipient_ids if r is not None and r != actor_id})
-    if not recipients:
+    notify_many(
+        pending=[
+            pending_for(
+                recipient_ids=recipient_ids,
+                kind=kind,
+                case_id=case_id,
+                actor_id=actor_id,
+                email=email,
+            )
+        ]
+    )
+
+
+def pending_for(
+    *,
+    recipient_ids: Iterable[int | None],
+    kind: str,
+    case_id: int,
+    actor_id: int | None,
+    email: bool = True,
+) -> Pending:
+    recipients = tuple(sorted({r for r in recipient_ids if r is not None and r != actor_id}))
+    return Pending(
+        recipient_ids=recipients, kind=kind, case_id=case_id, actor_id=actor_id, email=email
+    )
+
+
+def notify_many(*, pending: Iterable[Pending]) -> None:
+    """`notify` for many cases at once (a batch of transitions, such as the posts a
+    posting worker records together): after commit, one INSERT and one look at the
+    recipients' e-mail choices for the lot, then the e-mails that are wanted."""
+    items = [p for p in pending if p.recipient_ids]
+    if not items:
         return
 
     def write() -> None:
         created = Notification.objects.bulk_create(
-            Notification(recipient_id=r, kind=kind, case_id=case_id, actor_id=actor_id)
-            for r in recipients
+            Notification(recipient_id=r, kind=p.kind, case_id=p.case_id, actor_id=p.actor_id)
+            for p in items
+            for r in p.recipient_ids
         )
-        _bell_forget(recipients)
-        if email:
-            for notification in created:
+        _bell_forget({r for p in items for r in p.recipient_ids})
+        emailing = [n for n, p in zip(created, _expanded(items), strict=True) if p.email]
+        if not emailing:
+            return
+        choices = dict(
+            NotificationPreference.objects.filter(
+                user_id__in={n.recipient_id for n in emailing}
+            ).values_list("user_id", "email_kinds")
+        )
+        for notification in emailing:
+            kinds = choices.get(notification.recipient_id)
+            wanted = set(EMAIL_BY_DEFAULT) if kinds is None else set(kinds)
+            if notification.kind in wanted:
                 _email(notification.pk)
 
     transaction.on_commit(write)
+
+
+def _expanded(items: list[Pending]) -> list[Pending]:
+    """Each item once per recipient, in the order `notify_many` writes them."""
+    return [p for p in items for _r in p.recipient_ids]
 
 
 def _email(notification_id: int) -> None:
@@ -120,19 +179,31 @@ def notify_transition(
     *, case: Case, name: str, actor: Any, action: str | None, kwargs: Any
 ) -> None:
     """The notifications a case transition gives (inbox.transitions.case_transition)."""
+    notify_many(
+        pending=transition_pending(case=case, name=name, actor=actor, action=action, kwargs=kwargs)
+    )
+
+
+def transition_pending(
+    *, case: Case, name: str, actor: Any, action: str | None, kwargs: Any
+) -> list[Pending]:
+    """What `notify_transition` writes, for a batch to write together."""
     actor_id = getattr(actor, "pk", None)
     if action == "case.assign":
         assignee = kwargs.get("user")
-        notify(
-            recipient_ids=[getattr(assignee, "pk", None)],
-            kind=NotificationKind.ASSIGNED,
-            case_id=case.pk,
-            actor_id=actor_id,
-        )
-        return
+        return [
+            pending_for(
+                recipient_ids=[getattr(assignee, "pk", None)],
+                kind=NotificationKind.ASSIGNED,
+                case_id=case.pk,
+                actor_id=actor_id,
+            )
+        ]
     kind = _OWNER_KINDS.get(name)
-    if kind is not None:
-        notify(
+    if kind is None:
+        return []
+    return [
+        pending_for(
             recipient_ids=[case.owner_id],
             kind=kind,
             case_id=case.pk,
@@ -140,6 +211,7 @@ def notify_transition(
             # changes requested already has its e-mail (workflows.notifications)
             email=kind != NotificationKind.CHANGES_REQUESTED,
         )
+    ]
 
 
 _MENTION = re.compile(r"(?<![\w@])@([\w.+-]+)")

@@ -15,7 +15,7 @@ from responder.audit.services import audit_event, audit_record, audit_record_man
 from responder.db import rows_update
 from responder.errors import ConflictError
 from responder.inbox.models import Case
-from responder.inbox.notifications import notify_transition
+from responder.inbox.notifications import notify_many, notify_transition, transition_pending
 
 
 def cases_lock(*, case_ids: Iterable[int]) -> dict[int, Case]:
@@ -114,14 +114,19 @@ def case_transition_many(
         )
     rows_update(cases, sorted(changed))
     audit_record_many(events=events)
-    for i, case in enumerate(cases):
-        notify_transition(
-            case=case,
-            name=name,
-            actor=actor,
-            action=action,
-            kwargs=arguments[i] if arguments is not None else {},
-        )
+    notify_many(
+        pending=[
+            item
+            for i, case in enumerate(cases)
+            for item in transition_pending(
+                case=case,
+                name=name,
+                actor=actor,
+                action=action,
+                kwargs=arguments[i] if arguments is not None else {},
+            )
+        ]
+    )
     return list(cases)
 
 

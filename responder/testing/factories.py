@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from responder.accounts.models import Department, Membership, Role, User
 from responder.channels.models import PlatformAccount
+from responder.inbox.hashtags import case_hashtags_store
 from responder.inbox.models import Case, LibraryAnswer, Topic
 from workflows import submission
 from workflows.models import ApprovalLayer, ApprovalPolicy, RoutingRule
@@ -62,6 +63,8 @@ class PlatformAccountFactory(factory.django.DjangoModelFactory):
 class CaseFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Case
+        # The hashtags hook writes its own rows; the case needs no second save.
+        skip_postgeneration_save = True
 
     account = factory.SubFactory(PlatformAccountFactory)
     department = factory.SelfAttribute("account.department")
@@ -72,6 +75,12 @@ class CaseFactory(factory.django.DjangoModelFactory):
     text = "How long does a passport renewal take?"
     language = "en"
     url = factory.LazyAttribute(lambda c: f"https://mastodon.example/@x/{c.external_id}")
+
+    @factory.post_generation
+    def hashtags(obj: Case, create: bool, extracted: object, **kwargs: object) -> None:
+        # What ingest records with each case (responder/inbox/hashtags.py).
+        if create:
+            case_hashtags_store(cases=[(obj.pk, obj.text)])
 
 
 class TopicFactory(factory.django.DjangoModelFactory):

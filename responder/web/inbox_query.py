@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 
-from responder.inbox.models import Case, CaseState
+from responder.inbox.models import OUTGOING_SOURCE, Case, CaseState
 from responder.inbox.response_clock import DUE_SOON
 from workflows.models import ApprovalStep, StepStatus
 
@@ -65,7 +65,9 @@ WAITING = "{first_response_at} IS NULL AND {respond_by} IS NOT NULL AND {state} 
 def _names() -> dict[str, str]:
     q = connection.ops.quote_name
     columns = {f.attname: str(f.column) for f in Case._meta.concrete_fields}
-    names = {f: f"c.{q(columns[f])}" for f in (*ROW_FIELDS, "deadline_key", "priority_rank")}
+    names = {
+        f: f"c.{q(columns[f])}" for f in (*ROW_FIELDS, "deadline_key", "priority_rank", "source")
+    }
     names["case"] = q(Case._meta.db_table)
     names["links"] = q(Case.topics.through._meta.db_table)
     names["step"] = q(ApprovalStep._meta.db_table)
@@ -213,6 +215,9 @@ def scope(
         params.append(filters.topic_id)
     if department_id is not None:
         add(f"{n['department_id']} = %s", department_id)
+    # A campaign's own posts are cases too (to go through approvals), not questions:
+    # they live on the campaign's pages, not in the inbox.
+    add(f"{n['source']} <> %s", OUTGOING_SOURCE)
     if filters.state:
         add(f"{n['state']} = %s", filters.state)
     if filters.platform:

@@ -131,3 +131,22 @@ def test_a_rate_limited_retweet_is_retryable_at_the_reset(simulator, conn):
     assert limited.value.status == 429 and limited.value.retry_at is not None
     conn.boost(external_id=tweet["id"])
     assert control(simulator, "actions")["retweets"] == [tweet["id"]]
+
+
+def test_a_lost_post_is_found_even_after_a_hundred_more_tweets(simulator, conn):
+    """Found by the fault test at full size (#15): a campaign posting hundreds of
+    tweets in minutes pushes the one to look for past the first page of our timeline;
+    X then refuses the re-post as a duplicate, and the post must be found, not failed."""
+    simulator.fault(lose_answer=True, path_prefix="/2/tweets", method="POST")
+    with pytest.raises(TransportError):
+        conn.post(
+            text="Tip 0: renew online.", media_ids=[], visibility="public", idempotency_key="a"
+        )
+    for n in range(1, 121):
+        conn.post(text=f"Tip {n}.", media_ids=[], visibility="public", idempotency_key=f"k{n}")
+    again = conn.post(
+        text="Tip 0: renew online.", media_ids=[], visibility="public", idempotency_key="a"
+    )
+    posts = control(simulator, "posts")
+    assert len(posts) == 121  # not posted twice
+    assert again.external_id == posts[0]["id"]

@@ -16,6 +16,8 @@ from responder.channels.connectors.base import AccountStats, PostResult, Transpo
 
 MAX_MEDIA = 4
 PAGE_SIZE = 100
+# Pages of our timeline read to find an earlier post (find_post): 1,000 tweets.
+FIND_PAGES = 10
 
 _URL = re.compile(r"https?://\S+")
 _LEADING_MENTIONS = re.compile(r"^(?:\s*@\w+\s*)+")
@@ -85,31 +87,39 @@ class XCampaignOps:
     def find_post(
         self, *, idempotency_key: str, text: str, in_reply_to_id: str | None = None
     ) -> PostResult | None:
-        """Our recent tweet (last 100) with this text and parent, if any."""
-        data = self._call(
-            "GET",
-            f"/2/users/{self.user_id}/tweets",
-            params={
+        """Our recent tweet with this text and parent, if any: up to FIND_PAGES pages of
+        our timeline, newest first (a campaign posting hundreds of tweets in minutes
+        pushes the one we look for past the first page)."""
+        wanted = normalize_text(text)
+        token = ""
+        for _page in range(FIND_PAGES):
+            params: dict[str, Any] = {
                 "max_results": PAGE_SIZE,
                 "exclude": "retweets",
                 "tweet.fields": "referenced_tweets,created_at",
-            },
-        )
-        wanted = normalize_text(text)
-        for tweet in data.get("data") or []:
-            parent = next(
-                (
-                    str(r.get("id"))
-                    for r in tweet.get("referenced_tweets") or []
-                    if r.get("type") == "replied_to"
-                ),
-                None,
-            )
-            if parent != (in_reply_to_id or None):
-                continue
-            if normalize_text(str(tweet.get("text") or "")) == wanted:
-                tweet_id = str(tweet["id"])
-                return PostResult(external_id=tweet_id, url=self._tweet_url(tweet_id, self.handle))
+            }
+            if token:
+                params["pagination_token"] = token
+            data = self._call("GET", f"/2/users/{self.user_id}/tweets", params=params)
+            for tweet in data.get("data") or []:
+                parent = next(
+                    (
+                        str(r.get("id"))
+                        for r in tweet.get("referenced_tweets") or []
+                        if r.get("type") == "replied_to"
+                    ),
+                    None,
+                )
+                if parent != (in_reply_to_id or None):
+                    continue
+                if normalize_text(str(tweet.get("text") or "")) == wanted:
+                    tweet_id = str(tweet["id"])
+                    return PostResult(
+                        external_id=tweet_id, url=self._tweet_url(tweet_id, self.handle)
+                    )
+            token = str((data.get("meta") or {}).get("next_token") or "")
+            if not token:
+                break
         return None
 
     def upload_media(self, *, data: bytes, mime: str, alt_text: str) -> str:

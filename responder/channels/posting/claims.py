@@ -285,3 +285,19 @@ def _due_rows(
         .values_list("pk", "status")[:limit]
     )
     return [(pk, status == OutboxStatus.SENDING) for pk, status in rows]
+
+
+def _upcoming_rows(*, now: dt.datetime, ahead: dt.timedelta) -> list[tuple[int, dt.datetime]]:
+    """(id, due time) of the pending first posts of threads scheduled after `now` and
+    within `ahead`, soonest first (a thread's later posts follow the earlier ones)."""
+    rows = (
+        OutboxItem.objects.filter(
+            status=OutboxStatus.PENDING,
+            thread_previous__isnull=True,
+            not_before__gt=now,
+            not_before__lte=now + ahead,
+        )
+        .order_by("not_before", "id")
+        .values_list("pk", "not_before")
+    )
+    return [(pk, due) for pk, due in rows if due is not None]

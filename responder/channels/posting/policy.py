@@ -23,6 +23,15 @@ MAX_ATTEMPTS = 30
 # left to the sweep (long countdowns are redelivered by Redis' visibility timeout).
 SHORT_COUNTDOWN_SECONDS = 30.0
 SWEEP_BATCH = 500
+# Scheduled rows due within this long are queued for their exact time (a task with an
+# ETA); later ones are queued by the sweep (beat, every 10 s) once they come this close.
+# An ETA task waits unacknowledged in a worker, and Redis redelivers what has waited
+# longer than its visibility timeout, so a post scheduled for next week is not queued
+# at approval.
+SCHEDULE_AHEAD = dt.timedelta(seconds=30)
+# Scheduled rows due within one such slice share the send tasks queued for the slice's
+# last due time (a task claims up to BATCH_SIZE due rows).
+SCHEDULE_SLICE_SECONDS = 0.1
 # A pending row is queued after commit; the sweep only picks it up once it has been
 # due for this long, so it rarely queues a second task for a row already queued.
 SWEEP_GRACE = dt.timedelta(seconds=5)

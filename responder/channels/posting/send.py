@@ -13,12 +13,14 @@ from django.utils import timezone
 
 from responder.channels.connectors.base import Connector
 from responder.channels.models import OutboxItem, PostAttempt
-from responder.channels.posting.claims import _Claim, _due_rows, outbox_claim
+from responder.channels.posting.claims import _Claim, _due_rows, _upcoming_rows, outbox_claim
 from responder.channels.posting.enqueue import enqueue_send
 from responder.channels.posting.policy import (
     BATCH_SIZE,
     BATCH_TIME_SHARE,
     RECORD_EVERY,
+    SCHEDULE_AHEAD,
+    SCHEDULE_SLICE_SECONDS,
     SWEEP_BATCH,
     SWEEP_GRACE,
     Outcome,
@@ -129,7 +131,27 @@ def outbox_sweep(
     pending = [pk for pk, crashed in rows if not crashed]
     for pk in [pk for pk, crashed in rows if crashed] + pending[::BATCH_SIZE]:
         enqueue_send(pk)
+    outbox_schedule_upcoming(now=now)
     return len(rows)
+
+
+def outbox_schedule_upcoming(*, now: dt.datetime | None = None) -> int:
+    """Queue the scheduled posts due within SCHEDULE_AHEAD for their own time (tasks
+    with an ETA): rows due within the same SCHEDULE_SLICE_SECONDS share tasks at the
+    slice's last due time, one task per BATCH_SIZE rows, so that a send claims them all
+    the moment they are due. Queued again by the next sweep while still ahead: harmless,
+    the claim lets one through. Returns how many tasks were queued."""
+    rows = _upcoming_rows(now=now or timezone.now(), ahead=SCHEDULE_AHEAD)
+    slices: dict[int, list[tuple[int, dt.datetime]]] = {}
+    for pk, due in rows:
+        slices.setdefault(int(due.timestamp() // SCHEDULE_SLICE_SECONDS), []).append((pk, due))
+    queued = 0
+    for members in slices.values():
+        eta = max(due for _pk, due in members)
+        for pk, _due in members[::BATCH_SIZE]:
+            enqueue_send(pk, eta=eta)
+            queued += 1
+    return queued
 
 
 def outbox_retry_requested(*, item: OutboxItem) -> None:

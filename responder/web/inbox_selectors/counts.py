@@ -12,7 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from responder.accounts.models import User
-from responder.inbox.models import Case, CaseState
+from responder.inbox.models import OUTGOING_SOURCE, Case, CaseState
 from responder.inbox.response_clock import DUE_SOON
 from responder.web import inbox_query
 from responder.web.inbox_selectors.filters import Cursor, InboxFilters
@@ -34,10 +34,15 @@ def _counts_sql(department_count: int | None) -> str:
     q = connection.ops.quote_name
     case, step = q(Case._meta.db_table), q(ApprovalStep._meta.db_table)
 
+    # A campaign's own posts (outgoing cases) are not in the inbox, nor in its counts;
+    # the value is the model's constant, not input.
+    not_outgoing = f"{q('source')} <> '{OUTGOING_SOURCE}' AND "
+
     def dept(alias: str) -> str:
+        own = f"{alias}{not_outgoing}"
         if department_count is None:
-            return ""
-        return f"{alias}{q('department_id')} IN ({', '.join(['%s'] * department_count)}) AND "
+            return own
+        return f"{own}{alias}{q('department_id')} IN ({', '.join(['%s'] * department_count)}) AND "
 
     def capped(inner: str, cap: int) -> str:
         return f"(SELECT COUNT(*) FROM ({inner} LIMIT {int(cap)}) AS capped)"  # noqa: S608
@@ -46,7 +51,10 @@ def _counts_sql(department_count: int | None) -> str:
     parts = [capped(by_state, COUNT_CAP) for _state in CaseState.values]
     # The officer's own cases are in their departments by construction, so the
     # (owner, state) index answers alone.
-    mine = f"SELECT 1 FROM {case} WHERE {q('owner_id')} = %s AND {q('state')} IN (%s, %s)"  # noqa: S608
+    mine = (
+        f"SELECT 1 FROM {case} WHERE {not_outgoing}"  # noqa: S608
+        f"{q('owner_id')} = %s AND {q('state')} IN (%s, %s)"
+    )
     parts.append(capped(mine, SMALL_COUNT_CAP))
     # Unassigned: new and held by nobody (as the filter means it, inbox_query.scope).
     unassigned = f"{by_state} AND {q('owner_id')} IS NULL"
