@@ -55,12 +55,13 @@ def main() -> None:
     args = parser.parse_args()
 
     bench_database(db=args.db, cache_prefix="bench-analytics")
-    from django.db import connection
+    from django.db import connection, transaction
     from django.test import Client
     from django.utils import timezone
 
     from responder.accounts.models import User
     from responder.analytics import selectors
+    from responder.analytics.selectors import facts
     from responder.inbox.models import Case
     from responder.testing.history import generate, make_world
 
@@ -77,35 +78,57 @@ def main() -> None:
 
     end = timezone.localdate()
     filters = selectors.Filters(start=end - dt.timedelta(days=30), end=end)
+    now = timezone.now()
+    unit = "day"
+
+    def serial() -> None:
+        # In a transaction the dashboard runs its queries one after the other on this
+        # one connection: the server CPU of the whole computation can be read.
+        with transaction.atomic():
+            selectors.dashboard(filters)
+
     parts = {
-        "response times over time": lambda: selectors.response_times_over_time(filters),
-        "response times by 4 dimensions": lambda: [
-            selectors.response_times_by(filters, d) for d in selectors.DIMENSIONS
-        ],
-        "layer costs": lambda: selectors.layer_costs(filters),
-        "SLA by layer + reviewer": lambda: (
-            selectors.sla_by_layer(filters),
-            selectors.sla_by_reviewer(filters),
+        "case figures: one GROUPING SETS query (day, department, platform, language)": (
+            lambda: facts.case_groups(filters, unit, now=now)
         ),
-        "volumes": lambda: [selectors.volumes_by(filters, d) for d in ("platform", "topic")],
-        "library + engagement": lambda: (
-            selectors.library_use(filters),
-            selectors.engagement_by(filters),
+        "case figures by topic (one query)": lambda: facts.topic_groups(filters, now=now),
+        "counts by week and in all (one GROUPING SETS query)": (
+            lambda: facts.totals(filters, now=now)
         ),
-        "whole dashboard (selectors)": lambda: selectors.dashboard(filters),
+        "layer costs + SLA by layer (one query)": lambda: facts.step_groups(filters, now=now),
+        "SLA by reviewer (one query)": lambda: facts.reviewer_rows(filters),
+        "headline (three small queries)": lambda: facts.headline(filters, now=now),
+        "whole dashboard, serial, one connection": serial,
+        "whole dashboard (queries in parallel, as the page does)": (
+            lambda: selectors.dashboard(filters)
+        ),
     }
 
-    def timed(fn: object) -> list[float]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    cpu: dict[str, tuple[float, float]] = {}
+
+    def server_cpu() -> float:
+        """CPU seconds of this connection's PostgreSQL backend so far."""
+        fields = Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def timed(fn: object, name: str = "") -> list[float]:
         fn()  # type: ignore[operator]  # warm-up
         out = []
+        python, server = [], []
         for _ in range(args.repeat):
-            t = time.perf_counter()
+            t, p, b = time.perf_counter(), time.process_time(), server_cpu()
             fn()  # type: ignore[operator]
             out.append(time.perf_counter() - t)
+            python.append(time.process_time() - p)
+            server.append(server_cpu() - b)
+        cpu[name] = (statistics.median(python), statistics.median(server))
         return out
 
     load_before = os.getloadavg()[0]
-    results = {name: timed(fn) for name, fn in parts.items()}
+    results = {name: timed(fn, name) for name, fn in parts.items()}
 
     admin, _c = User.objects.get_or_create(
         username="bench-admin", defaults={"is_superuser": True, "is_staff": True}
@@ -140,13 +163,16 @@ def main() -> None:
         f"outbox rows, engagement and audit events), period = last 31 days. "
         f"{args.repeat} runs after one warm-up; the machine was shared with other jobs.",
         "",
-        "| what | median | min | max |",
-        "|---|---|---|---|",
+        "| what | median | min | max | CPU, Python | CPU, this connection's server |",
+        "|---|---|---|---|---|---|",
     ]
     for name, values in results.items():
+        python, server = cpu.get(name, (None, None))
         lines.append(
             f"| {name} | {statistics.median(values) * 1000:.0f} ms | "
-            f"{min(values) * 1000:.0f} ms | {max(values) * 1000:.0f} ms |"
+            f"{min(values) * 1000:.0f} ms | {max(values) * 1000:.0f} ms | "
+            + (f"{python * 1000:.0f} ms | " if python is not None else "— | ")
+            + (f"{server * 1000:.0f} ms |" if server else "— |")
         )
     lines += [
         "",

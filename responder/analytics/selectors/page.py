@@ -64,9 +64,7 @@ def dashboard(filters: Filters) -> dict[str, Any]:
     independent queries run in parallel, each on its own connection; inside a
     transaction (tests) other connections could not see its rows, so it is serial."""
     if connection.vendor == "postgresql":
-        fact = fact_jobs(
-            filters, now=timezone.now(), tz=timezone.get_current_timezone_name()
-        )
+        fact = fact_jobs(filters, now=timezone.now(), tz=timezone.get_current_timezone_name())
         if not connection.in_atomic_block:
             done = _run_in_threads({(name,): job for name, job in fact.items()})
             return fact_dashboard(filters, {path[0]: value for path, value in done.items()})
