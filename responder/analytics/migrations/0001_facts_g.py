@@ -25,6 +25,24 @@ CASE_DIMS = """department_id bigint NOT NULL,
     topic_ids bigint[] NOT NULL DEFAULT '{}',
     received_at timestamptz NOT NULL"""
 
+DIM_NAMES = "received_at, department_id, platform, language, topic_ids"
+
+# The durations in order, with the dimensions the dashboard filters and groups by: the
+# percentiles are read from index-only scans in this order (selectors/fact_percentiles).
+ORDERED = "".join(
+    f"""CREATE INDEX analytics_casefact_{name} ON analytics_casefact ({name}_secs)
+    INCLUDE ({DIM_NAMES}) WHERE {name}_secs IS NOT NULL;
+"""
+    for name in ("first", "reply")
+)
+
+# Index-only scans need the visibility map current: vacuum the facts more often.
+VACUUM = "".join(
+    f"ALTER TABLE analytics_{t} SET (autovacuum_vacuum_scale_factor = 0.02, "
+    "autovacuum_vacuum_insert_scale_factor = 0.02);\n"
+    for t in ("casefact", "stepfact", "decisionfact")
+)
+
 TABLES = f"""
 CREATE TABLE analytics_casefact (
     case_id bigint PRIMARY KEY,
@@ -37,14 +55,14 @@ CREATE TABLE analytics_casefact (
     reply_secs double precision,
     from_library boolean NOT NULL DEFAULT false,
     engagements integer NOT NULL DEFAULT 0,
-    favourites bigint NOT NULL DEFAULT 0,
-    boosts bigint NOT NULL DEFAULT 0,
-    replies bigint NOT NULL DEFAULT 0
+    favourites integer NOT NULL DEFAULT 0,
+    boosts integer NOT NULL DEFAULT 0,
+    replies integer NOT NULL DEFAULT 0
 );
 CREATE INDEX analytics_casefact_received ON analytics_casefact (received_at);
 CREATE INDEX analytics_casefact_waiting ON analytics_casefact (received_at)
     WHERE state IN {WAITING};
-
+{ORDERED}
 CREATE TABLE analytics_stepfact (
     step_id bigint PRIMARY KEY,
     case_id bigint NOT NULL,
@@ -61,6 +79,9 @@ CREATE TABLE analytics_stepfact (
 );
 CREATE INDEX analytics_stepfact_case ON analytics_stepfact (case_id);
 CREATE INDEX analytics_stepfact_received ON analytics_stepfact (received_at);
+CREATE INDEX analytics_stepfact_secs ON analytics_stepfact (secs)
+    INCLUDE ({DIM_NAMES}, policy_name, position, name, status, opened_at, decided_at, due_at,
+             edited);
 
 CREATE TABLE analytics_decisionfact (
     decision_id bigint PRIMARY KEY,
@@ -71,7 +92,7 @@ CREATE TABLE analytics_decisionfact (
 );
 CREATE INDEX analytics_decisionfact_case ON analytics_decisionfact (case_id);
 CREATE INDEX analytics_decisionfact_received ON analytics_decisionfact (received_at);
-"""
+{VACUUM}"""
 
 
 def _upsert(table: str, key: str, columns: list[str]) -> str:

@@ -11,31 +11,75 @@ from typing import Any
 
 from django.utils import timezone
 
+from responder.accounts.models import Department
 from responder.analytics.selectors import facts
 from responder.analytics.selectors.engagement import engagement_by, engagement_model
 from responder.analytics.selectors.filters import Filters
+from responder.analytics.selectors.percentiles import _hours
 from responder.analytics.selectors.response_times import TIME_KEYS
 
 METRICS = ("favourites", "boosts", "replies")
 
 
+def _unit(filters: Filters) -> str:
+    return "day" if (filters.end - filters.start).days <= 62 else "week"
+
+
+def bounds(filters: Filters, unit: str) -> list[dt.date]:
+    """The first day of each period (day, or week from Monday) of the filters, and the
+    day after the last: the buckets of the figures over time."""
+    first = filters.start
+    step = dt.timedelta(days=1 if unit == "day" else 7)
+    if unit == "week":
+        first -= dt.timedelta(days=first.weekday())
+    days = [first]
+    while days[-1] <= filters.end:
+        days.append(days[-1] + step)
+    return days
+
+
+def _instants(days: list[dt.date]) -> list[dt.datetime]:
+    return [timezone.make_aware(dt.datetime.combine(d, dt.time.min)) for d in days]
+
+
 def fact_jobs(filters: Filters, *, now: dt.datetime, tz: str) -> dict[str, Callable[[], Any]]:
     """The independent queries of one dashboard."""
-    unit = "day" if (filters.end - filters.start).days <= 62 else "week"
+    with timezone.override(tz):
+        periods = _instants(bounds(filters, _unit(filters)))
+        weeks = _instants(bounds(filters, "week"))
 
     def in_zone(job: Callable[[], Any]) -> Any:
         with timezone.override(tz):  # threads do not inherit the reader's zone
             return job()
 
     jobs: dict[str, Callable[[], Any]] = {
-        "cases": partial(facts.case_groups, filters, unit, now=now),
-        "topics": partial(facts.topic_groups, filters, now=now),
-        "totals": partial(facts.totals, filters, now=now),
+        "first": partial(facts.metric_groups, filters, "first_secs", periods),
+        "reply": partial(facts.metric_groups, filters, "reply_secs", periods),
+        "first_topic": partial(facts.topic_metric, filters, "first_secs"),
+        "reply_topic": partial(facts.topic_metric, filters, "reply_secs"),
+        "counts": partial(facts.counts, filters, weeks, now=now),
+        "topic_counts": partial(facts.topic_counts, filters, now=now),
         "steps": partial(facts.step_groups, filters, now=now),
         "reviewers": partial(facts.reviewer_rows, filters),
         "headline": partial(facts.headline, filters, now=now),
     }
     return {name: partial(in_zone, job) for name, job in jobs.items()}
+
+
+Metric = dict[Any, tuple[int, float | None, float | None]]
+
+
+def _stats(first: Metric, reply: Metric) -> dict[Any, dict[str, Any]]:
+    """TIME_KEYS per group, from the two durations' (n, median, p90) seconds."""
+    out = {}
+    for key in first.keys() | reply.keys():
+        row: dict[str, Any] = {}
+        for name, metric in (("first", first), ("reply", reply)):
+            n, median, p90 = metric.get(key, (0, None, None))
+            row.update({f"{name}_n": n, f"{name}_median": _hours(median)})
+            row[f"{name}_p90"] = _hours(p90)
+        out[key] = row
+    return out
 
 
 def _times(stats: dict[Any, dict[str, Any]]) -> list[dict[str, Any]]:
@@ -64,8 +108,8 @@ def _target(stats: dict[Any, dict[str, Any]]) -> list[dict[str, Any]]:
     for key, r in stats.items():
         if not r["targeted"]:
             continue
-        if isinstance(key, dt.datetime):
-            key = key.date().isoformat()
+        if isinstance(key, dt.date):
+            key = key.isoformat()
         decided = r["met"] + r["missed"]
         rows.append(
             {
@@ -79,13 +123,13 @@ def _target(stats: dict[Any, dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: str(r["key"]))
 
 
-def _over_time(unit: str, stats: dict[Any, dict[str, Any]]) -> dict[str, Any]:
+def _over_time(unit: str, days: list[dt.date], stats: dict[Any, dict[str, Any]]) -> dict[str, Any]:
     rows = []
-    for period in sorted(stats):
-        if not (stats[period]["first_n"] or stats[period]["reply_n"]):
+    for bucket in sorted(stats):
+        if not (stats[bucket]["first_n"] or stats[bucket]["reply_n"]):
             continue
-        label = period.date().isoformat()
-        rows.append({"period": label, **{k: stats[period][k] for k in TIME_KEYS}})
+        label = days[bucket - 1].isoformat()
+        rows.append({"period": label, **{k: stats[bucket][k] for k in TIME_KEYS}})
     return {"unit": unit, "rows": rows}
 
 
@@ -109,23 +153,38 @@ def _engagement(filters: Filters, stats: dict[Any, dict[str, Any]]) -> dict[str,
 
 def fact_dashboard(filters: Filters, results: dict[str, Any]) -> dict[str, Any]:
     """The results of fact_jobs as selectors.dashboard returns them."""
-    unit = "day" if (filters.end - filters.start).days <= 62 else "week"
-    cases, topics, totals = results["cases"], results["topics"], results["totals"]
-    everything = totals.pop(None, None) or {"met": 0, "missed": 0, "replied": 0}
-    by = {name: _times(cases[name]) for name in ("department", "platform", "language")}
-    by["topic"] = _times(topics)
+    unit = _unit(filters)
+    first, reply, counts = results["first"], results["reply"], results["counts"]
+    names = dict(
+        Department.objects.filter(
+            pk__in=first["department"].keys() | reply["department"].keys()
+        ).values_list("pk", "name")
+    )
+    by = {
+        dimension: _times(_stats(first[dimension], reply[dimension]))
+        for dimension in ("platform", "language")
+    }
+    by["department"] = _times(
+        {names[pk]: row for pk, row in _stats(first["department"], reply["department"]).items()}
+    )
+    by["topic"] = _times(_stats(results["first_topic"], results["reply_topic"]))
+    weeks = bounds(filters, "week")
+    everything = counts["all"][None]
     met, missed = everything["met"], everything["missed"]
-    replied, from_library = everything.get("answered", 0), everything.get("from_library", 0)
+    replied, from_library = everything["answered"], everything["from_library"]
+    topics = results["topic_counts"]
     return {
-        "over_time": _over_time(unit, cases["period"]),
+        "over_time": _over_time(
+            unit, bounds(filters, unit), _stats(first["period"], reply["period"])
+        ),
         "by": by,
         "layers": facts.layer_rows(results["steps"]),
         "sla_layers": facts.sla_rows(results["steps"]),
         "sla_reviewers": results["reviewers"],
-        "volumes": {"platform": _volumes(cases["platform"]), "topic": _volumes(topics)},
+        "volumes": {"platform": _volumes(counts["platform"]), "topic": _volumes(topics)},
         "target": {
-            "week": _target(totals),
-            "platform": _target(cases["platform"]),
+            "week": _target({weeks[b - 1]: r for b, r in counts["week"].items()}),
+            "platform": _target(counts["platform"]),
             "topic": _target(topics),
         },
         "headline": {
@@ -137,5 +196,5 @@ def fact_dashboard(filters: Filters, results: dict[str, Any]) -> dict[str, Any]:
             "from_library": from_library,
             "share": round(from_library / replied, 4) if replied else 0.0,
         },
-        "engagement": _engagement(filters, cases["platform"]),
+        "engagement": _engagement(filters, counts["platform"]),
     }

@@ -21,20 +21,15 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from responder.analytics.selectors.fact_percentiles import collect, percentiles, picks
 from responder.analytics.selectors.filters import Filters
+from responder.analytics.selectors.layers import NO_EFFECT_MAX_SHARE, NO_EFFECT_MIN_HOURS
 from responder.analytics.selectors.percentiles import _hours
 
-# Sorts for exact percentiles of a million rows need more than the default 4 MB to
-# stay in memory; set for the figures' own queries only.
-WORK_MEM = "96MB"
+# The hashed aggregates keep every group's durations: at a million cases more than the
+# default 4 MB; set for the figures' own queries only.
+WORK_MEM = "128MB"
 WAITING = ("new", "drafting", "in_review", "approved", "posting", "post_failed")
-
-#: The dimensions of the case figures: name -> the column it groups by in the query.
-GROUP_COLUMNS = {
-    "department": "d.name",
-    "platform": "f.platform",
-    "language": "f.language",
-}
 
 
 def where(filters: Filters, alias: str = "f") -> tuple[str, dict[str, Any]]:
@@ -64,40 +59,50 @@ def fetch(sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
     """Rows of one figures query, with enough memory for its sorts."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+        # Compiling these plans costs more than running them; and no Sort may come
+        # between the ordered scans and their hashed aggregates (fact_percentiles).
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute("SET LOCAL enable_sort = off")
         cursor.execute(sql, params)
         return cursor.fetchall()
 
 
-#: Every per-case figure of one group, in the order `_case_row` reads them.
-CASE_AGGREGATES = """
-        count(f.first_secs),
-        percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY f.first_secs),
-        count(f.reply_secs),
-        percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY f.reply_secs),
-        count(*),
-        count(*) FILTER (WHERE f.replied_at IS NOT NULL),
-        count(*) FILTER (WHERE f.state = 'closed'),
-        count(*) FILTER (WHERE f.respond_by IS NOT NULL),
-        count(*) FILTER (WHERE f.first_response_at <= f.respond_by),
+#: The columns the counts read.
+FACT_COLUMNS = ", ".join(
+    f"c.{name}"
+    for name in (
+        "state",
+        "first_response_at",
+        "replied_at",
+        "respond_by",
+        "from_library",
+        "engagements",
+        "favourites",
+        "boosts",
+        "replies",
+    )
+)
+
+#: The counts of one group of cases (a cell, or a topic), in the order of COUNTS
+#: without its three averages (CELL_COLUMNS).
+CELL_AGGREGATES = """
+        count(*) AS received,
+        count(*) FILTER (WHERE f.replied_at IS NOT NULL) AS answered,
+        count(*) FILTER (WHERE f.state = 'closed') AS closed,
+        count(*) FILTER (WHERE f.respond_by IS NOT NULL) AS targeted,
+        count(*) FILTER (WHERE f.first_response_at <= f.respond_by) AS met,
         count(*) FILTER (WHERE f.first_response_at > f.respond_by
             OR (f.first_response_at IS NULL AND f.respond_by <= %(now)s
-                AND f.state <> 'closed')),
+                AND f.state <> 'closed')) AS missed,
         count(*) FILTER (WHERE f.first_response_at IS NULL AND f.respond_by > %(now)s
-            AND f.state <> 'closed'),
-        count(*) FILTER (WHERE f.replied_at IS NOT NULL AND f.from_library),
-        sum(f.engagements),
-        sum(f.favourites)::numeric / nullif(sum(f.engagements), 0),
-        sum(f.boosts)::numeric / nullif(sum(f.engagements), 0),
-        sum(f.replies)::numeric / nullif(sum(f.engagements), 0),
-        sum(f.favourites), sum(f.boosts), sum(f.replies)
+            AND f.state <> 'closed') AS waiting,
+        count(*) FILTER (WHERE f.replied_at IS NOT NULL AND f.from_library) AS from_library,
+        sum(f.engagements) AS engagements,
+        sum(f.favourites) AS favourites,
+        sum(f.boosts) AS boosts,
+        sum(f.replies) AS replies
 """
-
-
-CASE_FIGURES = (
-    "first_n",
-    "first_pct",
-    "reply_n",
-    "reply_pct",
+CELL_COLUMNS = (
     "received",
     "answered",
     "closed",
@@ -107,41 +112,48 @@ CASE_FIGURES = (
     "waiting",
     "from_library",
     "engagements",
-    "favourites_avg",
-    "boosts_avg",
-    "replies_avg",
     "favourites",
     "boosts",
     "replies",
 )
+AVERAGES = """,
+        sum(f.favourites)::numeric / nullif(sum(f.engagements), 0),
+        sum(f.boosts)::numeric / nullif(sum(f.engagements), 0),
+        sum(f.replies)::numeric / nullif(sum(f.engagements), 0)
+"""
+
+COUNTS = (*CELL_COLUMNS, "favourites_avg", "boosts_avg", "replies_avg")
 
 
-def _case_row(values: Sequence[Any]) -> dict[str, Any]:
-    row = dict(zip(CASE_FIGURES, values, strict=True))
-    for name in ("first", "reply"):
-        pct = row.pop(f"{name}_pct")
-        row[f"{name}_median"], row[f"{name}_p90"] = (
-            (_hours(pct[0]), _hours(pct[1])) if pct else (None, None)
-        )
+def _count_row(values: Sequence[Any]) -> dict[str, Any]:
+    row = dict(zip(COUNTS, values, strict=True))
+    for name in CELL_COLUMNS:
+        row[name] = int(row[name] or 0)
     for name in ("favourites", "boosts", "replies"):
         avg: Decimal | None = row[f"{name}_avg"]
         row[f"{name}_avg"] = round(float(avg), 2) if avg is not None else 0.0
-        row[name] = int(row[name] or 0)
     return row
 
 
-def case_groups(filters: Filters, unit: str, *, now: dt.datetime) -> dict[str, dict[Any, Any]]:
-    """Per-case figures by period (`unit`: day or week), department, platform and
-    language: one GROUPING SETS query."""
+def metric_groups(
+    filters: Filters, metric: str, bounds: list[dt.datetime]
+) -> dict[str, dict[Any, tuple[int, float | None, float | None]]]:
+    """n, median and p90 seconds of `metric` (first_secs or reply_secs) by period (the
+    index of its bucket in `bounds`), department id, platform and language: one scan
+    in the metric's order, one hashed GROUPING SETS aggregate (fact_percentiles)."""
     clause, params = where(filters, "c")
-    params.update(now=now, unit=unit, tz=timezone.get_current_timezone_name())
+    params["bounds"] = bounds
     sql = f"""
-        SELECT GROUPING(f.period, d.name, f.platform, f.language),
-            f.period, d.name, f.platform, f.language, {CASE_AGGREGATES}
-        FROM (SELECT c.*, date_trunc(%(unit)s, c.received_at AT TIME ZONE %(tz)s) AS period
-              FROM analytics_casefact c WHERE {clause}) f
-        JOIN accounts_department d ON d.id = f.department_id
-        GROUP BY GROUPING SETS ((f.period), (d.name), (f.platform), (f.language))
+        SELECT s.g, s.period, s.department_id, s.platform, s.language, s.n, {picks("s.a", "s.n")}
+        FROM (
+            SELECT GROUPING(f.period, f.department_id, f.platform, f.language) AS g,
+                f.period, f.department_id, f.platform, f.language, {collect("f.v")}
+            FROM (SELECT c.{metric} AS v, c.department_id, c.platform, c.language,
+                      width_bucket(c.received_at, %(bounds)s::timestamptz[]) AS period
+                  FROM analytics_casefact c WHERE {clause} AND c.{metric} IS NOT NULL
+                  ORDER BY c.{metric}) f
+            GROUP BY GROUPING SETS ((f.period), (f.department_id), (f.platform), (f.language))
+        ) s
     """  # noqa: S608 (constants and where()'s placeholders only, as everywhere here)
     out: dict[str, dict[Any, Any]] = {
         "period": {},
@@ -149,49 +161,84 @@ def case_groups(filters: Filters, unit: str, *, now: dt.datetime) -> dict[str, d
         "platform": {},
         "language": {},
     }
-    # GROUPING() is 0 for the set's own column: bits period 8, name 4, platform 2, language 1.
+    # GROUPING() is 0 for the set's own column: bits period 8, department 4, platform 2.
     sets = {0b0111: ("period", 1), 0b1011: ("department", 2), 0b1101: ("platform", 3)}
     for values in fetch(sql, params):
         name, index = sets.get(values[0], ("language", 4))
-        out[name][values[index]] = _case_row(values[5:])
+        out[name][values[index]] = (values[5], *percentiles(values[5], values[6:]))
     return out
 
 
-def topic_groups(filters: Filters, *, now: dt.datetime) -> dict[Any, dict[str, Any]]:
-    """Per-case figures by topic (slug; None for cases without one): a case counts
-    once in each of its topics. With a topic filter, only that topic's group, as the
-    ORM's join on the filtered topic gives."""
+def _only_topic(filters: Filters) -> str:
+    # With a topic filter the ORM's join on the filtered topic shows only its group.
+    return "WHERE t.topic_id = %(topic_id)s" if filters.topic_id else ""
+
+
+def topic_metric(
+    filters: Filters, metric: str
+) -> dict[Any, tuple[int, float | None, float | None]]:
+    """n, median and p90 seconds of `metric` by topic slug (None: no topic); a case
+    counts once in each of its topics."""
+    clause, params = where(filters, "c")
+    sql = f"""
+        SELECT tp.slug, s.n, {picks("s.a", "s.n")}
+        FROM (
+            SELECT t.topic_id, {collect("f.v")}
+            FROM (SELECT c.{metric} AS v, c.topic_ids FROM analytics_casefact c
+                  WHERE {clause} AND c.{metric} IS NOT NULL ORDER BY c.{metric}) f
+            LEFT JOIN LATERAL unnest(f.topic_ids) AS t(topic_id) ON true
+            {_only_topic(filters)}
+            GROUP BY t.topic_id
+        ) s
+        LEFT JOIN inbox_topic tp ON tp.id = s.topic_id
+    """  # noqa: S608
+    return {v[0]: (v[1], *percentiles(v[1], v[2:])) for v in fetch(sql, params)}
+
+
+def counts(
+    filters: Filters, week_bounds: list[dt.datetime], *, now: dt.datetime
+) -> dict[str, dict[Any, dict[str, Any]]]:
+    """The cases' counts by platform, by week (bucket index in `week_bounds`) and in
+    all: counted once per (platform, week), then rolled up (counts add up)."""
+    clause, params = where(filters, "c")
+    params.update(now=now, bounds=week_bounds)
+    sums = ", ".join(f"sum(f.{name}) AS {name}" for name in CELL_COLUMNS)
+    sql = f"""
+        SELECT GROUPING(f.platform, f.week), f.platform, f.week, {sums},
+            sum(f.favourites)::numeric / nullif(sum(f.engagements), 0),
+            sum(f.boosts)::numeric / nullif(sum(f.engagements), 0),
+            sum(f.replies)::numeric / nullif(sum(f.engagements), 0)
+        FROM (
+            SELECT f.platform, f.week, {CELL_AGGREGATES}
+            FROM (SELECT {FACT_COLUMNS}, c.platform,
+                      width_bucket(c.received_at, %(bounds)s::timestamptz[]) AS week
+                  FROM analytics_casefact c WHERE {clause}) f
+            GROUP BY f.platform, f.week
+        ) f
+        GROUP BY GROUPING SETS ((f.platform), (f.week), ())
+    """  # noqa: S608
+    out: dict[str, dict[Any, dict[str, Any]]] = {"platform": {}, "week": {}, "all": {}}
+    for values in fetch(sql, params):
+        name, key = {0b01: ("platform", values[1]), 0b10: ("week", values[2])}.get(
+            values[0], ("all", None)
+        )
+        out[name][key] = _count_row(values[3:])
+    return out
+
+
+def topic_counts(filters: Filters, *, now: dt.datetime) -> dict[Any, dict[str, Any]]:
+    """The cases' counts by topic slug (None: no topic)."""
     clause, params = where(filters, "c")
     params["now"] = now
-    only = ""
-    if filters.topic_id:
-        only = "WHERE t.topic_id = %(topic_id)s"
     sql = f"""
-        SELECT tp.slug, {CASE_AGGREGATES}
-        FROM (SELECT * FROM analytics_casefact c WHERE {clause}) f
+        SELECT tp.slug, {CELL_AGGREGATES} {AVERAGES}
+        FROM (SELECT {FACT_COLUMNS}, c.topic_ids FROM analytics_casefact c WHERE {clause}) f
         LEFT JOIN LATERAL unnest(f.topic_ids) AS t(topic_id) ON true
         LEFT JOIN inbox_topic tp ON tp.id = t.topic_id
-        {only}
+        {_only_topic(filters)}
         GROUP BY tp.slug
     """  # noqa: S608
-    return {values[0]: _case_row(values[1:]) for values in fetch(sql, params)}
-
-
-def totals(filters: Filters, *, now: dt.datetime) -> dict[Any, dict[str, Any]]:
-    """Counts by week (Monday, for the first-response target) and over the whole
-    selection (None): no percentiles, so no sorts."""
-    clause, params = where(filters, "c")
-    params.update(now=now, tz=timezone.get_current_timezone_name())
-    aggregates = CASE_AGGREGATES.replace(
-        "percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY f.first_secs)", "NULL"
-    ).replace("percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY f.reply_secs)", "NULL")
-    sql = f"""
-        SELECT f.week, {aggregates}
-        FROM (SELECT c.*, date_trunc('week', c.received_at AT TIME ZONE %(tz)s) AS week
-              FROM analytics_casefact c WHERE {clause}) f
-        GROUP BY GROUPING SETS ((f.week), ())
-    """  # noqa: S608
-    return {values[0]: _case_row(values[1:]) for values in fetch(sql, params)}
+    return {values[0]: _count_row(values[1:]) for values in fetch(sql, params)}
 
 
 def _median_first(filters: Filters) -> float | None:
@@ -221,38 +268,43 @@ def headline(filters: Filters, *, now: dt.datetime) -> dict[str, Any]:
 
 def step_groups(filters: Filters, *, now: dt.datetime) -> list[tuple[Any, ...]]:
     """Per policy layer (policy name, position, name, in the database's order): the
-    decided steps' count, median and p90 seconds, total seconds, sent back and edited;
-    then the SLA counts: steps with a due time, met, breached."""
+    decided steps' count, (median, p90) seconds, total seconds, sent back and edited;
+    then the SLA counts: steps with a due time, met, breached. One scan in the order
+    of the durations (fact_percentiles)."""
     clause, params = where(filters, "s")
     params["now"] = now
+    decided = "FILTER (WHERE f.decided)"
     sql = f"""
-        SELECT f.policy_name, f.position, f.name,
-            count(*) FILTER (WHERE f.decided),
-            percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY f.secs)
-                FILTER (WHERE f.decided),
-            sum(EXTRACT(EPOCH FROM f.decided_at - f.opened_at)) FILTER (WHERE f.decided),
-            count(*) FILTER (WHERE f.decided AND f.status = 'changes_requested'),
-            count(*) FILTER (WHERE f.decided AND f.edited),
-            count(*) FILTER (WHERE f.timed),
-            count(*) FILTER (WHERE f.timed AND f.decided_at <= f.due_at),
-            count(*) FILTER (WHERE f.timed AND (f.decided_at > f.due_at
-                OR (f.decided_at IS NULL AND f.status = 'open' AND f.due_at < %(now)s)))
-        FROM (SELECT s.*,
-                s.status IN ('approved', 'changes_requested')
-                    AND s.opened_at IS NOT NULL AND s.decided_at IS NOT NULL AS decided,
-                s.due_at IS NOT NULL AND s.status NOT IN ('cancelled', 'waiting') AS timed
-              FROM analytics_stepfact s WHERE {clause}) f
-        GROUP BY f.policy_name, f.position, f.name
-        ORDER BY f.policy_name, f.position, f.name
+        SELECT x.policy_name, x.position, x.name, x.n, {picks("x.a", "x.n")},
+            x.secs, x.sent_back, x.changed, x.timed, x.met, x.breached
+        FROM (
+            SELECT f.policy_name, f.position, f.name,
+                array_agg(f.secs) {decided} AS a, count(*) {decided} AS n,
+                min(f.secs) {decided} AS mn, max(f.secs) {decided} AS mx,
+                sum(EXTRACT(EPOCH FROM f.decided_at - f.opened_at)) {decided} AS secs,
+                count(*) FILTER (WHERE f.decided AND f.status = 'changes_requested')
+                    AS sent_back,
+                count(*) FILTER (WHERE f.decided AND f.edited) AS changed,
+                count(*) FILTER (WHERE f.timed) AS timed,
+                count(*) FILTER (WHERE f.timed AND f.decided_at <= f.due_at) AS met,
+                count(*) FILTER (WHERE f.timed AND (f.decided_at > f.due_at
+                    OR (f.decided_at IS NULL AND f.status = 'open' AND f.due_at < %(now)s)))
+                    AS breached
+            FROM (SELECT s.policy_name, s.position, s.name, s.secs, s.status, s.edited,
+                    s.opened_at, s.decided_at, s.due_at,
+                    s.status IN ('approved', 'changes_requested')
+                        AND s.opened_at IS NOT NULL AND s.decided_at IS NOT NULL AS decided,
+                    s.due_at IS NOT NULL AND s.status NOT IN ('cancelled', 'waiting') AS timed
+                  FROM analytics_stepfact s WHERE {clause} ORDER BY s.secs) f
+            GROUP BY f.policy_name, f.position, f.name
+        ) x
+        ORDER BY x.policy_name, x.position, x.name
     """  # noqa: S608
-    return fetch(sql, params)
+    return [(*v[:4], percentiles(v[3], v[4:9]), *v[9:]) for v in fetch(sql, params)]
 
 
 def layer_rows(groups: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
     """layer_costs' rows (see selectors.layers) from step_groups."""
-    # inner import: layers imports this module's neighbours; the thresholds live there.
-    from responder.analytics.selectors.layers import NO_EFFECT_MAX_SHARE, NO_EFFECT_MIN_HOURS
-
     rows = []
     for policy, position, name, n, pct, secs, sent_back, changed, *_sla in sorted(
         g for g in groups if g[3]
