@@ -75,12 +75,13 @@ CREATE TABLE analytics_stepfact (
     decided_at timestamptz,
     due_at timestamptz,
     secs double precision,
+    micros bigint,
     edited boolean NOT NULL DEFAULT false
 );
 CREATE INDEX analytics_stepfact_case ON analytics_stepfact (case_id);
 CREATE INDEX analytics_stepfact_received ON analytics_stepfact (received_at);
 CREATE INDEX analytics_stepfact_secs ON analytics_stepfact (secs)
-    INCLUDE ({DIM_NAMES}, policy_name, position, name, status, opened_at, decided_at, due_at,
+    INCLUDE ({DIM_NAMES}, policy_name, position, name, status, micros, decided_at, due_at,
              edited);
 
 CREATE TABLE analytics_decisionfact (
@@ -132,6 +133,7 @@ STEP_COLUMNS = [
     "decided_at",
     "due_at",
     "secs",
+    "micros",
     "edited",
 ]
 DECISION_COLUMNS = ["case_id", *DIMS, "reviewer_id", "on_time"]
@@ -172,6 +174,7 @@ BEGIN
     SELECT a.id, a.case_id, {F_DIMS.replace("f.", "cf.")},
         a.policy_name, a.position, a.name, a.status, a.opened_at, a.decided_at, a.due_at,
         EXTRACT(EPOCH FROM a.decided_at - a.opened_at)::double precision,
+        (EXTRACT(EPOCH FROM a.decided_at - a.opened_at) * 1000000)::bigint,
         EXISTS (SELECT 1 FROM workflows_stepdecision d
                 WHERE d.step_id = a.id AND d.decision = 'edit_approve')
     FROM workflows_approvalstep a JOIN analytics_casefact cf ON cf.case_id = a.case_id

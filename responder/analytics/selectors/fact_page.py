@@ -25,39 +25,20 @@ def _unit(filters: Filters) -> str:
     return "day" if (filters.end - filters.start).days <= 62 else "week"
 
 
-def bounds(filters: Filters, unit: str) -> list[dt.date]:
-    """The first day of each period (day, or week from Monday) of the filters, and the
-    day after the last: the buckets of the figures over time."""
-    first = filters.start
-    step = dt.timedelta(days=1 if unit == "day" else 7)
-    if unit == "week":
-        first -= dt.timedelta(days=first.weekday())
-    days = [first]
-    while days[-1] <= filters.end:
-        days.append(days[-1] + step)
-    return days
-
-
-def _instants(days: list[dt.date]) -> list[dt.datetime]:
-    return [timezone.make_aware(dt.datetime.combine(d, dt.time.min)) for d in days]
-
-
 def fact_jobs(filters: Filters, *, now: dt.datetime, tz: str) -> dict[str, Callable[[], Any]]:
     """The independent queries of one dashboard."""
-    with timezone.override(tz):
-        periods = _instants(bounds(filters, _unit(filters)))
-        weeks = _instants(bounds(filters, "week"))
+    unit = _unit(filters)
 
     def in_zone(job: Callable[[], Any]) -> Any:
         with timezone.override(tz):  # threads do not inherit the reader's zone
             return job()
 
     jobs: dict[str, Callable[[], Any]] = {
-        "first": partial(facts.metric_groups, filters, "first_secs", periods),
-        "reply": partial(facts.metric_groups, filters, "reply_secs", periods),
+        "first": partial(facts.metric_groups, filters, "first_secs", unit),
+        "reply": partial(facts.metric_groups, filters, "reply_secs", unit),
         "first_topic": partial(facts.topic_metric, filters, "first_secs"),
         "reply_topic": partial(facts.topic_metric, filters, "reply_secs"),
-        "counts": partial(facts.counts, filters, weeks, now=now),
+        "counts": partial(facts.counts, filters, now=now),
         "topic_counts": partial(facts.topic_counts, filters, now=now),
         "steps": partial(facts.step_groups, filters, now=now),
         "reviewers": partial(facts.reviewer_rows, filters),
@@ -123,13 +104,12 @@ def _target(stats: dict[Any, dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: str(r["key"]))
 
 
-def _over_time(unit: str, days: list[dt.date], stats: dict[Any, dict[str, Any]]) -> dict[str, Any]:
+def _over_time(unit: str, stats: dict[Any, dict[str, Any]]) -> dict[str, Any]:
     rows = []
-    for bucket in sorted(stats):
-        if not (stats[bucket]["first_n"] or stats[bucket]["reply_n"]):
+    for day in sorted(stats):
+        if not (stats[day]["first_n"] or stats[day]["reply_n"]):
             continue
-        label = days[bucket - 1].isoformat()
-        rows.append({"period": label, **{k: stats[bucket][k] for k in TIME_KEYS}})
+        rows.append({"period": day.isoformat(), **{k: stats[day][k] for k in TIME_KEYS}})
     return {"unit": unit, "rows": rows}
 
 
@@ -168,22 +148,19 @@ def fact_dashboard(filters: Filters, results: dict[str, Any]) -> dict[str, Any]:
         {names[pk]: row for pk, row in _stats(first["department"], reply["department"]).items()}
     )
     by["topic"] = _times(_stats(results["first_topic"], results["reply_topic"]))
-    weeks = bounds(filters, "week")
     everything = counts["all"][None]
     met, missed = everything["met"], everything["missed"]
     replied, from_library = everything["answered"], everything["from_library"]
     topics = results["topic_counts"]
     return {
-        "over_time": _over_time(
-            unit, bounds(filters, unit), _stats(first["period"], reply["period"])
-        ),
+        "over_time": _over_time(unit, _stats(first["period"], reply["period"])),
         "by": by,
         "layers": facts.layer_rows(results["steps"]),
         "sla_layers": facts.sla_rows(results["steps"]),
         "sla_reviewers": results["reviewers"],
         "volumes": {"platform": _volumes(counts["platform"]), "topic": _volumes(topics)},
         "target": {
-            "week": _target({weeks[b - 1]: r for b, r in counts["week"].items()}),
+            "week": _target(counts["week"]),
             "platform": _target(counts["platform"]),
             "topic": _target(topics),
         },

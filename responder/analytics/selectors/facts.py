@@ -55,9 +55,12 @@ def where(filters: Filters, alias: str = "f") -> tuple[str, dict[str, Any]]:
     return " AND ".join(clauses), params
 
 
-def fetch(sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
-    """Rows of one figures query, with enough memory for its sorts."""
+def fetch(sql: str, params: dict[str, Any], *, zone: str = "") -> list[tuple[Any, ...]]:
+    """Rows of one figures query, with enough memory for its aggregates; in time zone
+    `zone` when given (a timestamp's ::date is then its day there)."""
     with transaction.atomic(), connection.cursor() as cursor:
+        if zone:
+            cursor.execute("SELECT set_config('TimeZone', %s, true)", [zone])
         cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
         # Compiling these plans costs more than running them; and no Sort may come
         # between the ordered scans and their hashed aggregates (fact_percentiles).
@@ -135,21 +138,27 @@ def _count_row(values: Sequence[Any]) -> dict[str, Any]:
     return row
 
 
+def period(unit: str) -> str:
+    """SQL: the day, or the Monday of the week, a case was received (in the zone)."""
+    if unit == "day":
+        return "c.received_at::date"
+    return "(c.received_at::date - (extract(isodow FROM c.received_at::date)::int - 1))"
+
+
 def metric_groups(
-    filters: Filters, metric: str, bounds: list[dt.datetime]
+    filters: Filters, metric: str, unit: str
 ) -> dict[str, dict[Any, tuple[int, float | None, float | None]]]:
-    """n, median and p90 seconds of `metric` (first_secs or reply_secs) by period (the
-    index of its bucket in `bounds`), department id, platform and language: one scan
+    """n, median and p90 seconds of `metric` (first_secs or reply_secs) by period (day
+    or week, in the current time zone), department id, platform and language: one scan
     in the metric's order, one hashed GROUPING SETS aggregate (fact_percentiles)."""
     clause, params = where(filters, "c")
-    params["bounds"] = bounds
     sql = f"""
         SELECT s.g, s.period, s.department_id, s.platform, s.language, s.n, {picks("s.a", "s.n")}
         FROM (
             SELECT GROUPING(f.period, f.department_id, f.platform, f.language) AS g,
                 f.period, f.department_id, f.platform, f.language, {collect("f.v")}
             FROM (SELECT c.{metric} AS v, c.department_id, c.platform, c.language,
-                      width_bucket(c.received_at, %(bounds)s::timestamptz[]) AS period
+                      {period(unit)} AS period
                   FROM analytics_casefact c WHERE {clause} AND c.{metric} IS NOT NULL
                   ORDER BY c.{metric}) f
             GROUP BY GROUPING SETS ((f.period), (f.department_id), (f.platform), (f.language))
@@ -163,7 +172,7 @@ def metric_groups(
     }
     # GROUPING() is 0 for the set's own column: bits period 8, department 4, platform 2.
     sets = {0b0111: ("period", 1), 0b1011: ("department", 2), 0b1101: ("platform", 3)}
-    for values in fetch(sql, params):
+    for values in fetch(sql, params, zone=timezone.get_current_timezone_name()):
         name, index = sets.get(values[0], ("language", 4))
         out[name][values[index]] = (values[5], *percentiles(values[5], values[6:]))
     return out
@@ -195,13 +204,11 @@ def topic_metric(
     return {v[0]: (v[1], *percentiles(v[1], v[2:])) for v in fetch(sql, params)}
 
 
-def counts(
-    filters: Filters, week_bounds: list[dt.datetime], *, now: dt.datetime
-) -> dict[str, dict[Any, dict[str, Any]]]:
-    """The cases' counts by platform, by week (bucket index in `week_bounds`) and in
+def counts(filters: Filters, *, now: dt.datetime) -> dict[str, dict[Any, dict[str, Any]]]:
+    """The cases' counts by platform, by week (its Monday, in the current zone) and in
     all: counted once per (platform, week), then rolled up (counts add up)."""
     clause, params = where(filters, "c")
-    params.update(now=now, bounds=week_bounds)
+    params["now"] = now
     sums = ", ".join(f"sum(f.{name}) AS {name}" for name in CELL_COLUMNS)
     sql = f"""
         SELECT GROUPING(f.platform, f.week), f.platform, f.week, {sums},
@@ -211,14 +218,14 @@ def counts(
         FROM (
             SELECT f.platform, f.week, {CELL_AGGREGATES}
             FROM (SELECT {FACT_COLUMNS}, c.platform,
-                      width_bucket(c.received_at, %(bounds)s::timestamptz[]) AS week
+                      {period("week")} AS week
                   FROM analytics_casefact c WHERE {clause}) f
             GROUP BY f.platform, f.week
         ) f
         GROUP BY GROUPING SETS ((f.platform), (f.week), ())
     """  # noqa: S608
     out: dict[str, dict[Any, dict[str, Any]]] = {"platform": {}, "week": {}, "all": {}}
-    for values in fetch(sql, params):
+    for values in fetch(sql, params, zone=timezone.get_current_timezone_name()):
         name, key = {0b01: ("platform", values[1]), 0b10: ("week", values[2])}.get(
             values[0], ("all", None)
         )
@@ -281,7 +288,7 @@ def step_groups(filters: Filters, *, now: dt.datetime) -> list[tuple[Any, ...]]:
             SELECT f.policy_name, f.position, f.name,
                 array_agg(f.secs) {decided} AS a, count(*) {decided} AS n,
                 min(f.secs) {decided} AS mn, max(f.secs) {decided} AS mx,
-                sum(EXTRACT(EPOCH FROM f.decided_at - f.opened_at)) {decided} AS secs,
+                sum(f.micros) {decided} / 1000000.0 AS secs,
                 count(*) FILTER (WHERE f.decided AND f.status = 'changes_requested')
                     AS sent_back,
                 count(*) FILTER (WHERE f.decided AND f.edited) AS changed,
@@ -291,9 +298,9 @@ def step_groups(filters: Filters, *, now: dt.datetime) -> list[tuple[Any, ...]]:
                     OR (f.decided_at IS NULL AND f.status = 'open' AND f.due_at < %(now)s)))
                     AS breached
             FROM (SELECT s.policy_name, s.position, s.name, s.secs, s.status, s.edited,
-                    s.opened_at, s.decided_at, s.due_at,
+                    s.micros, s.decided_at, s.due_at,
                     s.status IN ('approved', 'changes_requested')
-                        AND s.opened_at IS NOT NULL AND s.decided_at IS NOT NULL AS decided,
+                        AND s.micros IS NOT NULL AS decided,
                     s.due_at IS NOT NULL AND s.status NOT IN ('cancelled', 'waiting') AS timed
                   FROM analytics_stepfact s WHERE {clause} ORDER BY s.secs) f
             GROUP BY f.policy_name, f.position, f.name
