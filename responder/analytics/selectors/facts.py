@@ -142,7 +142,8 @@ def period(unit: str) -> str:
     """SQL: the day, or the Monday of the week, a case was received (in the zone)."""
     if unit == "day":
         return "c.received_at::date"
-    return "(c.received_at::date - (extract(isodow FROM c.received_at::date)::int - 1))"
+    # Days since a Monday (3 January 2000), modulo 7: integer arithmetic on dates.
+    return "(c.received_at::date - ((c.received_at::date - DATE '2000-01-03') %% 7 + 7) %% 7)"
 
 
 def metric_groups(
