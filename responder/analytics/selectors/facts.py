@@ -55,12 +55,9 @@ def where(filters: Filters, alias: str = "f") -> tuple[str, dict[str, Any]]:
     return " AND ".join(clauses), params
 
 
-def fetch(sql: str, params: dict[str, Any], *, zone: str = "") -> list[tuple[Any, ...]]:
-    """Rows of one figures query, with enough memory for its aggregates; in time zone
-    `zone` when given (a timestamp's ::date is then its day there)."""
+def fetch(sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """Rows of one figures query, with enough memory for its aggregates."""
     with transaction.atomic(), connection.cursor() as cursor:
-        if zone:
-            cursor.execute("SELECT set_config('TimeZone', %s, true)", [zone])
         cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
         # Compiling these plans costs more than running them; and no Sort may come
         # between the ordered scans and their hashed aggregates (fact_percentiles).
@@ -139,11 +136,13 @@ def _count_row(values: Sequence[Any]) -> dict[str, Any]:
 
 
 def period(unit: str) -> str:
-    """SQL: the day, or the Monday of the week, a case was received (in the zone)."""
+    """SQL: the day, or the Monday of the week, a case was received, in the time zone
+    %(tz)s (the session's zone stays UTC, which Django's datetimes expect)."""
+    day = "(c.received_at AT TIME ZONE %(tz)s)::date"
     if unit == "day":
-        return "c.received_at::date"
+        return day
     # Days since a Monday (3 January 2000), modulo 7: integer arithmetic on dates.
-    return "(c.received_at::date - ((c.received_at::date - DATE '2000-01-03') %% 7 + 7) %% 7)"
+    return f"({day} - (({day} - DATE '2000-01-03') %% 7 + 7) %% 7)"
 
 
 def metric_groups(
@@ -153,6 +152,7 @@ def metric_groups(
     or week, in the current time zone), department id, platform and language: one scan
     in the metric's order, one hashed GROUPING SETS aggregate (fact_percentiles)."""
     clause, params = where(filters, "c")
+    params["tz"] = timezone.get_current_timezone_name()
     sql = f"""
         SELECT s.g, s.period, s.department_id, s.platform, s.language, s.n, {picks("s.a", "s.n")}
         FROM (
@@ -173,7 +173,7 @@ def metric_groups(
     }
     # GROUPING() is 0 for the set's own column: bits period 8, department 4, platform 2.
     sets = {0b0111: ("period", 1), 0b1011: ("department", 2), 0b1101: ("platform", 3)}
-    for values in fetch(sql, params, zone=timezone.get_current_timezone_name()):
+    for values in fetch(sql, params):
         name, index = sets.get(values[0], ("language", 4))
         out[name][values[index]] = (values[5], *percentiles(values[5], values[6:]))
     return out
@@ -209,7 +209,7 @@ def counts(filters: Filters, *, now: dt.datetime) -> dict[str, dict[Any, dict[st
     """The cases' counts by platform, by week (its Monday, in the current zone) and in
     all: counted once per (platform, week), then rolled up (counts add up)."""
     clause, params = where(filters, "c")
-    params["now"] = now
+    params.update(now=now, tz=timezone.get_current_timezone_name())
     sums = ", ".join(f"sum(f.{name}) AS {name}" for name in CELL_COLUMNS)
     sql = f"""
         SELECT GROUPING(f.platform, f.week), f.platform, f.week, {sums},
@@ -226,7 +226,7 @@ def counts(filters: Filters, *, now: dt.datetime) -> dict[str, dict[Any, dict[st
         GROUP BY GROUPING SETS ((f.platform), (f.week), ())
     """  # noqa: S608
     out: dict[str, dict[Any, dict[str, Any]]] = {"platform": {}, "week": {}, "all": {}}
-    for values in fetch(sql, params, zone=timezone.get_current_timezone_name()):
+    for values in fetch(sql, params):
         name, key = {0b01: ("platform", values[1]), 0b10: ("week", values[2])}.get(
             values[0], ("all", None)
         )
