@@ -139,9 +139,12 @@ def period(unit: str) -> str:
     """SQL: the day, or the Monday of the week, a case was received, in the time zone
     %(tz)s (the session's zone stays UTC, which Django's datetimes expect)."""
     day = "(c.received_at AT TIME ZONE %(tz)s)::date"
-    if unit == "day":
-        return day
-    # Days since a Monday (3 January 2000), modulo 7: integer arithmetic on dates.
+    return day if unit == "day" else monday(day)
+
+
+def monday(day: str) -> str:
+    """SQL: the Monday of the week of the date `day` (days since Monday 3 January 2000,
+    modulo 7: integer arithmetic)."""
     return f"({day} - (({day} - DATE '2000-01-03') %% 7 + 7) %% 7)"
 
 
@@ -207,7 +210,7 @@ def topic_metric(
 
 def counts(filters: Filters, *, now: dt.datetime) -> dict[str, dict[Any, dict[str, Any]]]:
     """The cases' counts by platform, by week (its Monday, in the current zone) and in
-    all: counted once per (platform, week), then rolled up (counts add up)."""
+    all: counted once per (platform, day), then rolled up (counts add up)."""
     clause, params = where(filters, "c")
     params.update(now=now, tz=timezone.get_current_timezone_name())
     sums = ", ".join(f"sum(f.{name}) AS {name}" for name in CELL_COLUMNS)
@@ -217,11 +220,10 @@ def counts(filters: Filters, *, now: dt.datetime) -> dict[str, dict[Any, dict[st
             sum(f.boosts)::numeric / nullif(sum(f.engagements), 0),
             sum(f.replies)::numeric / nullif(sum(f.engagements), 0)
         FROM (
-            SELECT f.platform, f.week, {CELL_AGGREGATES}
-            FROM (SELECT {FACT_COLUMNS}, c.platform,
-                      {period("week")} AS week
+            SELECT f.platform, {monday("f.day")} AS week, {CELL_AGGREGATES}
+            FROM (SELECT {FACT_COLUMNS}, c.platform, {period("day")} AS day
                   FROM analytics_casefact c WHERE {clause}) f
-            GROUP BY f.platform, f.week
+            GROUP BY f.platform, f.day
         ) f
         GROUP BY GROUPING SETS ((f.platform), (f.week), ())
     """  # noqa: S608
