@@ -51,9 +51,9 @@ def dashboard_cached(filters: Filters, *, fresh: bool = False) -> dict[str, Any]
     return data
 
 
-# Threads that compute figure groups side by side, each on its own connection, so
-# PostgreSQL sorts for several percentiles at once. Measured on 2 cores at 100,000
-# cases: 3 threads 1.10 s, 6 threads 0.94 s (bench/dashboard_bench.py).
+# Threads that run the figures' queries side by side, each on its own connection (the
+# nine fact-table queries of selectors.fact_page: more threads than cores keeps the
+# cores busy while a thread waits on its result).
 DASHBOARD_THREADS = 6
 
 
