@@ -88,12 +88,9 @@ def main() -> None:
 
     jobs = fact_jobs(filters, now=now, tz=timezone.get_current_timezone_name())
     labels = {
-        "first": "time to first response: day, department, platform, language (one query)",
-        "reply": "time to posted reply: day, department, platform, language (one query)",
-        "first_topic": "time to first response by topic",
-        "reply_topic": "time to posted reply by topic",
-        "counts": "counts: platform, week, all (volumes, target, library, engagement)",
-        "topic_counts": "counts by topic",
+        "first": "time to first response: day, department, platform, language, topic",
+        "reply": "time to posted reply: day, department, platform, language, topic",
+        "counts": "counts: platform, week, topic, all (volumes, target, library, engagement)",
         "steps": "layer costs + SLA by layer (one query)",
         "reviewers": "SLA by reviewer",
         "headline": "headline (medians today and this week, backlog)",
@@ -181,7 +178,7 @@ def main() -> None:
         "",
         "Reading: the figures are read from the fact tables (one narrow row per case, "
         "approval step and reviewer's decision, kept by PostgreSQL triggers at every "
-        "write: docs/ARCHITECTURE.md), by nine queries the page runs side by side on their "
+        "write: docs/ARCHITECTURE.md), by six queries the page runs side by side on their "
         "own connections. Exact percentiles no longer sort each group: an index-only scan "
         "in the order of the duration feeds a hashed GROUPING SETS aggregate whose arrays "
         "come out sorted, read at their ranks (responder/analytics/selectors/"

@@ -36,10 +36,7 @@ def fact_jobs(filters: Filters, *, now: dt.datetime, tz: str) -> dict[str, Calla
     jobs: dict[str, Callable[[], Any]] = {
         "first": partial(facts.metric_groups, filters, "first_secs", unit),
         "reply": partial(facts.metric_groups, filters, "reply_secs", unit),
-        "first_topic": partial(facts.topic_metric, filters, "first_secs"),
-        "reply_topic": partial(facts.topic_metric, filters, "reply_secs"),
         "counts": partial(facts.counts, filters, now=now),
-        "topic_counts": partial(facts.topic_counts, filters, now=now),
         "steps": partial(facts.step_groups, filters, now=now),
         "reviewers": partial(facts.reviewer_rows, filters),
         "headline": partial(facts.headline, filters, now=now),
@@ -147,11 +144,11 @@ def fact_dashboard(filters: Filters, results: dict[str, Any]) -> dict[str, Any]:
     by["department"] = _times(
         {names[pk]: row for pk, row in _stats(first["department"], reply["department"]).items()}
     )
-    by["topic"] = _times(_stats(results["first_topic"], results["reply_topic"]))
+    by["topic"] = _times(_stats(first["topic"], reply["topic"]))
     everything = counts["all"][None]
     met, missed = everything["met"], everything["missed"]
     replied, from_library = everything["answered"], everything["from_library"]
-    topics = results["topic_counts"]
+    topics = counts["topic"]
     return {
         "over_time": _over_time(unit, _stats(first["period"], reply["period"])),
         "by": by,

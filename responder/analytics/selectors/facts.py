@@ -148,107 +148,107 @@ def monday(day: str) -> str:
     return f"({day} - (({day} - DATE '2000-01-03') %% 7 + 7) %% 7)"
 
 
+def _topics(filters: Filters) -> str:
+    """SQL: the topics a case counts in. With a topic filter, only that topic (the ORM's
+    join on the filtered topic shows only its group)."""
+    return "ARRAY[%(topic_id)s]::bigint[]" if filters.topic_id else "c.topic_ids"
+
+
+def _once(column: str) -> str:
+    """SQL: `column` on a case's first row (its first topic, or no topic), NULL on the
+    rows of its other topics, which the per-case groupings leave out (their NULL group
+    is dropped; no real group is NULL) and the topic grouping keeps."""
+    return f"CASE WHEN t.i > 1 THEN NULL ELSE {column} END"
+
+
 def metric_groups(
     filters: Filters, metric: str, unit: str
 ) -> dict[str, dict[Any, tuple[int, float | None, float | None]]]:
     """n, median and p90 seconds of `metric` (first_secs or reply_secs) by period (day
-    or week, in the current time zone), department id, platform and language: one scan
-    in the metric's order, one hashed GROUPING SETS aggregate (fact_percentiles)."""
+    or week, in the current time zone), department id, platform, language and topic
+    slug (a case counts once in each of its topics): one scan in the metric's order,
+    one hashed GROUPING SETS aggregate (fact_percentiles)."""
     clause, params = where(filters, "c")
     params["tz"] = timezone.get_current_timezone_name()
+    columns = ("period", "department_id", "platform", "language")
     sql = f"""
-        SELECT s.g, s.period, s.department_id, s.platform, s.language, s.n, {picks("s.a", "s.n")}
+        SELECT s.g, s.period, s.department_id, s.platform, s.language, tp.slug, s.n,
+            {picks("s.a", "s.n")}
         FROM (
-            SELECT GROUPING(f.period, f.department_id, f.platform, f.language) AS g,
-                f.period, f.department_id, f.platform, f.language, {collect("f.v")}
-            FROM (SELECT c.{metric} AS v, c.department_id, c.platform, c.language,
-                      {period(unit)} AS period
-                  FROM analytics_casefact c WHERE {clause} AND c.{metric} IS NOT NULL
-                  ORDER BY c.{metric}) f
-            GROUP BY GROUPING SETS ((f.period), (f.department_id), (f.platform), (f.language))
+            SELECT GROUPING(f.period, f.department_id, f.platform, f.language, f.topic_id)
+                    AS g,
+                f.period, f.department_id, f.platform, f.language, f.topic_id,
+                {collect("f.v")}
+            FROM (SELECT c.v, {", ".join(f"{_once(f'c.{n}')} AS {n}" for n in columns)},
+                      t.topic_id
+                  FROM (SELECT c.{metric} AS v, c.department_id, c.platform, c.language,
+                            {period(unit)} AS period, {_topics(filters)} AS topics
+                        FROM analytics_casefact c WHERE {clause} AND c.{metric} IS NOT NULL
+                        ORDER BY c.{metric}) c
+                  LEFT JOIN LATERAL unnest(c.topics) WITH ORDINALITY AS t(topic_id, i)
+                      ON true) f
+            GROUP BY GROUPING SETS ((f.period), (f.department_id), (f.platform),
+                (f.language), (f.topic_id))
         ) s
+        LEFT JOIN inbox_topic tp ON tp.id = s.topic_id
     """  # noqa: S608 (constants and where()'s placeholders only, as everywhere here)
     out: dict[str, dict[Any, Any]] = {
-        "period": {},
-        "department": {},
-        "platform": {},
-        "language": {},
+        name: {} for name in ("period", "department", "platform", "language", "topic")
     }
-    # GROUPING() is 0 for the set's own column: bits period 8, department 4, platform 2.
-    sets = {0b0111: ("period", 1), 0b1011: ("department", 2), 0b1101: ("platform", 3)}
+    # GROUPING() is 0 for the set's own column: period 16, department 8, platform 4,
+    # language 2, topic 1.
+    sets = {0b01111: 1, 0b10111: 2, 0b11011: 3, 0b11101: 4, 0b11110: 5}
     for values in fetch(sql, params):
-        name, index = sets.get(values[0], ("language", 4))
-        out[name][values[index]] = (values[5], *percentiles(values[5], values[6:]))
+        index = sets[values[0]]
+        key = values[index]
+        if key is None and index != 5:
+            continue  # the other topics' rows
+        name = list(out)[index - 1]
+        out[name][key] = (values[6], *percentiles(values[6], values[7:]))
     return out
 
 
-def _only_topic(filters: Filters) -> str:
-    # With a topic filter the ORM's join on the filtered topic shows only its group.
-    return "WHERE t.topic_id = %(topic_id)s" if filters.topic_id else ""
-
-
-def topic_metric(
-    filters: Filters, metric: str
-) -> dict[Any, tuple[int, float | None, float | None]]:
-    """n, median and p90 seconds of `metric` by topic slug (None: no topic); a case
-    counts once in each of its topics."""
-    clause, params = where(filters, "c")
-    sql = f"""
-        SELECT tp.slug, s.n, {picks("s.a", "s.n")}
-        FROM (
-            SELECT t.topic_id, {collect("f.v")}
-            FROM (SELECT c.{metric} AS v, c.topic_ids FROM analytics_casefact c
-                  WHERE {clause} AND c.{metric} IS NOT NULL ORDER BY c.{metric}) f
-            LEFT JOIN LATERAL unnest(f.topic_ids) AS t(topic_id) ON true
-            {_only_topic(filters)}
-            GROUP BY t.topic_id
-        ) s
-        LEFT JOIN inbox_topic tp ON tp.id = s.topic_id
-    """  # noqa: S608
-    return {v[0]: (v[1], *percentiles(v[1], v[2:])) for v in fetch(sql, params)}
-
-
 def counts(filters: Filters, *, now: dt.datetime) -> dict[str, dict[Any, dict[str, Any]]]:
-    """The cases' counts by platform, by week (its Monday, in the current zone) and in
-    all: counted once per (platform, day), then rolled up (counts add up)."""
+    """The cases' counts by platform, by week (its Monday, in the current zone), in all
+    and by topic slug (a case counts once in each of its topics): counted once per
+    (platform, day, topic), then rolled up (counts add up)."""
     clause, params = where(filters, "c")
     params.update(now=now, tz=timezone.get_current_timezone_name())
     sums = ", ".join(f"sum(f.{name}) AS {name}" for name in CELL_COLUMNS)
     sql = f"""
-        SELECT GROUPING(f.platform, f.week), f.platform, f.week, {sums},
+        SELECT GROUPING(f.platform, f.week, f.first_row, f.topic_id),
+            f.platform, f.week, f.first_row, tp.slug, {sums},
             sum(f.favourites)::numeric / nullif(sum(f.engagements), 0),
             sum(f.boosts)::numeric / nullif(sum(f.engagements), 0),
             sum(f.replies)::numeric / nullif(sum(f.engagements), 0)
         FROM (
-            SELECT f.platform, {monday("f.day")} AS week, {CELL_AGGREGATES}
-            FROM (SELECT {FACT_COLUMNS}, c.platform, {period("day")} AS day
-                  FROM analytics_casefact c WHERE {clause}) f
-            GROUP BY f.platform, f.day
+            SELECT f.platform, {monday("f.day")} AS week, f.first_row, f.topic_id,
+                {CELL_AGGREGATES}
+            FROM (SELECT {FACT_COLUMNS}, {_once("c.platform")} AS platform,
+                      {_once(period("day"))} AS day, t.i IS NULL OR t.i = 1 AS first_row,
+                      t.topic_id
+                  FROM (SELECT *, {_topics(filters)} AS topics FROM analytics_casefact c
+                        WHERE {clause}) c
+                  LEFT JOIN LATERAL unnest(c.topics) WITH ORDINALITY AS t(topic_id, i)
+                      ON true) f
+            GROUP BY f.platform, f.day, f.first_row, f.topic_id
         ) f
-        GROUP BY GROUPING SETS ((f.platform), (f.week), ())
+        LEFT JOIN inbox_topic tp ON tp.id = f.topic_id
+        GROUP BY GROUPING SETS ((f.platform), (f.week), (f.first_row), (f.topic_id, tp.slug))
     """  # noqa: S608
     out: dict[str, dict[Any, dict[str, Any]]] = {"platform": {}, "week": {}, "all": {}}
-    for values in fetch(sql, params):
-        name, key = {0b01: ("platform", values[1]), 0b10: ("week", values[2])}.get(
-            values[0], ("all", None)
+    out["topic"] = {}
+    # GROUPING() bits: platform 8, week 4, first_row 2, topic 1 (0: the set's own).
+    for g, platform, week, first_row, slug, *values in fetch(sql, params):
+        name, key = {0b0111: ("platform", platform), 0b1011: ("week", week)}.get(
+            g, ("all", None) if g == 0b1101 else ("topic", slug)
         )
-        out[name][key] = _count_row(values[3:])
+        if (name in ("platform", "week") and key is None) or (name == "all" and not first_row):
+            continue  # the other topics' rows
+        out[name][key] = _count_row(values)
+    if None not in out["all"]:  # no case at all
+        out["all"][None] = _count_row([0] * len(CELL_COLUMNS) + [None, None, None])
     return out
-
-
-def topic_counts(filters: Filters, *, now: dt.datetime) -> dict[Any, dict[str, Any]]:
-    """The cases' counts by topic slug (None: no topic)."""
-    clause, params = where(filters, "c")
-    params["now"] = now
-    sql = f"""
-        SELECT tp.slug, {CELL_AGGREGATES} {AVERAGES}
-        FROM (SELECT {FACT_COLUMNS}, c.topic_ids FROM analytics_casefact c WHERE {clause}) f
-        LEFT JOIN LATERAL unnest(f.topic_ids) AS t(topic_id) ON true
-        LEFT JOIN inbox_topic tp ON tp.id = t.topic_id
-        {_only_topic(filters)}
-        GROUP BY tp.slug
-    """  # noqa: S608
-    return {values[0]: _count_row(values[1:]) for values in fetch(sql, params)}
 
 
 def _median_first(filters: Filters) -> float | None:
