@@ -12,6 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from responder.analytics.selectors.engagement import engagement_by
+from responder.analytics.selectors.fact_page import fact_dashboard, fact_jobs
 from responder.analytics.selectors.filters import DIMENSIONS, Filters
 from responder.analytics.selectors.first_response import (
     TARGET_GROUPS,
@@ -50,17 +51,24 @@ def dashboard_cached(filters: Filters, *, fresh: bool = False) -> dict[str, Any]
     return data
 
 
-# Threads that compute figure groups side by side, each on its own connection, so
-# PostgreSQL sorts for several percentiles at once. Measured on 2 cores at 100,000
-# cases: 3 threads 1.10 s, 6 threads 0.94 s (bench/dashboard_bench.py).
+# Threads that run the figures' queries side by side, each on its own connection (the
+# nine fact-table queries of selectors.fact_page: more threads than cores keeps the
+# cores busy while a thread waits on its result).
 DASHBOARD_THREADS = 6
 
 
 def dashboard(filters: Filters) -> dict[str, Any]:
-    """Every figure of the page. On PostgreSQL, outside a transaction, the independent
-    groups of figures are computed in parallel, each on its own connection (a cold
-    page at 100,000 cases went from about 1.3 s to under 0.9 s); inside a
+    """Every figure of the page. On PostgreSQL they are read from the fact tables by a
+    few GROUPING SETS queries (selectors.facts); elsewhere each figure group is
+    computed from the source tables. On PostgreSQL, outside a transaction, the
+    independent queries run in parallel, each on its own connection; inside a
     transaction (tests) other connections could not see its rows, so it is serial."""
+    if connection.vendor == "postgresql":
+        fact = fact_jobs(filters, now=timezone.now(), tz=timezone.get_current_timezone_name())
+        if not connection.in_atomic_block:
+            done = _run_in_threads({(name,): job for name, job in fact.items()})
+            return fact_dashboard(filters, {path[0]: value for path, value in done.items()})
+        return fact_dashboard(filters, {name: job() for name, job in fact.items()})
     jobs: dict[tuple[str, ...], Callable[[], Any]] = {
         ("over_time",): lambda: response_times_over_time(filters),
         **{("by", d): partial(response_times_by, filters, d) for d in DIMENSIONS},
@@ -73,10 +81,7 @@ def dashboard(filters: Filters) -> dict[str, Any]:
         ("library",): lambda: library_use(filters),
         ("engagement",): lambda: engagement_by(filters, "platform"),
     }
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        results = _run_in_threads(jobs)
-    else:
-        results = {path: job() for path, job in jobs.items()}
+    results = {path: job() for path, job in jobs.items()}
     data: dict[str, Any] = {"by": {}, "volumes": {}, "target": {}}
     for path, value in results.items():
         if len(path) == 1:

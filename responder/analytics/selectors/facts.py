@@ -1,0 +1,393 @@
+"""The dashboard's figures read from the fact tables (PostgreSQL; issue #14).
+
+analytics_casefact, analytics_stepfact and analytics_decisionfact hold one narrow row
+per case, approval step and reviewer's decision, kept by the database at every write
+(responder/analytics/migrations/0001_facts_g.py). A few GROUPING SETS queries read
+them, instead of one query per figure over the wide case table and its joins. The
+SQL is put together from this module's constants and where()'s clause only; every
+value travels as a named parameter. The
+figures are the same as the portable selectors' (same definitions, same percentile,
+same rounding and order): tests/analytics/test_facts.py holds them to it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from responder.analytics.selectors.fact_percentiles import collect, percentiles, picks
+from responder.analytics.selectors.filters import Filters
+from responder.analytics.selectors.layers import NO_EFFECT_MAX_SHARE, NO_EFFECT_MIN_HOURS
+from responder.analytics.selectors.percentiles import _hours
+
+# The hashed aggregates keep every group's durations: at a million cases more than the
+# default 4 MB; set for the figures' own queries only.
+WORK_MEM = "128MB"
+WAITING = ("new", "drafting", "in_review", "approved", "posting", "post_failed")
+
+
+def where(filters: Filters, alias: str = "f") -> tuple[str, dict[str, Any]]:
+    """The filters as a WHERE clause on a fact table (they all carry the case's
+    dimensions), with named parameters."""
+    clauses = [f"{alias}.received_at >= %(start_at)s", f"{alias}.received_at < %(end_at)s"]
+    params: dict[str, Any] = {"start_at": filters.start_at, "end_at": filters.end_at}
+    if filters.department_id:
+        clauses.append(f"{alias}.department_id = %(department_id)s")
+        params["department_id"] = filters.department_id
+    if filters.department_ids is not None:
+        clauses.append(f"{alias}.department_id = ANY(%(department_ids)s)")
+        params["department_ids"] = sorted(filters.department_ids)
+    if filters.platform:
+        clauses.append(f"{alias}.platform = %(platform)s")
+        params["platform"] = filters.platform
+    if filters.language:
+        clauses.append(f"{alias}.language = %(language)s")
+        params["language"] = filters.language
+    if filters.topic_id:
+        clauses.append(f"{alias}.topic_ids @> ARRAY[%(topic_id)s]::bigint[]")
+        params["topic_id"] = filters.topic_id
+    return " AND ".join(clauses), params
+
+
+def fetch(sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """Rows of one figures query, with enough memory for its aggregates."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+        # Compiling these plans costs more than running them; and no Sort may come
+        # between the ordered scans and their hashed aggregates (fact_percentiles).
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+#: The columns the counts read.
+FACT_COLUMNS = ", ".join(
+    f"c.{name}"
+    for name in (
+        "state",
+        "first_response_at",
+        "replied_at",
+        "respond_by",
+        "from_library",
+        "engagements",
+        "favourites",
+        "boosts",
+        "replies",
+    )
+)
+
+#: The counts of one group of cases (a cell, or a topic), in the order of COUNTS
+#: without its three averages (CELL_COLUMNS).
+CELL_AGGREGATES = """
+        count(*) AS received,
+        count(*) FILTER (WHERE f.replied_at IS NOT NULL) AS answered,
+        count(*) FILTER (WHERE f.state = 'closed') AS closed,
+        count(*) FILTER (WHERE f.respond_by IS NOT NULL) AS targeted,
+        count(*) FILTER (WHERE f.first_response_at <= f.respond_by) AS met,
+        count(*) FILTER (WHERE f.first_response_at > f.respond_by
+            OR (f.first_response_at IS NULL AND f.respond_by <= %(now)s
+                AND f.state <> 'closed')) AS missed,
+        count(*) FILTER (WHERE f.first_response_at IS NULL AND f.respond_by > %(now)s
+            AND f.state <> 'closed') AS waiting,
+        count(*) FILTER (WHERE f.replied_at IS NOT NULL AND f.from_library) AS from_library,
+        sum(f.engagements) AS engagements,
+        sum(f.favourites) AS favourites,
+        sum(f.boosts) AS boosts,
+        sum(f.replies) AS replies
+"""
+CELL_COLUMNS = (
+    "received",
+    "answered",
+    "closed",
+    "targeted",
+    "met",
+    "missed",
+    "waiting",
+    "from_library",
+    "engagements",
+    "favourites",
+    "boosts",
+    "replies",
+)
+AVERAGES = """,
+        sum(f.favourites)::numeric / nullif(sum(f.engagements), 0),
+        sum(f.boosts)::numeric / nullif(sum(f.engagements), 0),
+        sum(f.replies)::numeric / nullif(sum(f.engagements), 0)
+"""
+
+COUNTS = (*CELL_COLUMNS, "favourites_avg", "boosts_avg", "replies_avg")
+
+
+def _count_row(values: Sequence[Any]) -> dict[str, Any]:
+    row = dict(zip(COUNTS, values, strict=True))
+    for name in CELL_COLUMNS:
+        row[name] = int(row[name] or 0)
+    for name in ("favourites", "boosts", "replies"):
+        avg: Decimal | None = row[f"{name}_avg"]
+        row[f"{name}_avg"] = round(float(avg), 2) if avg is not None else 0.0
+    return row
+
+
+def period(unit: str) -> str:
+    """SQL: the day, or the Monday of the week, a case was received, in the time zone
+    %(tz)s (the session's zone stays UTC, which Django's datetimes expect)."""
+    day = "(c.received_at AT TIME ZONE %(tz)s)::date"
+    return day if unit == "day" else monday(day)
+
+
+def monday(day: str) -> str:
+    """SQL: the Monday of the week of the date `day` (days since Monday 3 January 2000,
+    modulo 7: integer arithmetic)."""
+    return f"({day} - (({day} - DATE '2000-01-03') %% 7 + 7) %% 7)"
+
+
+def _topics(filters: Filters) -> str:
+    """SQL: the topics a case counts in. With a topic filter, only that topic (the ORM's
+    join on the filtered topic shows only its group)."""
+    return "ARRAY[%(topic_id)s]::bigint[]" if filters.topic_id else "c.topic_ids"
+
+
+def _once(column: str) -> str:
+    """SQL: `column` on a case's first row (its first topic, or no topic), NULL on the
+    rows of its other topics, which the per-case groupings leave out (their NULL group
+    is dropped; no real group is NULL) and the topic grouping keeps."""
+    return f"CASE WHEN t.i > 1 THEN NULL ELSE {column} END"
+
+
+def metric_groups(
+    filters: Filters, metric: str, unit: str
+) -> dict[str, dict[Any, tuple[int, float | None, float | None]]]:
+    """n, median and p90 seconds of `metric` (first_secs or reply_secs) by period (day
+    or week, in the current time zone), department id, platform, language and topic
+    slug (a case counts once in each of its topics): one scan in the metric's order,
+    one hashed GROUPING SETS aggregate (fact_percentiles)."""
+    clause, params = where(filters, "c")
+    params["tz"] = timezone.get_current_timezone_name()
+    columns = ("period", "department_id", "platform", "language")
+    sql = f"""
+        SELECT s.g, s.period, s.department_id, s.platform, s.language, tp.slug, s.n,
+            {picks("s.a", "s.n")}
+        FROM (
+            SELECT GROUPING(f.period, f.department_id, f.platform, f.language, f.topic_id)
+                    AS g,
+                f.period, f.department_id, f.platform, f.language, f.topic_id,
+                {collect("f.v")}
+            FROM (SELECT c.v, {", ".join(f"{_once(f'c.{n}')} AS {n}" for n in columns)},
+                      t.topic_id
+                  FROM (SELECT c.{metric} AS v, c.department_id, c.platform, c.language,
+                            {period(unit)} AS period, {_topics(filters)} AS topics
+                        FROM analytics_casefact c WHERE {clause} AND c.{metric} IS NOT NULL
+                        ORDER BY c.{metric}) c
+                  LEFT JOIN LATERAL unnest(c.topics) WITH ORDINALITY AS t(topic_id, i)
+                      ON true) f
+            GROUP BY GROUPING SETS ((f.period), (f.department_id), (f.platform),
+                (f.language), (f.topic_id))
+        ) s
+        LEFT JOIN inbox_topic tp ON tp.id = s.topic_id
+    """  # noqa: S608 (constants and where()'s placeholders only, as everywhere here)
+    out: dict[str, dict[Any, Any]] = {
+        name: {} for name in ("period", "department", "platform", "language", "topic")
+    }
+    # GROUPING() is 0 for the set's own column: period 16, department 8, platform 4,
+    # language 2, topic 1.
+    sets = {0b01111: 1, 0b10111: 2, 0b11011: 3, 0b11101: 4, 0b11110: 5}
+    for values in fetch(sql, params):
+        index = sets[values[0]]
+        key = values[index]
+        if key is None and index != 5:
+            continue  # the other topics' rows
+        name = list(out)[index - 1]
+        out[name][key] = (values[6], *percentiles(values[6], values[7:]))
+    return out
+
+
+def counts(filters: Filters, *, now: dt.datetime) -> dict[str, dict[Any, dict[str, Any]]]:
+    """The cases' counts by platform, by week (its Monday, in the current zone), in all
+    and by topic slug (a case counts once in each of its topics): counted once per
+    (platform, day, topic), then rolled up (counts add up)."""
+    clause, params = where(filters, "c")
+    params.update(now=now, tz=timezone.get_current_timezone_name())
+    sums = ", ".join(f"sum(f.{name}) AS {name}" for name in CELL_COLUMNS)
+    sql = f"""
+        SELECT GROUPING(f.platform, f.week, f.first_row, f.topic_id),
+            f.platform, f.week, f.first_row, tp.slug, {sums},
+            sum(f.favourites)::numeric / nullif(sum(f.engagements), 0),
+            sum(f.boosts)::numeric / nullif(sum(f.engagements), 0),
+            sum(f.replies)::numeric / nullif(sum(f.engagements), 0)
+        FROM (
+            SELECT f.platform, {monday("f.day")} AS week, f.first_row, f.topic_id,
+                {CELL_AGGREGATES}
+            FROM (SELECT {FACT_COLUMNS}, {_once("c.platform")} AS platform,
+                      {_once(period("day"))} AS day, t.i IS NULL OR t.i = 1 AS first_row,
+                      t.topic_id
+                  FROM (SELECT *, {_topics(filters)} AS topics FROM analytics_casefact c
+                        WHERE {clause}) c
+                  LEFT JOIN LATERAL unnest(c.topics) WITH ORDINALITY AS t(topic_id, i)
+                      ON true) f
+            GROUP BY f.platform, f.day, f.first_row, f.topic_id
+        ) f
+        LEFT JOIN inbox_topic tp ON tp.id = f.topic_id
+        GROUP BY GROUPING SETS ((f.platform), (f.week), (f.first_row), (f.topic_id, tp.slug))
+    """  # noqa: S608
+    out: dict[str, dict[Any, dict[str, Any]]] = {"platform": {}, "week": {}, "all": {}}
+    out["topic"] = {}
+    # GROUPING() bits: platform 8, week 4, first_row 2, topic 1 (0: the set's own).
+    for g, platform, week, first_row, slug, *values in fetch(sql, params):
+        name, key = {0b0111: ("platform", platform), 0b1011: ("week", week)}.get(
+            g, ("all", None) if g == 0b1101 else ("topic", slug)
+        )
+        if (name in ("platform", "week") and key is None) or (name == "all" and not first_row):
+            continue  # the other topics' rows
+        out[name][key] = _count_row(values)
+    if None not in out["all"]:  # no case at all
+        out["all"][None] = _count_row([0] * len(CELL_COLUMNS) + [None, None, None])
+    return out
+
+
+def _median_first(filters: Filters) -> float | None:
+    clause, params = where(filters)
+    sql = f"""SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY f.first_secs)
+              FROM analytics_casefact f WHERE {clause} AND f.first_secs IS NOT NULL"""  # noqa: S608
+    return _hours(fetch(sql, params)[0][0])
+
+
+def headline(filters: Filters, *, now: dt.datetime) -> dict[str, Any]:
+    """The headline figures (see selectors.headline) but the share within target
+    (from `totals`): medians of today and this week, the backlog now and when its
+    oldest case arrived."""
+    today = timezone.localdate(now)
+    monday = today - dt.timedelta(days=today.weekday())
+    clause, params = where(replace(filters, start=dt.date(1970, 1, 2), end=today))
+    states = ", ".join(f"'{s}'" for s in WAITING)
+    sql = f"SELECT count(*), min(f.received_at) FROM analytics_casefact f WHERE {clause}"  # noqa: S608
+    backlog, oldest = fetch(f"{sql} AND f.state IN ({states})", params)[0]
+    return {
+        "median_today": _median_first(replace(filters, start=today, end=today)),
+        "median_week": _median_first(replace(filters, start=monday, end=today)),
+        "backlog": backlog,
+        "oldest_since": oldest,
+    }
+
+
+def step_groups(filters: Filters, *, now: dt.datetime) -> list[tuple[Any, ...]]:
+    """Per policy layer (policy name, position, name, in the database's order): the
+    decided steps' count, (median, p90) seconds, total seconds, sent back and edited;
+    then the SLA counts: steps with a due time, met, breached. One scan in the order
+    of the durations (fact_percentiles)."""
+    clause, params = where(filters, "s")
+    params["now"] = now
+    decided = "FILTER (WHERE f.decided)"
+    sql = f"""
+        SELECT x.policy_name, x.position, x.name, x.n, {picks("x.a", "x.n")},
+            x.secs, x.sent_back, x.changed, x.timed, x.met, x.breached
+        FROM (
+            SELECT f.policy_name, f.position, f.name,
+                array_agg(f.secs) {decided} AS a, count(*) {decided} AS n,
+                min(f.secs) {decided} AS mn, max(f.secs) {decided} AS mx,
+                sum(f.micros) {decided} / 1000000.0 AS secs,
+                count(*) FILTER (WHERE f.decided AND f.status = 'changes_requested')
+                    AS sent_back,
+                count(*) FILTER (WHERE f.decided AND f.edited) AS changed,
+                count(*) FILTER (WHERE f.timed) AS timed,
+                count(*) FILTER (WHERE f.timed AND f.decided_at <= f.due_at) AS met,
+                count(*) FILTER (WHERE f.timed AND (f.decided_at > f.due_at
+                    OR (f.decided_at IS NULL AND f.status = 'open' AND f.due_at < %(now)s)))
+                    AS breached
+            FROM (SELECT s.policy_name, s.position, s.name, s.secs, s.status, s.edited,
+                    s.micros, s.decided_at, s.due_at,
+                    s.status IN ('approved', 'changes_requested')
+                        AND s.micros IS NOT NULL AS decided,
+                    s.due_at IS NOT NULL AND s.status NOT IN ('cancelled', 'waiting') AS timed
+                  FROM analytics_stepfact s WHERE {clause} ORDER BY s.secs) f
+            GROUP BY f.policy_name, f.position, f.name
+        ) x
+        ORDER BY x.policy_name, x.position, x.name
+    """  # noqa: S608
+    return [(*v[:4], percentiles(v[3], v[4:9]), *v[9:]) for v in fetch(sql, params)]
+
+
+def layer_rows(groups: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    """layer_costs' rows (see selectors.layers) from step_groups."""
+    rows = []
+    for policy, position, name, n, pct, secs, sent_back, changed, *_sla in sorted(
+        g for g in groups if g[3]
+    ):
+        median = _hours(pct[0])
+        changed_share = changed / n
+        sent_back_share = sent_back / n
+        rows.append(
+            {
+                "policy": policy,
+                "position": position,
+                "layer": name,
+                "n": n,
+                "median": median,
+                "p90": _hours(pct[1]),
+                "total_hours": _hours(float(secs or 0.0)),
+                "changed": changed,
+                "sent_back": sent_back,
+                "changed_share": round(changed_share, 4),
+                "sent_back_share": round(sent_back_share, 4),
+                "no_effect": (median or 0) >= NO_EFFECT_MIN_HOURS
+                and (changed_share + sent_back_share) < NO_EFFECT_MAX_SHARE,
+            }
+        )
+    return rows
+
+
+def sla_rows(groups: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    """sla_by_layer's rows (see selectors.sla) from step_groups."""
+    rows = []
+    for policy, position, name, *_costs, timed, met, breached in groups:
+        if not timed:
+            continue
+        rows.append(
+            {
+                "policy": policy,
+                "position": position,
+                "layer": name,
+                "met": met,
+                "breached": breached,
+                "breached_share": round(breached / (met + breached), 4)
+                if (met + breached)
+                else 0.0,
+            }
+        )
+    return rows
+
+
+def reviewer_rows(filters: Filters) -> list[dict[str, Any]]:
+    """sla_by_reviewer's rows: each reviewer's decisions before or after the step's
+    due time."""
+    clause, params = where(filters, "x")
+    sql = f"""
+        SELECT u.username, u.first_name, u.last_name, sum(r.met), sum(r.breached)
+        FROM (SELECT x.reviewer_id, count(*) FILTER (WHERE x.on_time) AS met,
+                  count(*) FILTER (WHERE NOT x.on_time) AS breached
+              FROM analytics_decisionfact x WHERE {clause} AND x.on_time IS NOT NULL
+              GROUP BY x.reviewer_id) r
+        JOIN accounts_user u ON u.id = r.reviewer_id
+        GROUP BY u.username, u.first_name, u.last_name
+        ORDER BY u.username
+    """  # noqa: S608
+    out = []
+    for username, first, last, met_sum, breached_sum in fetch(sql, params):
+        name = f"{first} {last}".strip()
+        met, breached = int(met_sum), int(breached_sum)
+        total = met + breached
+        out.append(
+            {
+                "reviewer": f"{name} ({username})" if name else username,
+                "met": met,
+                "breached": breached,
+                "breached_share": round(breached / total, 4) if total else 0.0,
+            }
+        )
+    return out
