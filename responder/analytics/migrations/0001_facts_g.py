@@ -329,9 +329,9 @@ def drop(apps, schema_editor) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("inbox", "0013_notifications_n"),
-        ("channels", "0006_campaigns_k"),
-        ("workflows", "0007_campaigns_k"),
+        ("inbox", "0016_case_hashtags_f"),
+        ("channels", "0011_outbox_status_undone_and_cancelled"),
+        ("workflows", "0008_bilingual_names_c"),
     ]
 
     operations = [migrations.RunPython(create, drop)]
