@@ -289,7 +289,9 @@ def _error_messages(response: HttpResponseBase) -> list[str]:
 def outcome(response: HttpResponseBase) -> str:
     status = response.status_code
     if status >= 500:
-        return f"error {status}"
+        # The body says which check failed (e.g. /readyz names the dependency that did not answer).
+        body = getattr(response, "content", b"")[:300].decode("utf-8", "replace")
+        return f"error {status}: {body}"
     if status in DENIED_STATUS:
         return "deny"
     if status in (301, 302, 303, 307):

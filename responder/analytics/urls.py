@@ -13,4 +13,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("cases/<int:pk>/promote/", views.answer_promote, name="promote"),
     path("library/<int:pk>/renew/", views.answer_renew, name="renew"),
     path("what-if/", views.whatif_page, name="whatif"),
+    path("team/", views.team_page, name="team"),
 ]

@@ -202,6 +202,17 @@ def whatif_page(request: HttpRequest) -> HttpResponse:
     )
 
 
+@admin_required
+def team_page(request: HttpRequest) -> HttpResponse:
+    """Volumes and response times per officer and per team, for the period."""
+    filters = _filters(request)
+    return render(
+        request,
+        "analytics/team.html",
+        {**_filter_context(filters), "teams": selectors.team_figures(filters)},
+    )
+
+
 def _date_or_none(raw: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(raw)

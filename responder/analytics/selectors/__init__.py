@@ -69,9 +69,11 @@ from responder.analytics.selectors.response_times import (
     response_times_over_time,
 )
 from responder.analytics.selectors.sla import sla_by_layer, sla_by_reviewer
+from responder.analytics.selectors.team import team_figures
 from responder.analytics.selectors.volumes import volumes_by
 
 __all__ = [
+    "team_figures",
     "CACHE_SECONDS",
     "DASHBOARD_THREADS",
     "DECIDED",

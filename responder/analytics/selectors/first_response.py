@@ -23,6 +23,17 @@ from responder.inbox.models import CaseState
 TARGET_GROUPS = ("week", "platform", "topic")
 
 
+def target_q(now: dt.datetime) -> tuple[Q, Q, Q]:
+    """Cases (with a deadline) that met their first-response target, missed it, and
+    are still waiting before it, as of `now`."""
+    met = Q(first_response_at__isnull=False, first_response_at__lte=F("respond_by"))
+    missed = Q(first_response_at__gt=F("respond_by")) | Q(
+        first_response_at__isnull=True, respond_by__lte=now
+    ) & ~Q(state=CaseState.CLOSED)
+    waiting = Q(first_response_at__isnull=True, respond_by__gt=now) & ~Q(state=CaseState.CLOSED)
+    return met, missed, waiting
+
+
 def first_response_within_target(
     filters: Filters, group: str, *, now: dt.datetime | None = None
 ) -> list[dict[str, Any]]:
@@ -30,11 +41,7 @@ def first_response_within_target(
     and the share met of those decided (a percentage, one decimal; None if none)."""
     now = now or timezone.now()
     distinct = group == "topic"
-    met = Q(first_response_at__isnull=False, first_response_at__lte=F("respond_by"))
-    missed = Q(first_response_at__gt=F("respond_by")) | Q(
-        first_response_at__isnull=True, respond_by__lte=now
-    ) & ~Q(state=CaseState.CLOSED)
-    waiting = Q(first_response_at__isnull=True, respond_by__gt=now) & ~Q(state=CaseState.CLOSED)
+    met, missed, waiting = target_q(now)
     qs = cases_for(filters).filter(respond_by__isnull=False)
     if group == "week":
         qs = qs.annotate(_group=TruncWeek("received_at"))
