@@ -73,7 +73,6 @@ from responder.analytics.selectors.team import team_figures
 from responder.analytics.selectors.volumes import volumes_by
 
 __all__ = [
-    "team_figures",
     "CACHE_SECONDS",
     "DASHBOARD_THREADS",
     "DECIDED",
@@ -106,5 +105,6 @@ __all__ = [
     "sla_by_layer",
     "sla_by_reviewer",
     "steps_for",
+    "team_figures",
     "volumes_by",
 ]

@@ -63,14 +63,14 @@ def team_figures(filters: Filters, *, now: dt.datetime | None = None) -> list[di
     per_department: dict[int, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
     for department_id in owned.values_list("department_id", flat=True).distinct():
         mine = owned.filter(department_id=department_id)
-        counts, times = _counts(mine, "owner_id", now), _times(mine, "owner_id")
-        for owner_id, row in counts.items():
+        owner_counts, times = _counts(mine, "owner_id", now), _times(mine, "owner_id")
+        for owner_id, row in owner_counts.items():
             per_department[department_id].append((owner_id, _row(row, times.get(owner_id, {}))))
     owner_ids = {o for rows in per_department.values() for o, _row_ in rows}
     names = {u.pk: u.get_full_name() or u.username for u in User.objects.filter(pk__in=owner_ids)}
     departments = dict(Department.objects.filter(pk__in=team_counts).values_list("pk", "name"))
     out = []
-    for department_id, counts in sorted(team_counts.items(), key=lambda kv: departments[kv[0]]):
+    for department_id, team in sorted(team_counts.items(), key=lambda kv: departments[kv[0]]):
         officers = [
             {"name": names.get(owner_id, "—"), **row}
             for owner_id, row in per_department.get(department_id, [])
@@ -79,55 +79,7 @@ def team_figures(filters: Filters, *, now: dt.datetime | None = None) -> list[di
         out.append(
             {
                 "department": departments[department_id],
-                "team": _row(counts, team_times.get(department_id, {})),
-                "officers": officers,
-            }
-        )
-    return out
-
-
-def _row(counts: dict[str, int], times: dict[str, Any]) -> dict[str, Any]:
-    decided = counts["met"] + counts["missed"]
-    return {
-        **counts,
-        **{k: times.get(k) for k in ("first_median", "first_p90", "reply_median", "reply_p90")},
-        "share": round(100 * counts["met"] / decided, 1) if decided else None,
-    }
-
-
-def team_figures(filters: Filters, *, now: dt.datetime | None = None) -> list[dict[str, Any]]:
-    """Per department of the filters' scope: the team's row and one row per officer
-    (busiest first), over the cases received in the period."""
-    now = now or timezone.now()
-    cases = cases_for(filters).order_by()
-    team_counts, team_times = _counts(cases, "department_id", now), _times(cases, "department_id")
-    owned = cases.filter(owner__isnull=False)
-    keys = ("department_id", "owner_id")
-    officer_counts: dict[tuple[int, int], dict[str, int]] = {}
-    for row in owned.values(*keys).annotate(n=Count("pk")):
-        officer_counts[(row["department_id"], row["owner_id"])] = {}
-    for department_id in {d for d, _o in officer_counts}:
-        mine = owned.filter(department_id=department_id)
-        counts, times = _counts(mine, "owner_id", now), _times(mine, "owner_id")
-        for owner_id, row in counts.items():
-            officer_counts[(department_id, owner_id)] = _row(row, times.get(owner_id, {}))
-    names = {
-        u.pk: u.get_full_name() or u.username
-        for u in User.objects.filter(pk__in={o for _d, o in officer_counts})
-    }
-    departments = dict(Department.objects.filter(pk__in=team_counts).values_list("pk", "name"))
-    out = []
-    for department_id, counts in sorted(team_counts.items(), key=lambda kv: departments[kv[0]]):
-        officers = [
-            {"name": names.get(owner_id, "—"), **row}
-            for (d, owner_id), row in officer_counts.items()
-            if d == department_id
-        ]
-        officers.sort(key=lambda r: (-r["cases"], r["name"]))
-        out.append(
-            {
-                "department": departments[department_id],
-                "team": _row(counts, team_times.get(department_id, {})),
+                "team": _row(team, team_times.get(department_id, {})),
                 "officers": officers,
             }
         )
