@@ -18,8 +18,8 @@ from responder.analytics.selectors import page
 from responder.channels.models import ReplyEngagement
 from responder.inbox import services as inbox
 from responder.inbox.models import Case, CaseState
+from responder.testing.factories import TopicFactory
 from responder.testing.history import generate, make_world
-from tests.factories import TopicFactory
 from tests.inbox.classification_helpers import ingest
 from workflows import services as approvals
 from workflows import submission
