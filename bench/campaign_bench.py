@@ -54,6 +54,7 @@ from posting_bench import (  # noqa: E402
     percentile,
 )
 
+from bench.benchdb import worker_bench_setup  # noqa: E402
 from responder.testing.chaos import PrivateRedis, Worker, wait_for  # noqa: E402
 
 
@@ -235,26 +236,14 @@ def main() -> None:
     redis = PrivateRedis().start()
     sim = SimulatorProcess()
     log_dir = Path(tempfile.mkdtemp(prefix="campaign-bench-"))
-    env = {
-        **os.environ,
-        "RESPONDER_ENV": os.environ.get("RESPONDER_ENV", "test"),
-        "DATABASE_URL": db_url,
-        "CELERY_BROKER_URL": redis.url,
-        "CACHE_KEY_PREFIX": "campaign-bench",
-        "DJANGO_SETTINGS_MODULE": "responder.settings",
-        "DB_CONN_MAX_AGE": "60",
-        "LOG_LEVEL": "WARNING",
-    }
-    os.environ.update(env)
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
+    env = worker_bench_setup(
+        db_url=db_url,
+        broker_url=redis.url,
+        prefix="campaign-bench",
+        settings_module="responder.settings",
+    )
     from django.utils import timezone
 
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("migrate", verbosity=0)
     from responder.channels.models import OutboxItem, OutboxStatus
 
     workers = [

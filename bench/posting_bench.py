@@ -42,6 +42,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.benchdb import worker_bench_setup  # noqa: E402
 from responder.testing.chaos import (  # noqa: E402
     PrivatePostgres,
     PrivateRedis,
@@ -230,25 +231,12 @@ def main() -> None:
     redis = PrivateRedis().start()
     sim = SimulatorProcess()
     log_dir = Path(tempfile.mkdtemp(prefix="posting-bench-"))
-    env = {
-        **os.environ,
-        "RESPONDER_ENV": os.environ.get("RESPONDER_ENV", "test"),
-        "DATABASE_URL": db_url,
-        "CELERY_BROKER_URL": redis.url,
-        "CACHE_KEY_PREFIX": "posting-bench",
-        "DJANGO_SETTINGS_MODULE": "tests.channels.fault_settings",
-        "DB_CONN_MAX_AGE": "60",
-        "LOG_LEVEL": "WARNING",
-    }
-    os.environ.update(env)
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("migrate", verbosity=0)
+    env = worker_bench_setup(
+        db_url=db_url,
+        broker_url=redis.url,
+        prefix="posting-bench",
+        settings_module="tests.channels.fault_settings",
+    )
     from responder.channels.models import OutboxItem, OutboxStatus, PlatformAccount, PostAttempt
     from responder.inbox.models import Case, CaseState
 
