@@ -1,7 +1,7 @@
-"""Most writes change only the case's own fact row, and a transition only the case's
-own columns of it, copied from the new row without the whole recompute (#12: posting stays within 10 % of
-its bench). A case's state, deadlines and reply times, its drafts, its outbox rows and
-their engagement feed `analytics_casefact` alone; only a change of the case's
+"""Most writes change only the case's own fact row (#12: the posting path should not
+pay for recomputing step and decision facts). A case's state, deadlines and reply
+times, its drafts, its outbox rows and their engagement feed `analytics_casefact` alone
+(recomputed by the one refresh function, analytics_casefacts_refresh); only a change of the case's
 dimensions (department, platform, language, received_at), or of its steps and
 decisions, needs the step and decision facts recomputed as well. The outbox trigger
 also ignores moves between unsent statuses (pending, sending, failed...): the facts
@@ -47,19 +47,14 @@ CASE = _trigger(
         PERFORM analytics_facts_refresh(ARRAY(
             SELECT n.id FROM new_rows n JOIN old_rows p ON p.id = n.id WHERE {_changed_dims}
         ));
-        -- The case's own columns: written straight from the new row (a transition
-        -- on the posting path must not pay for the whole recompute).
-        UPDATE analytics_casefact f SET state = n.state,
-            first_response_at = n.first_response_at, replied_at = n.replied_at,
-            respond_by = n.respond_by,
-            first_secs = EXTRACT(EPOCH FROM n.first_response_at - n.received_at)::double precision,
-            reply_secs = EXTRACT(EPOCH FROM n.replied_at - n.received_at)::double precision
-        FROM new_rows n JOIN old_rows p ON p.id = n.id
-        WHERE f.case_id = n.id AND NOT ({_changed_dims}) AND (
+        PERFORM analytics_casefacts_refresh(ARRAY(
+            SELECT n.id FROM new_rows n JOIN old_rows p ON p.id = n.id
+            WHERE NOT ({_changed_dims}) AND (
                 n.state IS DISTINCT FROM p.state
                 OR n.first_response_at IS DISTINCT FROM p.first_response_at
                 OR n.replied_at IS DISTINCT FROM p.replied_at
-                OR n.respond_by IS DISTINCT FROM p.respond_by);
+                OR n.respond_by IS DISTINCT FROM p.respond_by)
+        ));
     END IF;""",
 )
 
