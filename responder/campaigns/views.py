@@ -4,6 +4,7 @@ view) with its actions, and figures with CSV. Thin: selectors read, services wri
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -141,25 +142,33 @@ def campaign_community(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-@require_POST
-def community_act(request: HttpRequest, pk: int) -> HttpResponse:
-    campaign = _campaign(request, pk, Action.CAMPAIGN_WORK)
-    kind = request.POST.get("kind", "")
+def _acted(request: HttpRequest, effect: Callable[[], object], done: str) -> None:
+    """Run a campaign service; say `done`, or why it was refused (nothing changed)."""
     try:
-        services.community_act(
-            campaign_id=campaign.pk,
-            case_id=_int(request.POST.get("case")),
-            actor=request.user,  # type: ignore[arg-type]
-            via=VIA,
-            kind=kind,
-        )
+        effect()
     except ConflictError as exc:
         messages.error(request, exc.message)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("Done. A boost or favourite can be undone for a moment."))
+        messages.success(request, done)
+
+
+@login_required
+@require_POST
+def community_act(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _campaign(request, pk, Action.CAMPAIGN_WORK)
+    _acted(
+        request,
+        lambda: services.community_act(
+            campaign_id=campaign.pk,
+            case_id=_int(request.POST.get("case")),
+            actor=request.user,  # type: ignore[arg-type]
+            via=VIA,
+            kind=request.POST.get("kind", ""),
+        ),
+        _("Done. A boost or favourite can be undone for a moment."),
+    )
     return redirect(reverse("campaigns:community", args=[campaign.pk]))
 
 
@@ -167,19 +176,16 @@ def community_act(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def community_undo(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign(request, pk, Action.CAMPAIGN_WORK)
-    try:
-        services.community_undo(
+    _acted(
+        request,
+        lambda: services.community_undo(
             campaign_id=campaign.pk,
             action_id=_int(request.POST.get("community_action")),
             actor=request.user,  # type: ignore[arg-type]
             via=VIA,
-        )
-    except ConflictError as exc:
-        messages.error(request, exc.message)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("Undone: it will not reach the platform."))
+        ),
+        _("Undone: it will not reach the platform."),
+    )
     return redirect(reverse("campaigns:community", args=[campaign.pk]))
 
 
@@ -189,23 +195,23 @@ def campaign_thread_stalled(request: HttpRequest, pk: int) -> HttpResponse:
     """Retry a stalled thread, or cancel what is left of it (campaigns/threads.py)."""
     campaign = _campaign(request, pk, Action.CAMPAIGN_WORK)
     action = request.POST.get("action")
-    act = threads.campaign_thread_retry if action == "retry" else threads.campaign_thread_cancel
-    try:
-        if action not in ("retry", "cancel"):
-            raise ValidationError(_("Unknown action."))
-        act(
+    if action not in ("retry", "cancel"):
+        messages.error(request, _("Unknown action."))
+        return redirect(reverse("campaigns:detail", args=[campaign.pk]))
+    retry = action == "retry"
+    act = threads.campaign_thread_retry if retry else threads.campaign_thread_cancel
+    _acted(
+        request,
+        lambda: act(
             campaign_id=campaign.pk,
             post_id=_int(request.POST.get("post")),
             actor=request.user,  # type: ignore[arg-type]
             via=VIA,
-        )
-    except ConflictError as exc:
-        messages.error(request, exc.message)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        done = _("Put back in line: the thread goes on in order.") if action == "retry" else None
-        messages.success(request, done or _("Cancelled: the rest will not be posted."))
+        ),
+        _("Put back in line: the thread goes on in order.")
+        if retry
+        else _("Cancelled: the rest will not be posted."),
+    )
     return redirect(reverse("campaigns:detail", args=[campaign.pk]))
 
 
