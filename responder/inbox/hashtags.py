@@ -28,9 +28,14 @@ def case_hashtags_store(*, cases: Iterable[tuple[int, str]]) -> int:
     return len(rows)
 
 
+def hashtags_normal(tags: Iterable[str]) -> list[str]:
+    """`tags` as CaseHashtag stores them: lower case, without "#", each once, sorted."""
+    return sorted({t.strip().lstrip("#").lower() for t in tags if t.strip()})
+
+
 def with_hashtags_q(tags: Iterable[str]) -> Q:
     """Cases carrying one of `tags` (an indexed lookup per case, not a text scan)."""
-    wanted = sorted({t.strip().lstrip("#").lower() for t in tags if t.strip()})
+    wanted = hashtags_normal(tags)
     if not wanted:
         return Q(pk__in=[])
     return Q(Exists(CaseHashtag.objects.filter(case_id=OuterRef("pk"), tag__in=wanted)))

@@ -17,7 +17,7 @@ from responder.campaigns import selectors
 from responder.campaigns.models import ActionStatus, CampaignPost, CommunityAction
 from responder.campaigns.services import community_action_send, community_actions_due
 from responder.channels.ingest import account_poll
-from responder.inbox.models import CaseState
+from responder.inbox.models import Case, CaseState
 from tests.campaigns.conftest import PNG, sim_control
 from workflows.models import ApprovalStep
 
@@ -101,7 +101,7 @@ def test_a_boost_undone_within_the_hold_never_reaches_the_platform(client, team,
             reverse(act, args=[world.campaign.pk]), {"case": case.pk, "kind": "boost"}
         )
         assert response.status_code == 302
-    held = CommunityAction.objects.get(case=undone)
+    held = CommunityAction.objects.get(case_id=undone.pk)
     assert held.status == ActionStatus.HELD
     response = client.post(
         reverse("campaigns:undo", args=[world.campaign.pk]), {"community_action": held.pk}
@@ -116,11 +116,11 @@ def test_a_boost_undone_within_the_hold_never_reaches_the_platform(client, team,
         assert community_action_send(action_id=held.pk) == "skipped"
 
     boosted = [a for a in sim_control(simulator, "/_sim/mastodon/actions")["reblogged"]]
-    assert boosted == [kept.external_id]
+    assert boosted == [Case.objects.get(pk=kept.pk).external_id]
     held.refresh_from_db()
     assert held.status == ActionStatus.UNDONE
     # Too late to undo the other one now.
-    sent = CommunityAction.objects.get(case=kept)
+    sent = CommunityAction.objects.get(case_id=kept.pk)
     assert sent.status == ActionStatus.DONE
     response = client.post(
         reverse("campaigns:undo", args=[world.campaign.pk]), {"community_action": sent.pk}
