@@ -88,14 +88,14 @@ def main() -> None:
 
     jobs = fact_jobs(filters, now=now, tz=timezone.get_current_timezone_name())
     labels = {
-        "first": "time to first response: day, department, platform, language, topic",
-        "reply": "time to posted reply: day, department, platform, language, topic",
-        "counts": "counts: platform, week, topic, all (volumes, target, library, engagement)",
+        "cases": "every case once, in cells (day, department, platform, language, topics);"
+        " durations and counts added up from them",
         "steps": "layer costs + SLA by layer (one query)",
         "reviewers": "SLA by reviewer",
         "headline": "headline (medians today and this week, backlog)",
     }
     parts = {labels[name]: job for name, job in jobs.items()}
+
     parts["whole dashboard, serial, one connection"] = serial
     parts["whole dashboard (queries in parallel, as the page does)"] = lambda: selectors.dashboard(
         filters

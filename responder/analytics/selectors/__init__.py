@@ -20,8 +20,8 @@ Definitions (the dashboard's "how we count" note repeats them):
 One module per concern: filters (the period, the filters and the cases they
 select), percentiles (shared helpers), response_times, layers, sla, volumes,
 library, engagement, and page (the whole dashboard, in parallel and cached). On
-PostgreSQL the whole dashboard is read from the fact tables instead (facts,
-fact_percentiles, fact_page; issue #14), with the same figures; the functions above
+PostgreSQL the whole dashboard is read from the fact tables instead (fact_cells,
+facts, fact_percentiles, fact_page; issue #14), with the same figures; the functions above
 remain the definitions (and the exports' and SQLite's reading).
 """
 

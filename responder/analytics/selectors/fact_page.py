@@ -12,7 +12,7 @@ from typing import Any
 from django.utils import timezone
 
 from responder.accounts.models import Department
-from responder.analytics.selectors import facts
+from responder.analytics.selectors import fact_cells, facts
 from responder.analytics.selectors.engagement import engagement_by, engagement_model
 from responder.analytics.selectors.filters import Filters
 from responder.analytics.selectors.percentiles import _hours
@@ -34,9 +34,7 @@ def fact_jobs(filters: Filters, *, now: dt.datetime, tz: str) -> dict[str, Calla
             return job()
 
     jobs: dict[str, Callable[[], Any]] = {
-        "first": partial(facts.metric_groups, filters, "first_secs", unit),
-        "reply": partial(facts.metric_groups, filters, "reply_secs", unit),
-        "counts": partial(facts.counts, filters, now=now),
+        "cases": partial(fact_cells.case_figures, filters, unit, now=now),
         "steps": partial(facts.step_groups, filters, now=now),
         "reviewers": partial(facts.reviewer_rows, filters),
         "headline": partial(facts.headline, filters, now=now),
@@ -131,7 +129,8 @@ def _engagement(filters: Filters, stats: dict[Any, dict[str, Any]]) -> dict[str,
 def fact_dashboard(filters: Filters, results: dict[str, Any]) -> dict[str, Any]:
     """The results of fact_jobs as selectors.dashboard returns them."""
     unit = _unit(filters)
-    first, reply, counts = results["first"], results["reply"], results["counts"]
+    cases = results["cases"]
+    first, reply, counts = cases["first"], cases["reply"], cases["counts"]
     names = dict(
         Department.objects.filter(
             pk__in=first["department"].keys() | reply["department"].keys()

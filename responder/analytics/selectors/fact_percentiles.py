@@ -1,7 +1,9 @@
 """Exact percentiles of a duration for many groups at once, without a sort per group.
 
-An index-only scan of the fact table in the order of the duration (the indexes
-analytics_casefact_first/_reply, analytics_stepfact_secs) feeds a hashed GROUPING SETS
+(The case facts' durations are now read into cells and picked by numpy,
+fact_cells.py, with `percentiles` below; the approval steps' still as follows.)
+An index-only scan of the fact table in the order of the duration (the index
+analytics_stepfact_secs) feeds a hashed GROUPING SETS
 aggregate, which collects each group's durations with array_agg in that order: each
 group's array comes out sorted, and its median and p90 are read at their ranks, with
 percentile_cont's own formula (linear interpolation between the two nearest ranks,
@@ -37,11 +39,6 @@ def picks(array: str, n: str) -> str:
     exact = f"percentile_cont(ARRAY{list(FRACTIONS)}) WITHIN GROUP (ORDER BY x)"
     fallback = f"CASE WHEN {ok} THEN NULL ELSE (SELECT {exact} FROM unnest({array}) AS x) END"  # noqa: S608
     return ", ".join([*cols, fallback])
-
-
-def collect(value: str) -> str:
-    """SQL aggregates over the ordered rows: the array, its size, minimum and maximum."""
-    return f"array_agg({value}) AS a, count({value}) AS n, min({value}) AS mn, max({value}) AS mx"
 
 
 def percentiles(n: int, values: Sequence[Any]) -> tuple[float | None, ...]:

@@ -13,15 +13,14 @@ same rounding and order): tests/analytics/test_facts.py holds them to it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import replace
-from decimal import Decimal
 from typing import Any
 
+import psycopg
 from django.db import connection, transaction
 from django.utils import timezone
 
-from responder.analytics.selectors.fact_percentiles import collect, percentiles, picks
+from responder.analytics.selectors.fact_percentiles import percentiles, picks
 from responder.analytics.selectors.filters import Filters
 from responder.analytics.selectors.layers import NO_EFFECT_MAX_SHARE, NO_EFFECT_MIN_HOURS
 from responder.analytics.selectors.percentiles import _hours
@@ -55,33 +54,33 @@ def where(filters: Filters, alias: str = "f") -> tuple[str, dict[str, Any]]:
     return " AND ".join(clauses), params
 
 
+def _prepare(cursor: Any) -> None:
+    cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+    # Compiling these plans costs more than running them; and no Sort may come
+    # between the ordered scans and their hashed aggregates (fact_percentiles).
+    cursor.execute("SET LOCAL jit = off")
+    cursor.execute("SET LOCAL enable_sort = off")
+
+
 def fetch(sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
     """Rows of one figures query, with enough memory for its aggregates."""
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
-        # Compiling these plans costs more than running them; and no Sort may come
-        # between the ordered scans and their hashed aggregates (fact_percentiles).
-        cursor.execute("SET LOCAL jit = off")
-        cursor.execute("SET LOCAL enable_sort = off")
+        _prepare(cursor)
         cursor.execute(sql, params)
         return cursor.fetchall()
 
 
-#: The columns the counts read.
-FACT_COLUMNS = ", ".join(
-    f"c.{name}"
-    for name in (
-        "state",
-        "first_response_at",
-        "replied_at",
-        "respond_by",
-        "from_library",
-        "engagements",
-        "favourites",
-        "boosts",
-        "replies",
-    )
-)
+def fetch_binary(sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """`fetch`, with the rows in PostgreSQL's binary format: arrays of a million
+    durations arrive as numbers, not as text to parse (Django's cursors bind on the
+    client, which cannot ask for binary results; this one binds on the server)."""
+    connection.ensure_connection()
+    with transaction.atomic(), connection.cursor() as cursor:
+        _prepare(cursor)
+        with psycopg.Cursor(connection.connection) as binary:
+            binary.execute(sql, params, binary=True)
+            return binary.fetchall()
+
 
 #: The counts of one group of cases (a cell, or a topic), in the order of COUNTS
 #: without its three averages (CELL_COLUMNS).
@@ -116,139 +115,6 @@ CELL_COLUMNS = (
     "boosts",
     "replies",
 )
-AVERAGES = """,
-        sum(f.favourites)::numeric / nullif(sum(f.engagements), 0),
-        sum(f.boosts)::numeric / nullif(sum(f.engagements), 0),
-        sum(f.replies)::numeric / nullif(sum(f.engagements), 0)
-"""
-
-COUNTS = (*CELL_COLUMNS, "favourites_avg", "boosts_avg", "replies_avg")
-
-
-def _count_row(values: Sequence[Any]) -> dict[str, Any]:
-    row = dict(zip(COUNTS, values, strict=True))
-    for name in CELL_COLUMNS:
-        row[name] = int(row[name] or 0)
-    for name in ("favourites", "boosts", "replies"):
-        avg: Decimal | None = row[f"{name}_avg"]
-        row[f"{name}_avg"] = round(float(avg), 2) if avg is not None else 0.0
-    return row
-
-
-def period(unit: str) -> str:
-    """SQL: the day, or the Monday of the week, a case was received, in the time zone
-    %(tz)s (the session's zone stays UTC, which Django's datetimes expect)."""
-    day = "(c.received_at AT TIME ZONE %(tz)s)::date"
-    return day if unit == "day" else monday(day)
-
-
-def monday(day: str) -> str:
-    """SQL: the Monday of the week of the date `day` (days since Monday 3 January 2000,
-    modulo 7: integer arithmetic)."""
-    return f"({day} - (({day} - DATE '2000-01-03') %% 7 + 7) %% 7)"
-
-
-def _topics(filters: Filters) -> str:
-    """SQL: the topics a case counts in. With a topic filter, only that topic (the ORM's
-    join on the filtered topic shows only its group)."""
-    return "ARRAY[%(topic_id)s]::bigint[]" if filters.topic_id else "c.topic_ids"
-
-
-def _once(column: str) -> str:
-    """SQL: `column` on a case's first row (its first topic, or no topic), NULL on the
-    rows of its other topics, which the per-case groupings leave out (their NULL group
-    is dropped; no real group is NULL) and the topic grouping keeps."""
-    return f"CASE WHEN t.i > 1 THEN NULL ELSE {column} END"
-
-
-def metric_groups(
-    filters: Filters, metric: str, unit: str
-) -> dict[str, dict[Any, tuple[int, float | None, float | None]]]:
-    """n, median and p90 seconds of `metric` (first_secs or reply_secs) by period (day
-    or week, in the current time zone), department id, platform, language and topic
-    slug (a case counts once in each of its topics): one scan in the metric's order,
-    one hashed GROUPING SETS aggregate (fact_percentiles)."""
-    clause, params = where(filters, "c")
-    params["tz"] = timezone.get_current_timezone_name()
-    columns = ("period", "department_id", "platform", "language")
-    sql = f"""
-        SELECT s.g, s.period, s.department_id, s.platform, s.language, tp.slug, s.n,
-            {picks("s.a", "s.n")}
-        FROM (
-            SELECT GROUPING(f.period, f.department_id, f.platform, f.language, f.topic_id)
-                    AS g,
-                f.period, f.department_id, f.platform, f.language, f.topic_id,
-                {collect("f.v")}
-            FROM (SELECT c.v, {", ".join(f"{_once(f'c.{n}')} AS {n}" for n in columns)},
-                      t.topic_id
-                  FROM (SELECT c.{metric} AS v, c.department_id, c.platform, c.language,
-                            {period(unit)} AS period, {_topics(filters)} AS topics
-                        FROM analytics_casefact c WHERE {clause} AND c.{metric} IS NOT NULL
-                        ORDER BY c.{metric}) c
-                  LEFT JOIN LATERAL unnest(c.topics) WITH ORDINALITY AS t(topic_id, i)
-                      ON true) f
-            GROUP BY GROUPING SETS ((f.period), (f.department_id), (f.platform),
-                (f.language), (f.topic_id))
-        ) s
-        LEFT JOIN inbox_topic tp ON tp.id = s.topic_id
-    """  # noqa: S608 (constants and where()'s placeholders only, as everywhere here)
-    out: dict[str, dict[Any, Any]] = {
-        name: {} for name in ("period", "department", "platform", "language", "topic")
-    }
-    # GROUPING() is 0 for the set's own column: period 16, department 8, platform 4,
-    # language 2, topic 1.
-    sets = {0b01111: 1, 0b10111: 2, 0b11011: 3, 0b11101: 4, 0b11110: 5}
-    for values in fetch(sql, params):
-        index = sets[values[0]]
-        key = values[index]
-        if key is None and index != 5:
-            continue  # the other topics' rows
-        name = list(out)[index - 1]
-        out[name][key] = (values[6], *percentiles(values[6], values[7:]))
-    return out
-
-
-def counts(filters: Filters, *, now: dt.datetime) -> dict[str, dict[Any, dict[str, Any]]]:
-    """The cases' counts by platform, by week (its Monday, in the current zone), in all
-    and by topic slug (a case counts once in each of its topics): counted once per
-    (platform, day, topic), then rolled up (counts add up)."""
-    clause, params = where(filters, "c")
-    params.update(now=now, tz=timezone.get_current_timezone_name())
-    sums = ", ".join(f"sum(f.{name}) AS {name}" for name in CELL_COLUMNS)
-    sql = f"""
-        SELECT GROUPING(f.platform, f.week, f.first_row, f.topic_id),
-            f.platform, f.week, f.first_row, tp.slug, {sums},
-            sum(f.favourites)::numeric / nullif(sum(f.engagements), 0),
-            sum(f.boosts)::numeric / nullif(sum(f.engagements), 0),
-            sum(f.replies)::numeric / nullif(sum(f.engagements), 0)
-        FROM (
-            SELECT f.platform, {monday("f.day")} AS week, f.first_row, f.topic_id,
-                {CELL_AGGREGATES}
-            FROM (SELECT {FACT_COLUMNS}, {_once("c.platform")} AS platform,
-                      {_once(period("day"))} AS day, t.i IS NULL OR t.i = 1 AS first_row,
-                      t.topic_id
-                  FROM (SELECT *, {_topics(filters)} AS topics FROM analytics_casefact c
-                        WHERE {clause}) c
-                  LEFT JOIN LATERAL unnest(c.topics) WITH ORDINALITY AS t(topic_id, i)
-                      ON true) f
-            GROUP BY f.platform, f.day, f.first_row, f.topic_id
-        ) f
-        LEFT JOIN inbox_topic tp ON tp.id = f.topic_id
-        GROUP BY GROUPING SETS ((f.platform), (f.week), (f.first_row), (f.topic_id, tp.slug))
-    """  # noqa: S608
-    out: dict[str, dict[Any, dict[str, Any]]] = {"platform": {}, "week": {}, "all": {}}
-    out["topic"] = {}
-    # GROUPING() bits: platform 8, week 4, first_row 2, topic 1 (0: the set's own).
-    for g, platform, week, first_row, slug, *values in fetch(sql, params):
-        name, key = {0b0111: ("platform", platform), 0b1011: ("week", week)}.get(
-            g, ("all", None) if g == 0b1101 else ("topic", slug)
-        )
-        if (name in ("platform", "week") and key is None) or (name == "all" and not first_row):
-            continue  # the other topics' rows
-        out[name][key] = _count_row(values)
-    if None not in out["all"]:  # no case at all
-        out["all"][None] = _count_row([0] * len(CELL_COLUMNS) + [None, None, None])
-    return out
 
 
 def _median_first(filters: Filters) -> float | None:
