@@ -28,7 +28,6 @@ from responder.analytics.selectors.percentiles import _hours
 # The hashed aggregates keep every group's durations: at a million cases more than the
 # default 4 MB; set for the figures' own queries only.
 WORK_MEM = "128MB"
-WAITING = ("new", "drafting", "in_review", "approved", "posting", "post_failed")
 
 
 def where(filters: Filters, alias: str = "f") -> tuple[str, dict[str, Any]]:
@@ -131,9 +130,10 @@ def headline(filters: Filters, *, now: dt.datetime) -> dict[str, Any]:
     today = timezone.localdate(now)
     monday = today - dt.timedelta(days=today.weekday())
     clause, params = where(replace(filters, start=dt.date(1970, 1, 2), end=today))
-    states = ", ".join(f"'{s}'" for s in WAITING)
+    # A case fact's state is 'waiting' for every state still waiting for an answer
+    # (migrations/0005_facts_row_triggers.py).
     sql = f"SELECT count(*), min(f.received_at) FROM analytics_casefact f WHERE {clause}"  # noqa: S608
-    backlog, oldest = fetch(f"{sql} AND f.state IN ({states})", params)[0]
+    backlog, oldest = fetch(f"{sql} AND f.state = 'waiting'", params)[0]
     return {
         "median_today": _median_first(replace(filters, start=today, end=today)),
         "median_week": _median_first(replace(filters, start=monday, end=today)),
