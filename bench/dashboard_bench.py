@@ -88,14 +88,13 @@ def main() -> None:
 
     jobs = fact_jobs(filters, now=now, tz=timezone.get_current_timezone_name())
     labels = {
-        "cases": "every case once, in cells (day, department, platform, language, topics);"
-        " durations and counts added up from them",
+        "cases": "every case once, in cells (day, dims); durations and counts added up"
+        " from them in Python",
         "steps": "layer costs + SLA by layer (one query)",
         "reviewers": "SLA by reviewer",
-        "headline": "headline (medians today and this week, backlog)",
+        "headline": "headline: backlog (the medians of today and this week: from the cells)",
     }
     parts = {labels[name]: job for name, job in jobs.items()}
-
     parts["whole dashboard, serial, one connection"] = serial
     parts["whole dashboard (queries in parallel, as the page does)"] = lambda: selectors.dashboard(
         filters

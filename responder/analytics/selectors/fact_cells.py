@@ -25,6 +25,7 @@ import datetime as dt
 import struct
 from collections import defaultdict
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -36,10 +37,13 @@ from responder.analytics.selectors.fact_percentiles import FRACTIONS, percentile
 from responder.analytics.selectors.facts import (
     CELL_AGGREGATES,
     CELL_COLUMNS,
+    fetch,
     fetch_binary,
+    headline_week,
     where,
 )
 from responder.analytics.selectors.filters import Filters
+from responder.analytics.selectors.percentiles import _hours
 from responder.inbox.models import Topic
 
 Metric = dict[Any, tuple[int, float | None, float | None]]
@@ -86,17 +90,32 @@ def _midnight(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-# The day is computed in a subquery that the planner does not look into (OFFSET 0):
-# grouping by an expression of received_at directly, it expects as many cells as
-# cases (a million) and sizes its hash table for them, which made the aggregate
-# slower than with the few thousand cells there are.
+# A cell is (day, dims): `dims` names the case's (department, platform, language,
+# topic list) by one number (migrations/0006_case_dims.py), so the aggregate hashes two
+# integers per case rather than five values, one of them an array. The day is
+# computed in a subquery that the planner does not look into (OFFSET 0): grouping by an
+# expression of received_at directly, it expects as many cells as cases (a million)
+# and sizes its hash table for them, which made the aggregate slower than with the few
+# thousand cells there are.
+# A cell is (day, dims): `dims` names the case's (department, platform, language,
+# topic list) by one number (migrations/0006_case_dims.py), so the aggregate hashes two
+# integers per case rather than five values, one of them an array. The day is
+# computed in a subquery that the planner does not look into (OFFSET 0): grouping by an
+# expression of received_at directly, it expects as many cells as cases (a million)
+# and sizes its hash table for them, which made the aggregate slower than with the few
+# thousand cells there are. (Reading the counts and the durations on two connections,
+# or the period's two halves, was slower: each reading scanned and hashed every case.)
 SQL = """
-    SELECT f.b, f.department_id, f.platform, f.language, f.topic_ids, {aggregates},
+    SELECT f.b, f.dims, {aggregates},
         array_send(array_agg(f.first_secs) FILTER (WHERE f.first_secs IS NOT NULL)),
         array_send(array_agg(f.reply_secs) FILTER (WHERE f.reply_secs IS NOT NULL))
     FROM (SELECT width_bucket(f.received_at, %(bounds)s::timestamptz[]) AS b, f.*
           FROM analytics_casefact f WHERE {clause} OFFSET 0) f
-    GROUP BY 1, 2, 3, 4, 5
+    GROUP BY 1, 2
+"""
+DIMS_SQL = """
+    SELECT id, department_id, platform, language, topic_ids FROM analytics_casedims
+    WHERE id = ANY(%(ids)s)
 """
 
 
@@ -126,11 +145,13 @@ def case_cells(filters: Filters, unit: str, *, now: dt.datetime) -> Cells:
     clause, params = where(filters, "f")
     days = bucket_days(filters, unit)
     params["bounds"] = [_midnight(d) for d in days] + [filters.end_at]
-    sql = SQL.format(aggregates=CELL_AGGREGATES, clause=clause)
     params["now"] = now
+    rows = fetch_binary(SQL.format(aggregates=CELL_AGGREGATES, clause=clause), params)
+    dims = {pk: rest for pk, *rest in fetch(DIMS_SQL, {"ids": sorted({row[1] for row in rows})})}
     cells = []
-    for b, department, platform, language, topic_ids, *rest in fetch_binary(sql, params):
+    for b, key, *rest in rows:
         *counts, first, reply = rest
+        department, platform, language, topic_ids = dims[key]
         cells.append(
             Cell(
                 day=days[b - 1],
@@ -148,18 +169,30 @@ def case_cells(filters: Filters, unit: str, *, now: dt.datetime) -> Cells:
     return Cells(cells=cells, slugs=slugs, unit=unit)
 
 
-def exact_percentiles(parts: list[np.ndarray]) -> tuple[int, float | None, float | None]:
-    """n, median and p90 of the durations in `parts`, exactly as percentile_cont."""
-    values = parts[0] if len(parts) == 1 else np.concatenate(parts)
-    n = len(values)
+def exact_percentiles(
+    parts: list[np.ndarray], buffer: np.ndarray | None = None
+) -> tuple[int, float | None, float | None]:
+    """n, median and p90 of the durations in `parts`, exactly as percentile_cont. The
+    parts are gathered into `buffer` (reused from group to group: a fresh array of a
+    million durations costs more to allocate than to select from) and selected in
+    place; a single part is selected in place (a group is a multiset: reordering a
+    cell's durations changes no figure)."""
+    n = sum(len(p) for p in parts)
     if not n:
         return 0, None, None
+    if len(parts) == 1:
+        values = parts[0]
+    else:
+        if buffer is None or len(buffer) < n:
+            buffer = np.empty(n)
+        values = buffer[:n]
+        np.concatenate(parts, out=values)
     positions = [p * (n - 1) for p in FRACTIONS]
     ranks = sorted({int(r) for pos in positions for r in (np.floor(pos), np.ceil(pos))})
-    chosen = np.partition(values, ranks)
+    values.partition(ranks)
     picks: list[Any] = []
     for pos in positions:
-        picks += [float(chosen[int(np.floor(pos))]), float(chosen[int(np.ceil(pos))])]
+        picks += [float(values[int(np.floor(pos))]), float(values[int(np.ceil(pos))])]
     median, p90 = percentiles(n, [*picks, None])
     return n, median, p90
 
@@ -189,8 +222,10 @@ def metric_groups(cells: Cells, metric: str) -> dict[str, Metric]:
             continue
         for name, key in _keys(cells, cell):
             parts[name][key].append(values)
+    # Every case with the duration is in one platform group: the largest group set.
+    buffer = np.empty(sum(len(v) for arrays in parts["platform"].values() for v in arrays))
     return {
-        name: {key: exact_percentiles(arrays) for key, arrays in groups.items()}
+        name: {key: exact_percentiles(arrays, buffer) for key, arrays in groups.items()}
         for name, groups in parts.items()
     }
 
@@ -222,12 +257,38 @@ def counts(cells: Cells) -> dict[str, dict[Any, dict[str, Any]]]:
     }
 
 
+def covers_headline(filters: Filters, unit: str, now: dt.datetime) -> bool:
+    """Do the period's cells hold today and this week, day by day?"""
+    today, monday = headline_week(now)
+    return unit == "day" and filters.start <= monday and today <= filters.end
+
+
+def median_first(cells: Cells, start: dt.date, end: dt.date) -> float | None:
+    """The median time to first response, in hours, of the cases received from `start`
+    to `end` (cells of one day each)."""
+    parts = [c.first for c in cells.cells if c.first is not None and start <= c.day <= end]
+    return _hours(exact_percentiles(parts)[1]) if parts else None
+
+
 def case_figures(filters: Filters, unit: str, *, now: dt.datetime) -> dict[str, Any]:
     """Both durations' groups and the counts, from one reading of the cells: one job of
-    the page, so that its Python runs while the other queries run in PostgreSQL."""
+    the page, so that its Python runs while the other queries run in PostgreSQL; and the
+    headline's medians of today and this week when the period holds them."""
     cells = case_cells(filters, unit, now=now)
-    return {
-        "first": metric_groups(cells, "first"),
-        "reply": metric_groups(cells, "reply"),
-        "counts": counts(cells),
-    }
+    # numpy lets go of the GIL while it copies and selects: the two durations' groups
+    # are worked out side by side, on both cores once the other queries are done.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        reply = pool.submit(metric_groups, cells, "reply")
+        out: dict[str, Any] = {
+            "first": metric_groups(cells, "first"),
+            "counts": counts(cells),
+            "headline": {},
+        }
+        out["reply"] = reply.result()
+    if covers_headline(filters, unit, now):
+        today, monday = headline_week(now)
+        out["headline"] = {
+            "median_today": median_first(cells, today, today),
+            "median_week": median_first(cells, monday, today),
+        }
+    return out

@@ -37,7 +37,12 @@ def fact_jobs(filters: Filters, *, now: dt.datetime, tz: str) -> dict[str, Calla
         "cases": partial(fact_cells.case_figures, filters, unit, now=now),
         "steps": partial(facts.step_groups, filters, now=now),
         "reviewers": partial(facts.reviewer_rows, filters),
-        "headline": partial(facts.headline, filters, now=now),
+        # Today's and this week's medians come from the cells when the period holds them.
+        "headline": partial(
+            facts.backlog if fact_cells.covers_headline(filters, unit, now) else facts.headline,
+            filters,
+            now=now,
+        ),
     }
     return {name: partial(in_zone, job) for name, job in jobs.items()}
 
@@ -162,6 +167,7 @@ def fact_dashboard(filters: Filters, results: dict[str, Any]) -> dict[str, Any]:
         },
         "headline": {
             **results["headline"],
+            **cases["headline"],
             "within_target": round(100 * met / (met + missed), 1) if met + missed else None,
         },
         "library": {

@@ -123,22 +123,32 @@ def _median_first(filters: Filters) -> float | None:
     return _hours(fetch(sql, params)[0][0])
 
 
-def headline(filters: Filters, *, now: dt.datetime) -> dict[str, Any]:
-    """The headline figures (see selectors.headline) but the share within target
-    (from `totals`): medians of today and this week, the backlog now and when its
-    oldest case arrived."""
+def headline_week(now: dt.datetime) -> tuple[dt.date, dt.date]:
+    """Today and the Monday of this week, in the current time zone."""
     today = timezone.localdate(now)
-    monday = today - dt.timedelta(days=today.weekday())
+    return today, today - dt.timedelta(days=today.weekday())
+
+
+def backlog(filters: Filters, *, now: dt.datetime) -> dict[str, Any]:
+    """The backlog now (the filters but their period) and when its oldest case arrived."""
+    today, _monday = headline_week(now)
     clause, params = where(replace(filters, start=dt.date(1970, 1, 2), end=today))
     # A case fact's state is 'waiting' for every state still waiting for an answer
     # (migrations/0005_facts_row_triggers.py).
     sql = f"SELECT count(*), min(f.received_at) FROM analytics_casefact f WHERE {clause}"  # noqa: S608
-    backlog, oldest = fetch(f"{sql} AND f.state = 'waiting'", params)[0]
+    count, oldest = fetch(f"{sql} AND f.state = 'waiting'", params)[0]
+    return {"backlog": count, "oldest_since": oldest}
+
+
+def headline(filters: Filters, *, now: dt.datetime) -> dict[str, Any]:
+    """The headline figures (see selectors.headline) but the share within target
+    (from `totals`): medians of today and this week, the backlog now and when its
+    oldest case arrived."""
+    today, monday = headline_week(now)
     return {
         "median_today": _median_first(replace(filters, start=today, end=today)),
         "median_week": _median_first(replace(filters, start=monday, end=today)),
-        "backlog": backlog,
-        "oldest_since": oldest,
+        **backlog(filters, now=now),
     }
 
 
