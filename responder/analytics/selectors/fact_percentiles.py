@@ -2,8 +2,8 @@
 
 (The case facts' durations are now read into cells and picked by numpy,
 fact_cells.py, with `percentiles` below; the approval steps' still as follows.)
-An index-only scan of the fact table in the order of the duration (the index
-analytics_stepfact_secs) feeds a hashed GROUPING SETS
+An index-only scan of the fact table in the order of the duration (for the steps,
+index analytics_stepfact_layer: by layer, then duration) feeds a hashed GROUPING SETS
 aggregate, which collects each group's durations with array_agg in that order: each
 group's array comes out sorted, and its median and p90 are read at their ranks, with
 percentile_cont's own formula (linear interpolation between the two nearest ranks,

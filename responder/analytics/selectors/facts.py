@@ -156,7 +156,9 @@ def step_groups(filters: Filters, *, now: dt.datetime) -> list[tuple[Any, ...]]:
     """Per policy layer (policy name, position, name, in the database's order): the
     decided steps' count, (median, p90) seconds, total seconds, sent back and edited;
     then the SLA counts: steps with a due time, met, breached. One scan in the order
-    of the durations (fact_percentiles)."""
+    of the layers and, within each, of the durations (index analytics_stepfact_layer):
+    each layer's group is aggregated as it goes by, its durations in order
+    (fact_percentiles)."""
     clause, params = where(filters, "s")
     params["now"] = now
     decided = "FILTER (WHERE f.decided)"
@@ -181,7 +183,8 @@ def step_groups(filters: Filters, *, now: dt.datetime) -> list[tuple[Any, ...]]:
                     s.status IN ('approved', 'changes_requested')
                         AND s.micros IS NOT NULL AS decided,
                     s.due_at IS NOT NULL AND s.status NOT IN ('cancelled', 'waiting') AS timed
-                  FROM analytics_stepfact s WHERE {clause} ORDER BY s.secs) f
+                  FROM analytics_stepfact s WHERE {clause}
+                  ORDER BY s.policy_name, s.position, s.name, s.secs) f
             GROUP BY f.policy_name, f.position, f.name
         ) x
         ORDER BY x.policy_name, x.position, x.name
