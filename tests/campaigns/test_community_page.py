@@ -13,20 +13,25 @@ from responder.inbox.models import OUTGOING_SOURCE
 from responder.testing.factories import CaseFactory, DepartmentFactory, PlatformAccountFactory
 
 
-def test_the_page_lists_what_community_cases_defines_page_after_page(team):
-    mine = PlatformAccountFactory(department=team.department)
-    elsewhere = PlatformAccountFactory(department=team.department)  # not the campaign's
-    other_department = PlatformAccountFactory(department=DepartmentFactory(slug="other"))
+def _campaign(team, hashtags: str, accounts: list) -> Campaign:
     campaign = Campaign.objects.create(
         name_en="Renew online",
         name_fr="Renouveler en ligne",
-        hashtags=" #Passport2026, passeport2026 ,",
+        hashtags=hashtags,
         starts_on=timezone.localdate(),
         ends_on=timezone.localdate(),
         owner=team.officer,
         department=team.department,
     )
-    campaign.accounts.set([mine, team.account])
+    campaign.accounts.set(accounts)
+    return campaign
+
+
+def test_the_page_lists_what_community_cases_defines_page_after_page(team):
+    mine = PlatformAccountFactory(department=team.department)
+    elsewhere = PlatformAccountFactory(department=team.department)  # not the campaign's
+    other_department = PlatformAccountFactory(department=DepartmentFactory(slug="other"))
+    campaign = _campaign(team, " #Passport2026, passeport2026 ,", [mine, team.account])
     at = timezone.now().replace(microsecond=0)
     texts = [
         "So quick #PASSPORT2026",
@@ -64,15 +69,6 @@ def test_the_page_lists_what_community_cases_defines_page_after_page(team):
 
 def test_a_campaign_without_hashtags_lists_nothing(team):
     CaseFactory(account=team.account, text="Anything #passport2026")
-    campaign = Campaign.objects.create(
-        name_en="No tags",
-        name_fr="Sans mots-clics",
-        hashtags=" , ",
-        starts_on=timezone.localdate(),
-        ends_on=timezone.localdate(),
-        owner=team.officer,
-        department=team.department,
-    )
-    campaign.accounts.set([team.account])
+    campaign = _campaign(team, " , ", [team.account])
     page = selectors.community_page(campaign=campaign)
     assert (page.cases, page.older) == ([], None)

@@ -7,24 +7,14 @@ import importlib
 
 from django.db import migrations
 
+from responder.analytics.migrations._postgres import on_postgres
+
 _first = importlib.import_module("responder.analytics.migrations.0001_facts_g")
 
 DROP = "DROP INDEX IF EXISTS analytics_casefact_first; DROP INDEX IF EXISTS analytics_casefact_reply;"
 
 
-def drop(apps, schema_editor) -> None:
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(DROP)
-
-
-def create(apps, schema_editor) -> None:
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(_first.ORDERED)
-
-
 class Migration(migrations.Migration):
     dependencies = [("analytics", "0003_case_facts_alone")]
 
-    operations = [migrations.RunPython(drop, create)]
+    operations = [migrations.RunPython(on_postgres(DROP), on_postgres(_first.ORDERED))]

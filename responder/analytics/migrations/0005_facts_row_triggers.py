@@ -93,22 +93,6 @@ CREATE INDEX analytics_casefact_waiting ON analytics_casefact (received_at)
     WHERE state IN {WAITING};
 """
 
-# Every case's fact row again, through the refresh function (its state as the new
-# function stores it), in batches of case ids.
-REFRESH_CASES = """
-SELECT analytics_casefacts_refresh(ARRAY(SELECT id FROM inbox_case WHERE id >= %s AND id < %s))
-"""
-
-
-def _refresh_cases(cursor, batch: int = 50_000) -> None:
-    cursor.execute("SELECT min(id), max(id) FROM inbox_case")
-    low, high = cursor.fetchone()
-    if low is None:
-        return
-    for start in range(low, high + 1, batch):
-        cursor.execute(REFRESH_CASES, [start, start + batch])
-
-
 def forwards(apps, schema_editor) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
@@ -116,7 +100,7 @@ def forwards(apps, schema_editor) -> None:
         cursor.execute(_phase(_first.REFRESH))
         cursor.execute(_phase(_alone.CASE_ONLY))
         cursor.execute(ROW_TRIGGERS)
-        _refresh_cases(cursor)
+        _first.backfill(cursor)  # every fact again, its state as the function now stores it
 
 
 def backwards(apps, schema_editor) -> None:
@@ -126,7 +110,7 @@ def backwards(apps, schema_editor) -> None:
         cursor.execute(_first.REFRESH.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1))
         cursor.execute(_alone.CASE_ONLY.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1))
         cursor.execute(STATEMENT_TRIGGERS)
-        _refresh_cases(cursor)
+        _first.backfill(cursor)
 
 
 class Migration(migrations.Migration):

@@ -12,6 +12,8 @@ the four changed), so neither the refresh functions nor the topic function chang
 
 from django.db import migrations
 
+from responder.analytics.migrations._postgres import on_postgres
+
 DIMS = ("department_id", "platform", "language", "topic_ids")
 _same = " AND ".join(f"x.{c} = NEW.{c}" for c in DIMS)
 _changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in DIMS)
@@ -60,20 +62,9 @@ DROP TABLE IF EXISTS analytics_casedims;
 """
 
 
-def forwards(apps, schema_editor) -> None:
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(CREATE)
-            cursor.execute("ANALYZE analytics_casefact")
-
-
-def backwards(apps, schema_editor) -> None:
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(DROP)
-
-
 class Migration(migrations.Migration):
     dependencies = [("analytics", "0005_facts_row_triggers")]
 
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [
+        migrations.RunPython(on_postgres(CREATE, "ANALYZE analytics_casefact"), on_postgres(DROP))
+    ]

@@ -11,6 +11,8 @@ import importlib
 
 from django.db import migrations
 
+from responder.analytics.migrations._postgres import on_postgres
+
 _first = importlib.import_module("responder.analytics.migrations.0001_facts_g")
 
 INCLUDE = f"{_first.DIM_NAMES}, status, micros, decided_at, due_at, edited"
@@ -27,16 +29,7 @@ CREATE INDEX analytics_stepfact_secs ON analytics_stepfact (secs)
 """
 
 
-def _run(sql: str):
-    def run(apps, schema_editor) -> None:
-        if schema_editor.connection.vendor == "postgresql":
-            with schema_editor.connection.cursor() as cursor:
-                cursor.execute(sql)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("analytics", "0006_case_dims")]
 
-    operations = [migrations.RunPython(_run(LAYER), _run(SECS))]
+    operations = [migrations.RunPython(on_postgres(LAYER), on_postgres(SECS))]
