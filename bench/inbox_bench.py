@@ -210,9 +210,11 @@ def load(reload: bool) -> None:
         # Open approval steps for the cases in review; one in three is past due.
         _ensure_one_draft(officers[0])
         cur.execute(
-            "INSERT INTO workflows_approvalstep (case_id, draft_id, round, position, name,"
-            " policy_name, policy_version, approvals_required, sla_minutes, status, opened_at, due_at)"
-            " SELECT c.id, d.id, 1, 1, 'Subject-matter expert', 'New answer', 1, 1, 240, 'open',"
+            "INSERT INTO workflows_approvalstep (case_id, draft_id, round, position, name, name_fr,"
+            " policy_name, policy_name_fr, policy_version, approvals_required, sla_minutes, status,"
+            " opened_at, due_at)"
+            " SELECT c.id, d.id, 1, 1, 'Subject-matter expert', 'Expert en la matière', 'New answer',"
+            " 'Nouvelle réponse', 1, 1, 240, 'open',"
             " now() - interval '3 hours',"
             " CASE WHEN c.id % 3 = 0 THEN now() - interval '1 hour' ELSE now() + interval '2 hours' END"
             " FROM inbox_case c CROSS JOIN LATERAL (SELECT id FROM inbox_draft LIMIT 1) d"
