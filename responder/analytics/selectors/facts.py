@@ -77,7 +77,7 @@ def fetch_binary(sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
     with transaction.atomic(), connection.cursor() as cursor:
         _prepare(cursor)
         with psycopg.Cursor(connection.connection) as binary:
-            binary.execute(sql, params, binary=True)
+            binary.execute(sql, params, binary=True, prepare=False)  # one-off plans
             return binary.fetchall()
 
 
