@@ -58,12 +58,12 @@ CASE = _trigger(
     END IF;""",
 )
 
-_sent = "(n.status = 'sent') IS DISTINCT FROM (p.status = 'sent')"
+_sent = "('sent' = n.status) IS DISTINCT FROM ('sent' = p.status)"
 OUTBOX = _trigger(
     "channels_outboxitem",
     f"""    IF TG_OP = 'INSERT' THEN
         PERFORM analytics_casefacts_refresh(ARRAY(
-            SELECT DISTINCT r.case_id FROM new_rows r WHERE r.status = 'sent'));
+            SELECT DISTINCT r.case_id FROM new_rows r WHERE 'sent' = r.status));
     ELSIF TG_OP = 'DELETE' THEN
         PERFORM analytics_casefacts_refresh(ARRAY(SELECT DISTINCT r.case_id FROM old_rows r));
     ELSE

@@ -42,7 +42,7 @@ _dims = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in _alone.DIMS)
 _times = " OR ".join(
     f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in ("first_response_at", "replied_at", "respond_by")
 )
-_sent = "(OLD.status = 'sent') IS DISTINCT FROM (NEW.status = 'sent')"
+_sent = "('sent' = OLD.status) IS DISTINCT FROM ('sent' = NEW.status)"
 
 ROW_TRIGGERS = f"""
 CREATE FUNCTION analytics_facts_on_row() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -86,7 +86,7 @@ def fetch_binary(sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
 CELL_AGGREGATES = """
         count(*) AS received,
         count(*) FILTER (WHERE f.replied_at IS NOT NULL) AS answered,
-        count(*) FILTER (WHERE f.state = 'closed') AS closed,
+        count(*) FILTER (WHERE 'closed' = f.state) AS closed,
         count(*) FILTER (WHERE f.respond_by IS NOT NULL) AS targeted,
         count(*) FILTER (WHERE f.first_response_at <= f.respond_by) AS met,
         count(*) FILTER (WHERE f.first_response_at > f.respond_by
@@ -136,7 +136,7 @@ def backlog(filters: Filters, *, now: dt.datetime) -> dict[str, Any]:
     # A case fact's state is 'waiting' for every state still waiting for an answer
     # (migrations/0005_facts_row_triggers.py).
     sql = f"SELECT count(*), min(f.received_at) FROM analytics_casefact f WHERE {clause}"  # noqa: S608
-    count, oldest = fetch(f"{sql} AND f.state = 'waiting'", params)[0]
+    count, oldest = fetch(f"{sql} AND 'waiting' = f.state", params)[0]
     return {"backlog": count, "oldest_since": oldest}
 
 
@@ -170,13 +170,13 @@ def step_groups(filters: Filters, *, now: dt.datetime) -> list[tuple[Any, ...]]:
                 array_agg(f.secs) {decided} AS a, count(*) {decided} AS n,
                 min(f.secs) {decided} AS mn, max(f.secs) {decided} AS mx,
                 sum(f.micros) {decided} / 1000000.0 AS secs,
-                count(*) FILTER (WHERE f.decided AND f.status = 'changes_requested')
+                count(*) FILTER (WHERE f.decided AND 'changes_requested' = f.status)
                     AS sent_back,
                 count(*) FILTER (WHERE f.decided AND f.edited) AS changed,
                 count(*) FILTER (WHERE f.timed) AS timed,
                 count(*) FILTER (WHERE f.timed AND f.decided_at <= f.due_at) AS met,
                 count(*) FILTER (WHERE f.timed AND (f.decided_at > f.due_at
-                    OR (f.decided_at IS NULL AND f.status = 'open' AND f.due_at < %(now)s)))
+                    OR (f.decided_at IS NULL AND 'open' = f.status AND f.due_at < %(now)s)))
                     AS breached
             FROM (SELECT s.policy_name, s.position, s.name, s.secs, s.status, s.edited,
                     s.micros, s.decided_at, s.due_at,
