@@ -31,7 +31,6 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from django.utils import timezone
 
 from responder.analytics.selectors.fact_percentiles import FRACTIONS, percentiles
 from responder.analytics.selectors.facts import (
@@ -39,10 +38,9 @@ from responder.analytics.selectors.facts import (
     CELL_COLUMNS,
     fetch,
     fetch_binary,
-    headline_week,
     where,
 )
-from responder.analytics.selectors.filters import Filters
+from responder.analytics.selectors.filters import Filters, local_midnight, monday, this_week
 from responder.analytics.selectors.percentiles import _hours
 from responder.inbox.models import Topic
 
@@ -71,10 +69,6 @@ class Cells:
         return day if self.unit == "day" else monday(day)
 
 
-def monday(day: dt.date) -> dt.date:
-    return day - dt.timedelta(days=day.weekday())
-
-
 def bucket_days(filters: Filters, unit: str) -> list[dt.date]:
     """The first day of each bucket of the period: every day, or (unit week) the
     period's first day and then each Monday."""
@@ -86,17 +80,6 @@ def bucket_days(filters: Filters, unit: str) -> list[dt.date]:
     return [d for d in days if d == filters.start or d.weekday() == 0]
 
 
-def _midnight(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
-# A cell is (day, dims): `dims` names the case's (department, platform, language,
-# topic list) by one number (migrations/0006_case_dims.py), so the aggregate hashes two
-# integers per case rather than five values, one of them an array. The day is
-# computed in a subquery that the planner does not look into (OFFSET 0): grouping by an
-# expression of received_at directly, it expects as many cells as cases (a million)
-# and sizes its hash table for them, which made the aggregate slower than with the few
-# thousand cells there are.
 # A cell is (day, dims): `dims` names the case's (department, platform, language,
 # topic list) by one number (migrations/0006_case_dims.py), so the aggregate hashes two
 # integers per case rather than five values, one of them an array. The day is
@@ -144,7 +127,7 @@ def case_cells(filters: Filters, unit: str, *, now: dt.datetime) -> Cells:
     """The period's case facts in cells (one scan, one hashed aggregate)."""
     clause, params = where(filters, "f")
     days = bucket_days(filters, unit)
-    params["bounds"] = [_midnight(d) for d in days] + [filters.end_at]
+    params["bounds"] = [local_midnight(d) for d in days] + [filters.end_at]
     params["now"] = now
     rows = fetch_binary(SQL.format(aggregates=CELL_AGGREGATES, clause=clause), params)
     dims = {pk: rest for pk, *rest in fetch(DIMS_SQL, {"ids": sorted({row[1] for row in rows})})}
@@ -259,7 +242,7 @@ def counts(cells: Cells) -> dict[str, dict[Any, dict[str, Any]]]:
 
 def covers_headline(filters: Filters, unit: str, now: dt.datetime) -> bool:
     """Do the period's cells hold today and this week, day by day?"""
-    today, monday = headline_week(now)
+    today, monday = this_week(now)
     return unit == "day" and filters.start <= monday and today <= filters.end
 
 
@@ -286,7 +269,7 @@ def case_figures(filters: Filters, unit: str, *, now: dt.datetime) -> dict[str, 
         }
         out["reply"] = reply.result()
     if covers_headline(filters, unit, now):
-        today, monday = headline_week(now)
+        today, monday = this_week(now)
         out["headline"] = {
             "median_today": median_first(cells, today, today),
             "median_week": median_first(cells, monday, today),

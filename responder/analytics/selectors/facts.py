@@ -18,10 +18,9 @@ from typing import Any
 
 import psycopg
 from django.db import connection, transaction
-from django.utils import timezone
 
 from responder.analytics.selectors.fact_percentiles import percentiles, picks
-from responder.analytics.selectors.filters import Filters
+from responder.analytics.selectors.filters import Filters, this_week
 from responder.analytics.selectors.layers import NO_EFFECT_MAX_SHARE, NO_EFFECT_MIN_HOURS
 from responder.analytics.selectors.percentiles import _hours
 
@@ -123,15 +122,9 @@ def _median_first(filters: Filters) -> float | None:
     return _hours(fetch(sql, params)[0][0])
 
 
-def headline_week(now: dt.datetime) -> tuple[dt.date, dt.date]:
-    """Today and the Monday of this week, in the current time zone."""
-    today = timezone.localdate(now)
-    return today, today - dt.timedelta(days=today.weekday())
-
-
 def backlog(filters: Filters, *, now: dt.datetime) -> dict[str, Any]:
     """The backlog now (the filters but their period) and when its oldest case arrived."""
-    today, _monday = headline_week(now)
+    today, _monday = this_week(now)
     clause, params = where(replace(filters, start=dt.date(1970, 1, 2), end=today))
     # A case fact's state is 'waiting' for every state still waiting for an answer
     # (migrations/0005_facts_row_triggers.py).
@@ -144,7 +137,7 @@ def headline(filters: Filters, *, now: dt.datetime) -> dict[str, Any]:
     """The headline figures (see selectors.headline) but the share within target
     (from `totals`): medians of today and this week, the backlog now and when its
     oldest case arrived."""
-    today, monday = headline_week(now)
+    today, monday = this_week(now)
     return {
         "median_today": _median_first(replace(filters, start=today, end=today)),
         "median_week": _median_first(replace(filters, start=monday, end=today)),

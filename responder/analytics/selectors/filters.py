@@ -21,6 +21,22 @@ DIMENSIONS: dict[str, str] = {
 }
 
 
+def local_midnight(day: dt.date) -> dt.datetime:
+    """The start of `day` in the current time zone."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def monday(day: dt.date) -> dt.date:
+    """The Monday of the week of `day`."""
+    return day - dt.timedelta(days=day.weekday())
+
+
+def this_week(now: dt.datetime) -> tuple[dt.date, dt.date]:
+    """Today and the Monday of this week, in the current time zone (the headline's)."""
+    today = timezone.localdate(now)
+    return today, monday(today)
+
+
 @dataclass(frozen=True)
 class Filters:
     start: dt.date
@@ -35,13 +51,11 @@ class Filters:
 
     @property
     def start_at(self) -> dt.datetime:
-        return timezone.make_aware(dt.datetime.combine(self.start, dt.time.min))
+        return local_midnight(self.start)
 
     @property
     def end_at(self) -> dt.datetime:
-        return timezone.make_aware(
-            dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min)
-        )
+        return local_midnight(self.end + dt.timedelta(days=1))
 
     def as_query(self) -> dict[str, str]:
         values = {

@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Min
 from django.utils import timezone
 
-from responder.analytics.selectors.filters import Filters, cases_for
+from responder.analytics.selectors.filters import Filters, cases_for, this_week
 from responder.analytics.selectors.first_response import first_response_within_target
 from responder.analytics.selectors.percentiles import (
     PercentileCont,
@@ -50,8 +50,7 @@ def _median_first_response(filters: Filters) -> float | None:
 
 def headline(filters: Filters, *, now: dt.datetime | None = None) -> dict[str, Any]:
     now = now or timezone.now()
-    today = timezone.localdate(now)
-    monday = today - dt.timedelta(days=today.weekday())
+    today, monday = this_week(now)
     rows = first_response_within_target(filters, "week", now=now)
     met = sum(r["met"] for r in rows)
     decided = met + sum(r["missed"] for r in rows)
