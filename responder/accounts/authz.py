@@ -30,6 +30,7 @@ from typing import Any
 import rules
 from django.apps import apps
 from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext as _
 
 from responder.accounts.models import Department, Membership, Role
@@ -92,17 +93,42 @@ def department_id_of(obj: Any) -> int | None:
     raise TypeError(f"authz: cannot tell the department of {type(obj).__name__}")
 
 
+# Replaced whenever a Membership is saved or deleted in this process (the receivers
+# below): memberships read before that are read again. A new object each time, never
+# equal to a token carried in from elsewhere (a pickled user, another process).
+_membership_token = [object()]
+
+
+def _membership_written(**_kwargs: Any) -> None:
+    _membership_token[0] = object()
+
+
+post_save.connect(_membership_written, sender=Membership, dispatch_uid="authz.membership_saved")
+post_delete.connect(_membership_written, sender=Membership, dispatch_uid="authz.membership_gone")
+
+
+def memberships(user: Any) -> frozenset[tuple[int, str]]:
+    """(department id, role) of each membership `user` holds. Read once per user object
+    (a request's person) and again only after a membership changed: a page asks
+    several of the questions below, and each used to cost a query."""
+    token = _membership_token[0]
+    memo = getattr(user, "_authz_memberships", None)
+    if memo is not None and memo[0] is token:
+        return memo[1]
+    held = frozenset(
+        Membership.objects.filter(user_id=user.pk).values_list("department_id", "role")
+    )
+    user._authz_memberships = (token, held)
+    return held
+
+
 def roles_in(user: Any, department_id: int | None) -> set[str]:
     """The roles `user` holds in one department (all of them for a site admin)."""
     if not is_active_person(user) or department_id is None:
         return set()
     if is_site_admin(user):
         return set(ALL_ROLES)
-    return set(
-        Membership.objects.filter(user_id=user.pk, department_id=department_id).values_list(
-            "role", flat=True
-        )
-    )
+    return {role for department, role in memberships(user) if department == department_id}
 
 
 def has_role(user: Any, roles: Iterable[str], department: Any) -> bool:
@@ -119,10 +145,10 @@ def departments_where(user: Any, roles: Iterable[str] | None = None) -> set[int]
         return set()
     if is_site_admin(user):
         return None
-    memberships = Membership.objects.filter(user_id=user.pk)
-    if roles is not None:
-        memberships = memberships.filter(role__in=set(roles) | {Role.ADMIN})
-    return set(memberships.values_list("department_id", flat=True))
+    wanted = None if roles is None else set(roles) | {Role.ADMIN}
+    return {
+        department for department, role in memberships(user) if wanted is None or role in wanted
+    }
 
 
 def admin_departments(user: Any) -> set[int] | None:
@@ -141,7 +167,7 @@ def held_roles(user: Any) -> set[str]:
         return set()
     if is_site_admin(user):
         return set(ALL_ROLES)
-    return set(Membership.objects.filter(user_id=user.pk).values_list("role", flat=True))
+    return {role for _department, role in memberships(user)}
 
 
 def with_reviewing_role(people: Iterable[Any], department: Any) -> list[Any]:

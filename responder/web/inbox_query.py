@@ -21,6 +21,7 @@ from django.db import connection
 from responder.inbox.models import OUTGOING_SOURCE, Case, CaseState
 from responder.inbox.response_clock import DUE_SOON
 from workflows.models import ApprovalStep, StepStatus
+from workflows.sent_back import sent_back_sql
 
 if TYPE_CHECKING:
     from responder.web.inbox_selectors import Cursor, InboxFilters
@@ -139,13 +140,13 @@ def _work_clauses(
         )
     if filters.changes_requested:
         # Drafting, and the latest approval round ended with a reviewer sending it
-        # back (workflows/sent_back.py says the same for one case).
+        # back (workflows/sent_back.py, the rule's home).
+        sent_back, params = sent_back_sql("s")
         add(
             f"{n['state']} = %s AND EXISTS (SELECT 1 FROM {n['step']} AS s"  # noqa: S608
-            " WHERE s.case_id = c.id AND s.status = %s AND s.round ="
-            f" (SELECT MAX(s2.round) FROM {n['step']} AS s2 WHERE s2.case_id = c.id))",
+            f" WHERE s.case_id = c.id AND {sent_back})",
             CaseState.DRAFTING,
-            StepStatus.CHANGES_REQUESTED,
+            *params,
         )
 
 

@@ -44,6 +44,26 @@ def test_roles_are_held_per_department(two: dict) -> None:
     assert authz.may(two["sme_a"], Action.CASE_VIEW, two["case_a"])
 
 
+def test_a_persons_roles_are_read_once_and_again_after_any_change(
+    two: dict, django_assert_num_queries
+) -> None:
+    """A page asks several questions of one person: their roles are read once, yet a
+    role removed or given is seen at the next question."""
+    officer = two["officer_a"]
+    assert authz.may(officer, Action.CASE_WORK, two["case_a"])
+    with django_assert_num_queries(0):
+        assert authz.departments_where(officer) == {two["a"].pk}
+        assert authz.held_roles(officer) == {Role.OFFICER}
+        assert not authz.may(officer, Action.DEPARTMENT_ADMIN, two["a"])
+    Membership.objects.filter(user=officer).delete()
+    assert not authz.may(officer, Action.CASE_WORK, two["case_a"])
+    assert authz.departments_where(officer) == set()
+    Membership.objects.create(user=officer, department=two["b"], role=Role.ADMIN)
+    assert authz.may(officer, Action.DEPARTMENT_ADMIN, two["b"])
+    assert authz.admin_departments(officer) == {two["b"].pk}
+    assert not authz.may(officer, Action.CASE_WORK, two["case_a"])
+
+
 def test_a_department_admin_administers_only_their_department(two: dict) -> None:
     admin_b = two["admin_b"]
     assert authz.may(admin_b, Action.DEPARTMENT_ADMIN, two["b"])

@@ -152,3 +152,20 @@ def test_a_malformed_pattern_is_refused_with_its_line() -> None:
     department = DepartmentFactory(pii_file_patterns="ok\n(unclosed")
     with pytest.raises(ValidationError, match="Line 2"):
         department.full_clean()
+
+
+@pytest.mark.django_db
+def test_a_text_read_again_follows_the_departments_new_settings() -> None:
+    """Findings are remembered per text for the lists read all day; a department's new
+    allow-list or pattern still applies at once to a text read before."""
+    from responder.inbox.pii import pii_find_for
+    from responder.testing.factories import DepartmentFactory
+
+    department = DepartmentFactory()
+    text = "Call me at 613-555-0143 about claim PX-2026-00441"
+    assert pii_kinds(pii_find_for(text, department=department)) == [PiiKind.PHONE]
+    department.pii_allow_list = "613-555-0143"
+    department.pii_file_patterns = r"\bPX-\d{4}-\d{5}\b"
+    assert pii_kinds(pii_find_for(text, department=department)) == [PiiKind.FILE_NUMBER]
+    department.pii_allow_list = department.pii_file_patterns = ""
+    assert pii_kinds(pii_find_for(text, department=department)) == [PiiKind.PHONE]

@@ -22,7 +22,7 @@ from responder.localized_names import reader_is_french
 from responder.web import inbox_query
 from responder.web.inbox_selectors.filters import Cursor, InboxFilters
 from workflows.models import ApprovalStep, StepStatus
-from workflows.sent_back import sent_back_ids
+from workflows.sent_back import sent_back_sql
 
 PAGE_SIZE = 50
 
@@ -201,10 +201,11 @@ def inbox_decorate(
     owner_names: dict[int, str] | None = None,
     topic_names: dict[int, str] | None = None,
 ) -> None:
-    """Attach what a row shows: topics, the SLA clock of the open approval step (two
-    queries for the whole page), and display labels computed once per page rather
-    than translated again in every row. Names of accounts, owners and topics come
-    from the (cached) menus; only names missing there are read."""
+    """Attach what a row shows: topics, the SLA clock of the open approval step, the
+    "changes requested" mark (one query for the whole page), and display labels
+    computed once per page rather than translated again in every row. Names of
+    accounts, owners and topics come from the (cached) menus; only names missing there
+    are read."""
     now = now or timezone.now()
     states = {value: str(label) for value, label in CaseState.choices}
     platforms = {value: str(label) for value, label in Platform.choices}
@@ -213,20 +214,24 @@ def inbox_decorate(
     ids = [c.pk for c in cases]
     topics: dict[int, list[str]] = {}
     sla: dict[int, SlaInfo] = {}
+    sent_back: set[int] = set()
     if ids:
         topic_names = dict(topic_names or {})
-        links, steps = _page_topics_and_steps(
-            ids, in_review=[c.pk for c in cases if c.state == CaseState.IN_REVIEW]
+        extras = _page_extras(
+            ids,
+            in_review=[c.pk for c in cases if c.state == CaseState.IN_REVIEW],
+            drafting=[c.pk for c in cases if c.state == CaseState.DRAFTING],
         )
-        unknown = {t for _c, t in links if t not in topic_names}
+        sent_back = extras.sent_back
+        unknown = {t for _c, t in extras.links if t not in topic_names}
         if unknown:  # a topic of another department, or one newer than the menus
             for pk, en, fr in Topic.objects.filter(pk__in=unknown).values_list(
                 "pk", "name_en", "name_fr"
             ):
                 topic_names[pk] = fr if language == "fr" else en
-        for case_id, topic_id in links:
+        for case_id, topic_id in extras.links:
             topics.setdefault(case_id, []).append(topic_names.get(topic_id, ""))
-        for case_id, name, due_at in steps:
+        for case_id, name, due_at in extras.steps:
             if case_id not in sla:  # the earliest open step's clock
                 sla[case_id] = SlaInfo(
                     step_name=name, due_at=due_at, overdue=due_at is not None and due_at < now
@@ -235,7 +240,6 @@ def inbox_decorate(
     missing = {c.owner_id for c in cases if c.owner_id and c.owner_id not in owner_names}
     if missing:  # an owner who is no longer an officer here, or a superuser
         owner_names.update((u.pk, str(u)) for u in User.objects.filter(pk__in=missing))
-    sent_back = sent_back_ids([c.pk for c in cases if c.state == CaseState.DRAFTING])
     sent_back_label = str(_("Changes requested"))
     for c in cases:
         c.sent_back = c.pk in sent_back
@@ -276,41 +280,56 @@ def _in_params(values: list[int]) -> list[Any]:
 
 
 @functools.cache
-def _topics_and_steps_sql(case_count: int, review_count: int, french: bool = False) -> str:
-    """The page's topic links and its in-review cases' open steps (their layer's name in
-    the reader's language), in one round trip (compiled once per page shape and
-    language, like counts._counts_sql)."""
+def _page_sql(case_count: int, review_count: int, drafting_count: int, french: bool) -> str:
+    """The page's topic links, its in-review cases' open steps (their layer's name in
+    the reader's language) and which of its drafting cases were sent back, in one round
+    trip (compiled once per page shape and language, like counts._counts_sql)."""
     q = connection.ops.quote_name
     links, step = q(Case.topics.through._meta.db_table), q(ApprovalStep._meta.db_table)
-    topics = (
-        f"SELECT 0 AS kind, {q('case_id')}, {q('topic_id')}, NULL AS name, NULL AS due_at"  # noqa: S608
-        f" FROM {links} WHERE {_in(q('case_id'), case_count)}"
-    )
-    if not review_count:
-        return topics + f" ORDER BY {q('id')}"
-    name = f"COALESCE(NULLIF({q('name_fr')}, ''), {q('name')})" if french else q("name")
-    steps = (
-        f"SELECT 1, {q('case_id')}, NULL, {name}, {q('due_at')} FROM {step}"  # noqa: S608
-        f" WHERE {q('status')} = %s AND {_in(q('case_id'), review_count)}"
-    )
-    return f"{topics} UNION ALL {steps} ORDER BY 1, 5, 2, 3"
+    parts = [
+        f"SELECT 0 AS kind, {q('case_id')} AS case_id, {q('topic_id')} AS topic_id,"  # noqa: S608
+        f" NULL AS name, NULL AS due_at FROM {links} WHERE {_in(q('case_id'), case_count)}"
+    ]
+    if review_count:
+        name = f"COALESCE(NULLIF({q('name_fr')}, ''), {q('name')})" if french else q("name")
+        parts.append(
+            f"SELECT 1, {q('case_id')}, NULL, {name}, {q('due_at')} FROM {step}"  # noqa: S608
+            f" WHERE {q('status')} = %s AND {_in(q('case_id'), review_count)}"
+        )
+    if drafting_count:
+        sent_back, _params = sent_back_sql("s")
+        parts.append(
+            f"SELECT 2, s.case_id, NULL, NULL, NULL FROM {step} AS s"  # noqa: S608
+            f" WHERE {_in('s.case_id', drafting_count)} AND {sent_back}"
+        )
+    return " UNION ALL ".join(parts) + " ORDER BY 1, 5, 2, 3"
 
 
-def _page_topics_and_steps(
-    ids: list[int], *, in_review: list[int]
-) -> tuple[list[tuple[int, int]], list[tuple[int, str, dt.datetime | None]]]:
-    """((case id, topic id) pairs, (case id, step name, due) of open steps, earliest
-    due first) for the cases of one page."""
+@dataclass
+class _PageExtras:
+    links: list[tuple[int, int]] = field(default_factory=list)  # (case id, topic id)
+    steps: list[tuple[int, str, dt.datetime | None]] = field(default_factory=list)
+    sent_back: set[int] = field(default_factory=set)
+
+
+def _page_extras(ids: list[int], *, in_review: list[int], drafting: list[int]) -> _PageExtras:
+    """For the cases of one page: their topics, the open steps of those in review
+    (case id, step name, due; earliest due first), and those of the drafting ones a
+    reviewer sent back (workflows/sent_back.py)."""
     params: list[Any] = [*_in_params(ids)]
     if in_review:
         params += [StepStatus.OPEN, *_in_params(in_review)]
-    links: list[tuple[int, int]] = []
-    steps: list[tuple[int, str, dt.datetime | None]] = []
+    if drafting:
+        params += [*_in_params(drafting), *sent_back_sql("s")[1]]
+    extras = _PageExtras()
+    sql = _page_sql(len(ids), len(in_review), len(drafting), reader_is_french())
     with connection.cursor() as cursor:
-        cursor.execute(_topics_and_steps_sql(len(ids), len(in_review), reader_is_french()), params)
+        cursor.execute(sql, params)
         for kind, case_id, topic_id, name, due_at in cursor.fetchall():
             if kind == 0:
-                links.append((case_id, topic_id))
+                extras.links.append((case_id, topic_id))
+            elif kind == 1:
+                extras.steps.append((case_id, name, inbox_query.utc(due_at)))
             else:
-                steps.append((case_id, name, inbox_query.utc(due_at)))
-    return links, steps
+                extras.sent_back.add(case_id)
+    return extras
