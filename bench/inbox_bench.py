@@ -16,7 +16,8 @@ Run by hand (takes several minutes the first time; the data is kept):
 
     .venv/bin/python bench/inbox_bench.py [--reload] [--requests 200] [--write]
 
---write replaces the "## Inbox" section of docs/PERFORMANCE.md with the results.
+--write replaces the "## Inbox" section of docs/PERFORMANCE.md with the results (up to
+its first "###" subsection: those are written by hand and kept).
 """
 
 from __future__ import annotations
@@ -598,9 +599,13 @@ NOTE = """Notes on reading these figures and on what makes the inbox fast:
 
 - Wall is what the goal is about; CPU is the steadier figure when other work shares
   the machine. The bare view's column saw the same load as the row beside it.
-- What the page does: three small queries (the user, their memberships, the page of
-  cases) and a fourth for the page's topics and open approval steps together; the
+- What the page does: four queries: the user, their memberships (read once for every
+  question the page asks of responder.accounts.authz), the page of cases, and one for
+  the page's topics, open approval steps and "changes requested" marks together; the
   session comes from the cache, the filter menus and the officer's saved views too.
+- Personal information is masked in every row, and detected at every read; the
+  findings are remembered per text and department settings (an LRU of 4,096 texts),
+  so a first page read again and again does not run detection fifty times a refresh.
 - Every page is one ordered index range scan per department, never OFFSET:
   (department, received_at, id), (department, state, ...), (department, language,
   ...), (owner, ...), (account, ...), and a partial index for "unassigned"; a page
@@ -629,7 +634,8 @@ NOTE = """Notes on reading these figures and on what makes the inbox fast:
 def write_section(report: str) -> None:
     path = ROOT / "docs" / "PERFORMANCE.md"
     text = path.read_text() if path.exists() else "# Performance\n\n"
-    pattern = re.compile(r"^## Inbox\n.*?(?=^## |\Z)", re.S | re.M)
+    # The generated part only: the hand-written "###" subsections after it stay.
+    pattern = re.compile(r"^## Inbox\n.*?(?=^##+ |\Z)", re.S | re.M)
     if pattern.search(text):
         text = pattern.sub(report.rstrip() + "\n\n", text)
     else:
