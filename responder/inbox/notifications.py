@@ -4,6 +4,7 @@ and the notifications page. A person may also get each kind by e-mail."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Iterable
@@ -13,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -252,6 +253,19 @@ def _bell_forget(user_ids: Iterable[int]) -> None:
     transaction.on_commit(lambda: cache.delete_many(keys))
 
 
+@functools.cache
+def _unread_sql() -> str:
+    """The miss's count, written out: compiling the same sliced queryset through the
+    ORM cost four times what PostgreSQL took to run it (bench/notifications_bench.py).
+    Only the model's table and column names go in the text."""
+    q = connection.ops.quote_name
+    return (
+        f"SELECT COUNT(*) FROM (SELECT 1 FROM {q(Notification._meta.db_table)}"  # noqa: S608
+        f" WHERE {q('recipient_id')} = %s AND {q('read_at')} IS NULL"
+        f" LIMIT {int(BELL_CAP)}) AS capped"
+    )
+
+
 def unread_count(*, user_id: int) -> int:
     """The bell's number, at most BELL_CAP, asked on every page: kept in the cache
     (Redis) for BELL_TTL_SECONDS and forgotten by every write below, so that most
@@ -262,11 +276,9 @@ def unread_count(*, user_id: int) -> int:
     cached = cache.get(key)
     if cached is not None:
         return int(cached)
-    count = (
-        Notification.objects.filter(recipient_id=user_id, read_at__isnull=True)
-        .values("pk")[:BELL_CAP]
-        .count()
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_unread_sql(), [user_id])
+        count = int(cursor.fetchone()[0])
     cache.set(key, count, BELL_TTL_SECONDS)
     return count
 

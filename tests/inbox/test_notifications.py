@@ -151,3 +151,23 @@ def test_the_bells_kept_count_follows_every_change(team, django_capture_on_commi
     assert 'data-unread="0"' in client.get("/notifications/").content.decode()
     # Another person's count is their own.
     assert unread_count(user_id=team.officer2.pk) == 0
+
+
+def test_the_bell_stops_at_99_plus_and_counts_down_as_they_are_read(team) -> None:
+    from responder.inbox.notifications import notification_read
+
+    case = team.case()
+    Notification.objects.bulk_create(
+        Notification(recipient=team.officer, kind=NotificationKind.ASSIGNED, case=case)
+        for _ in range(101)
+    )
+    client = Client()
+    client.force_login(team.officer)
+    # Written in bulk, behind the notification services' back: the count is new here.
+    assert unread_count(user_id=team.officer.pk) == 100
+    assert 'data-unread="100">99+ unread<' in client.get("/").content.decode()
+    for notification in Notification.objects.filter(recipient=team.officer)[:2]:
+        notification_read(user_id=team.officer.pk, notification_id=notification.pk)
+    assert unread_count(user_id=team.officer.pk) == 99
+    assert 'data-unread="99">99 unread<' in client.get("/").content.decode()
+    assert unread_count(user_id=team.officer2.pk) == 0
