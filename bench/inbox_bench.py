@@ -604,8 +604,9 @@ NOTE = """Notes on reading these figures and on what makes the inbox fast:
   the page's topics, open approval steps and "changes requested" marks together; the
   session comes from the cache, the filter menus and the officer's saved views too.
 - Personal information is masked in every row, and detected at every read; the
-  findings are remembered per text and department settings (an LRU of 4,096 texts),
-  so a first page read again and again does not run detection fifty times a refresh.
+  findings are remembered by a digest of the text and the department's settings (an
+  LRU of 4,096 texts; the text itself is not kept), so a first page read again and
+  again does not run detection fifty times a refresh.
 - Every page is one ordered index range scan per department, never OFFSET:
   (department, received_at, id), (department, state, ...), (department, language,
   ...), (owner, ...), (account, ...), and a partial index for "unassigned"; a page

@@ -27,8 +27,11 @@ audit events and API answers name kinds and offsets only.
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
+import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -334,20 +337,32 @@ def _department_rules(
 
 def pii_find_for(text: str, *, department: Any) -> list[Finding]:
     """`pii_find` with the department's allow-list and file-number patterns (compiled
-    once per distinct setting, so ingest pays nothing for them per post)."""
-    return list(
-        _find_for(
-            text,
-            getattr(department, "pii_allow_list", "") or "",
-            getattr(department, "pii_file_patterns", "") or "",
-        )
+    once per distinct setting, so ingest pays nothing for them per post). Remembered
+    for the texts read most (a list's first page is read at every refresh, by every
+    officer, and detection on fifty texts cost it a millisecond): by a digest of the
+    text, so the memory holds where personal information is, never the text. A new
+    allow-list or pattern is a new key."""
+    allow_text = getattr(department, "pii_allow_list", "") or ""
+    patterns_text = getattr(department, "pii_file_patterns", "") or ""
+    key = (
+        hashlib.blake2b(text.encode(), digest_size=16).digest(),
+        allow_text,
+        patterns_text,
     )
+    with _FOUND_LOCK:
+        found = _FOUND.get(key)
+        if found is not None:
+            _FOUND.move_to_end(key)
+    if found is None:
+        allow, patterns = _department_rules(allow_text, patterns_text)
+        found = tuple(pii_find(text, allow=allow, file_patterns=patterns))
+        with _FOUND_LOCK:
+            _FOUND[key] = found
+            while len(_FOUND) > _FOUND_SIZE:
+                _FOUND.popitem(last=False)
+    return list(found)
 
 
-@functools.lru_cache(maxsize=4096)
-def _find_for(text: str, allow_text: str, patterns_text: str) -> tuple[Finding, ...]:
-    """Remembered for the texts read most (a list's first page is read at every
-    refresh, by every officer): detection runs on every read, and cost a page of fifty
-    cases a millisecond. A new allow-list or pattern is a new key."""
-    allow, patterns = _department_rules(allow_text, patterns_text)
-    return tuple(pii_find(text, allow=allow, file_patterns=patterns))
+_FOUND: OrderedDict[tuple[bytes, str, str], tuple[Finding, ...]] = OrderedDict()
+_FOUND_LOCK = threading.Lock()
+_FOUND_SIZE = 4096
