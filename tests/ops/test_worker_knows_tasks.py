@@ -1,11 +1,12 @@
 """A worker started as `make run` and docker-compose start it (`celery -A responder
-worker`) knows every task the product schedules or routes: a task it does not know is
-discarded with "Received unregistered task", and its work never happens (held boosts
-and favourites never sent, no follower snapshots)."""
+worker`) knows every task the product schedules, routes or enqueues by name: a task it
+does not know is discarded with "Received unregistered task", and its work never
+happens (held boosts and favourites never sent, no follower snapshots)."""
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,18 @@ from responder.ops.models import Heartbeat
 from responder.testing.chaos import PrivateRedis, Worker, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+ROOT = Path(__file__).resolve().parents[2]
+# A task named in the code, as services enqueue them (responder/queueing.py).
+TASK_NAME = re.compile(r"[\"']((?:responder\.\w+|workflows)\.tasks\.\w+)[\"']")
+
+
+def _named_in_code() -> set[str]:
+    names: set[str] = set()
+    for package in ("responder", "workflows"):
+        for path in (ROOT / package).rglob("*.py"):
+            names.update(TASK_NAME.findall(path.read_text()))
+    return names
 
 
 def _registered(log: str) -> set[str]:
@@ -46,9 +59,12 @@ def test_a_worker_knows_every_scheduled_and_routed_task_and_runs_them(tmp_path: 
     try:
         worker.start().wait_ready()
         known = _registered(worker.log.read_text(errors="replace"))
-        wanted = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()} | {
-            name for name in settings.CELERY_TASK_ROUTES if "*" not in name
-        }
+        wanted = (
+            {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+            | {name for name in settings.CELERY_TASK_ROUTES if "*" not in name}
+            | _named_in_code()
+        )
+        assert len(wanted) > 15  # the scan found the names
         assert sorted(wanted - known) == []
         # What beat sends every ten seconds to post held boosts and favourites.
         sender.send_task("responder.campaigns.tasks.community_actions_sweep", retry=True)
