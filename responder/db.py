@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Sequence
 from enum import Enum
 from typing import Any
 
-from django.db import connections, router
+from django.db import connection, connections, router
 from django.db.models import DateTimeField, Field, ForeignKey, JSONField, Model
 
 
@@ -162,3 +163,36 @@ def rows_copy(objs: Sequence[Model]) -> None:
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
+
+
+# --- SQL written out, on PostgreSQL and on SQLite (make run's database) -----------------
+
+
+def sql_in(column: str, count: int) -> str:
+    """`column` among `count` values. On PostgreSQL one array parameter: psycopg
+    caches the parsing of a statement only up to 50 parameters, and re-parsing one with
+    a page's worth of them cost more than running it. Elsewhere an IN list. The values
+    go in with sql_in_params."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)"
+    return f"{column} IN ({', '.join(['%s'] * count)})"
+
+
+def sql_in_params(values: Sequence[Any]) -> list[Any]:
+    return [list(values)] if connection.vendor == "postgresql" else list(values)
+
+
+def datetime_param(value: dt.datetime) -> Any:
+    """A datetime as a parameter of SQL written out (SQLite stores text in UTC)."""
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def datetime_read(value: Any) -> Any:
+    """A datetime column's value as read with a raw cursor: PostgreSQL hands back an
+    aware datetime, SQLite a naive one in UTC (or, out of a UNION, the UTC text Django
+    stored)."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value

@@ -24,6 +24,7 @@ from responder.campaigns.models import (
     FollowerSnapshot,
 )
 from responder.channels.models import OutboxItem, OutboxStatus, ReplyEngagement
+from responder.db import datetime_param, datetime_read, sql_in, sql_in_params
 from responder.inbox.hashtag_models import CaseHashtag
 from responder.inbox.hashtags import hashtags_normal, with_hashtags_q
 from responder.inbox.models import OUTGOING_SOURCE, Case, CaseState, Platform
@@ -217,21 +218,21 @@ def _parse_cursor(value: str | None) -> tuple[dt.datetime, int] | None:
 _COMMUNITY_SQL = f"""
     SELECT c.id, c.department_id, c.platform, c.author_handle, c.text, c.received_at
     FROM {Case._meta.db_table} c
-    WHERE c.department_id = %(department)s
+    WHERE c.department_id = %s
       AND c.account_id IN (SELECT a.platformaccount_id
                            FROM {Campaign.accounts.through._meta.db_table} a
-                           WHERE a.campaign_id = %(campaign)s)
-      AND c.source <> %(outgoing)s
+                           WHERE a.campaign_id = %s)
+      AND c.source <> %s
       AND EXISTS (SELECT 1 FROM {CaseHashtag._meta.db_table} h
-                  WHERE h.case_id = c.id AND h.tag = ANY(%(tags)s))
+                  WHERE h.case_id = c.id AND {{tags}})
       {{below}}
     ORDER BY c.received_at DESC, c.id DESC
-    LIMIT %(limit)s
+    LIMIT %s
 """  # noqa: S608 (table names from the models; values are parameters)
-_BELOW = "AND (c.received_at < %(when)s OR (c.received_at = %(when)s AND c.id < %(pk)s))"
+_BELOW = "AND (c.received_at < %s OR (c.received_at = %s AND c.id < %s))"
 _ACTIONS_SQL = f"""
     SELECT * FROM {CommunityAction._meta.db_table}
-    WHERE campaign_id = %s AND case_id = ANY(%s) AND status <> %s
+    WHERE campaign_id = %s AND {{cases}} AND status <> %s
     ORDER BY id
 """  # noqa: S608
 
@@ -241,29 +242,39 @@ def community_page(
 ) -> CommunityPage:
     """One page of community posts, newest first, below the cursor `before`: keyset
     paging on (received, id), like the inbox, never OFFSET. Only the columns the list
-    shows: no account (its credentials are decrypted on load), no JSON to decode."""
+    shows: no account (its credentials are decrypted on load), no JSON to decode.
+    Written for PostgreSQL and SQLite (make run's database) alike (responder/db.py)."""
     tags = hashtags_normal(campaign.tags)
     if not tags:
         return CommunityPage(cases=[], actions={}, older=None)
-    params: dict[str, Any] = {
-        "department": campaign.department_id,
-        "campaign": campaign.pk,
-        "outgoing": OUTGOING_SOURCE,
-        "tags": tags,
-        "limit": limit + 1,
-    }
+    params: list[Any] = [
+        campaign.department_id,
+        campaign.pk,
+        OUTGOING_SOURCE,
+        *sql_in_params(tags),
+    ]
+    below = ""
     cursor = _parse_cursor(before)
     if cursor is not None:
-        params["when"], params["pk"] = cursor
+        when = datetime_param(cursor[0])
+        params += [when, when, cursor[1]]
+        below = _BELOW
+    params.append(limit + 1)
+    sql = _COMMUNITY_SQL.format(tags=sql_in("h.tag", len(tags)), below=below)
     with connection.cursor() as db:
-        db.execute(_COMMUNITY_SQL.format(below=_BELOW if cursor else ""), params)
-        rows = [CommunityPost(*row) for row in db.fetchall()]
+        db.execute(sql, params)
+        rows = [
+            CommunityPost(pk, department, platform, handle, text, datetime_read(at))
+            for pk, department, platform, handle, text, at in db.fetchall()
+        ]
     older = _cursor(rows[limit - 1]) if len(rows) > limit else None
     rows = rows[:limit]
     actions: dict[int, list[CommunityAction]] = defaultdict(list)
     if rows:
+        ids = [r.id for r in rows]
         for action in CommunityAction.objects.raw(
-            _ACTIONS_SQL, [campaign.pk, [r.id for r in rows], ActionStatus.UNDONE]
+            _ACTIONS_SQL.format(cases=sql_in("case_id", len(ids))),
+            [campaign.pk, *sql_in_params(ids), ActionStatus.UNDONE],
         ):
             actions[action.case_id].append(action)
     return CommunityPage(cases=rows, actions=dict(actions), older=older)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 
+from responder.db import datetime_param as _when
 from responder.inbox.models import OUTGOING_SOURCE, Case, CaseState
 from responder.inbox.response_clock import DUE_SOON
 from workflows.models import ApprovalStep, StepStatus
@@ -73,21 +74,6 @@ def _names() -> dict[str, str]:
     names["links"] = q(Case.topics.through._meta.db_table)
     names["step"] = q(ApprovalStep._meta.db_table)
     return names
-
-
-def utc(value: Any) -> Any:
-    """A datetime column's value as read with a raw cursor: PostgreSQL hands back an
-    aware datetime, SQLite a naive one in UTC (or, out of a UNION, the UTC text Django
-    stored)."""
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    if isinstance(value, dt.datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value
-
-
-def _when(value: dt.datetime) -> Any:
-    return connection.ops.adapt_datetimefield_value(value)
 
 
 def _like(value: str, *, prefix: bool) -> str:

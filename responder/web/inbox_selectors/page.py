@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from responder.accounts.models import User
+from responder.db import datetime_read, sql_in, sql_in_params
 from responder.inbox.models import Case, CaseLanguage, CaseState, Platform, Topic
 from responder.inbox.response_clock import clock_status
 from responder.localized_names import reader_is_french
@@ -134,9 +135,9 @@ def _row(values: tuple) -> InboxRow:
     if isinstance(row.pii_kinds, str):
         row.pii_kinds = json.loads(row.pii_kinds)
     if row.received_at.tzinfo is None:  # SQLite
-        row.received_at = inbox_query.utc(row.received_at)
-        row.respond_by = inbox_query.utc(row.respond_by)
-        row.first_response_at = inbox_query.utc(row.first_response_at)
+        row.received_at = datetime_read(row.received_at)
+        row.respond_by = datetime_read(row.respond_by)
+        row.first_response_at = datetime_read(row.first_response_at)
     return row
 
 
@@ -266,19 +267,6 @@ def _response_clock(c: InboxRow, *, now: dt.datetime) -> SlaInfo:
     )
 
 
-def _in(column: str, count: int) -> str:
-    """`column` among `count` values. On PostgreSQL one array parameter: psycopg
-    caches the parsing of a query only up to 50 parameters, and re-parsing one with a
-    page's worth of them cost more than running it."""
-    if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)"
-    return f"{column} IN ({', '.join(['%s'] * count)})"
-
-
-def _in_params(values: list[int]) -> list[Any]:
-    return [values] if connection.vendor == "postgresql" else list(values)
-
-
 @functools.cache
 def _page_sql(case_count: int, review_count: int, drafting_count: int, french: bool) -> str:
     """The page's topic links, its in-review cases' open steps (their layer's name in
@@ -288,19 +276,19 @@ def _page_sql(case_count: int, review_count: int, drafting_count: int, french: b
     links, step = q(Case.topics.through._meta.db_table), q(ApprovalStep._meta.db_table)
     parts = [
         f"SELECT 0 AS kind, {q('case_id')} AS case_id, {q('topic_id')} AS topic_id,"  # noqa: S608
-        f" NULL AS name, NULL AS due_at FROM {links} WHERE {_in(q('case_id'), case_count)}"
+        f" NULL AS name, NULL AS due_at FROM {links} WHERE {sql_in(q('case_id'), case_count)}"
     ]
     if review_count:
         name = f"COALESCE(NULLIF({q('name_fr')}, ''), {q('name')})" if french else q("name")
         parts.append(
             f"SELECT 1, {q('case_id')}, NULL, {name}, {q('due_at')} FROM {step}"  # noqa: S608
-            f" WHERE {q('status')} = %s AND {_in(q('case_id'), review_count)}"
+            f" WHERE {q('status')} = %s AND {sql_in(q('case_id'), review_count)}"
         )
     if drafting_count:
         sent_back, _params = sent_back_sql("s")
         parts.append(
             f"SELECT 2, s.case_id, NULL, NULL, NULL FROM {step} AS s"  # noqa: S608
-            f" WHERE {_in('s.case_id', drafting_count)} AND {sent_back}"
+            f" WHERE {sql_in('s.case_id', drafting_count)} AND {sent_back}"
         )
     return " UNION ALL ".join(parts) + " ORDER BY 1, 5, 2, 3"
 
@@ -316,11 +304,11 @@ def _page_extras(ids: list[int], *, in_review: list[int], drafting: list[int]) -
     """For the cases of one page: their topics, the open steps of those in review
     (case id, step name, due; earliest due first), and those of the drafting ones a
     reviewer sent back (workflows/sent_back.py)."""
-    params: list[Any] = [*_in_params(ids)]
+    params: list[Any] = [*sql_in_params(ids)]
     if in_review:
-        params += [StepStatus.OPEN, *_in_params(in_review)]
+        params += [StepStatus.OPEN, *sql_in_params(in_review)]
     if drafting:
-        params += [*_in_params(drafting), *sent_back_sql("s")[1]]
+        params += [*sql_in_params(drafting), *sent_back_sql("s")[1]]
     extras = _PageExtras()
     sql = _page_sql(len(ids), len(in_review), len(drafting), reader_is_french())
     with connection.cursor() as cursor:
@@ -329,7 +317,7 @@ def _page_extras(ids: list[int], *, in_review: list[int], drafting: list[int]) -
             if kind == 0:
                 extras.links.append((case_id, topic_id))
             elif kind == 1:
-                extras.steps.append((case_id, name, inbox_query.utc(due_at)))
+                extras.steps.append((case_id, name, datetime_read(due_at)))
             else:
                 extras.sent_back.add(case_id)
     return extras
