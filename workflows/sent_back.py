@@ -34,7 +34,7 @@ def sent_back_sql(step: str) -> tuple[str, list[Any]]:
     the inbox's filter, its rows' badge and sent_back_ids below."""
     table = connection.ops.quote_name(ApprovalStep._meta.db_table)
     return (
-        f"{step}.status = %s AND {step}.round ="  # noqa: S608
+        f"%s = {step}.status AND {step}.round ="  # noqa: S608
         f" (SELECT MAX(s2.round) FROM {table} AS s2 WHERE s2.case_id = {step}.case_id)",
         [StepStatus.CHANGES_REQUESTED],
     )

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 
-from responder.db import datetime_param as _when
+from responder.db import datetime_param
 from responder.inbox.models import OUTGOING_SOURCE, Case, CaseState
 from responder.inbox.response_clock import DUE_SOON
 from workflows.models import ApprovalStep, StepStatus
@@ -112,17 +112,17 @@ def _work_clauses(
             f" OR ({WAITING.format(**n)} AND {n['respond_by']} <= %s))",
             CaseState.IN_REVIEW,
             StepStatus.OPEN,
-            _when(now),
+            datetime_param(now),
             CaseState.CLOSED,
-            _when(now),
+            datetime_param(now),
         )
     if filters.due_soon:
         # Waiting for a first response, deadline within DUE_SOON.
         add(
             f"{WAITING.format(**n)} AND {n['respond_by']} > %s AND {n['respond_by']} <= %s",
             CaseState.CLOSED,
-            _when(now),
-            _when(now + DUE_SOON),
+            datetime_param(now),
+            datetime_param(now + DUE_SOON),
         )
     if filters.changes_requested:
         # Drafting, and the latest approval round ended with a reviewer sending it
@@ -153,13 +153,13 @@ def _cursor_clauses(
         assert cursor is not None
         below = older_than is not None
         op = "<" if below == descending else ">"
-        values = [_when(v) if isinstance(v, dt.datetime) else v for v in cursor.key(sort)]
+        values = [datetime_param(v) if isinstance(v, dt.datetime) else v for v in cursor.key(sort)]
         columns = ", ".join([*(n[k] for k in keys), "c.id"])
         add(f"({columns}) {op} ({', '.join(['%s'] * len(values))})", *values)
         older_than = newer_than = None
     if older_than is not None:
         # The redundant received_at <= bound lets PostgreSQL start the index scan there.
-        at = _when(older_than.received_at)
+        at = datetime_param(older_than.received_at)
         add(
             f"{n['received_at']} <= %s AND NOT ({n['received_at']} = %s AND c.id >= %s)",
             at,
@@ -167,7 +167,7 @@ def _cursor_clauses(
             older_than.id,
         )
     if newer_than is not None:
-        at = _when(newer_than.received_at)
+        at = datetime_param(newer_than.received_at)
         add(
             f"{n['received_at']} >= %s AND NOT ({n['received_at']} = %s AND c.id <= %s)",
             at,
